@@ -1,0 +1,69 @@
+namespace SnnConvert.Errors;
+
+/// <summary>
+/// Base of every error SnnConvert reports on purpose. Each subclass is one category with its own
+/// process exit code, so scripts can tell a bad file from a missing dataset. Messages name the file
+/// or field, what was expected and what was found.
+/// </summary>
+public abstract class SnnConvertException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The CLI's exit code for this category (documented in the README).</summary>
+    public abstract int ExitCode { get; }
+
+    /// <summary>Short category name, e.g. "data-format".</summary>
+    public abstract string Category { get; }
+}
+
+/// <summary>Invalid command-line arguments or option values (exit code 2).</summary>
+public sealed class UsageException(string message) : SnnConvertException(message)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 2;
+    /// <inheritdoc/>
+    public override string Category => "usage";
+}
+
+/// <summary>A dataset file is truncated, has a wrong magic number, or inconsistent counts or sizes (exit code 3).</summary>
+public sealed class DataFormatException(string message, Exception? inner = null) : SnnConvertException(message, inner)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 3;
+    /// <inheritdoc/>
+    public override string Category => "data-format";
+}
+
+/// <summary>A dataset cannot be found in any of the searched places (exit code 4).</summary>
+public sealed class DatasetNotFoundException(string message) : SnnConvertException(message)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 4;
+    /// <inheritdoc/>
+    public override string Category => "dataset-missing";
+}
+
+/// <summary>A model or checkpoint file is truncated, altered, of an unknown version, or does not match its architecture (exit code 5).</summary>
+public sealed class ModelFormatException(string message, Exception? inner = null) : SnnConvertException(message, inner)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 5;
+    /// <inheritdoc/>
+    public override string Category => "model-format";
+}
+
+/// <summary>A download failed or its content did not match the expected checksum (exit code 6).</summary>
+public sealed class DownloadException(string message, Exception? inner = null) : SnnConvertException(message, inner)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 6;
+    /// <inheritdoc/>
+    public override string Category => "download";
+}
+
+/// <summary>The model does not fit the data (e.g. image size or class count differ) (exit code 7).</summary>
+public sealed class ModelDataMismatchException(string message) : SnnConvertException(message)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 7;
+    /// <inheritdoc/>
+    public override string Category => "model-data-mismatch";
+}

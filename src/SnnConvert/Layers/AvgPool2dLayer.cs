@@ -1,0 +1,71 @@
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Layers;
+
+/// <summary>Average pooling. Forward: y = mean of the window. Backward: each input gets dy / (K*K) from every window it is in.</summary>
+public sealed class AvgPool2dLayer(AvgPool2dSpec spec) : Layer
+{
+    private int[]? _inputShape;
+
+    /// <inheritdoc/>
+    public override LayerSpec Spec => spec;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, ForwardContext context)
+    {
+        RequireRank(input, 4, "input");
+        _inputShape = input.Shape;
+        int[] o = spec.OutputShape([input.Dim(1), input.Dim(2), input.Dim(3)]);
+        var output = new Tensor(input.Dim(0), o[0], o[1], o[2]);
+        int planes = input.Dim(0) * input.Dim(1);
+        ChunkedParallel.For(planes, (_, start, end) =>
+        {
+            for (int p = start; p < end; p++)
+                Forward(input.Data.AsSpan(p * input.Dim(2) * input.Dim(3)), input.Dim(2), input.Dim(3), spec.Kernel, spec.EffectiveStride,
+                    output.Data.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
+        });
+        return output;
+    }
+
+    /// <summary>One plane: x (H, W) -> y (Ho, Wo).</summary>
+    public static void Forward(ReadOnlySpan<float> x, int h, int w, int k, int s, Span<float> y, int ho, int wo)
+    {
+        float scale = 1f / (k * k);
+        for (int oh = 0; oh < ho; oh++)
+            for (int ow = 0; ow < wo; ow++)
+            {
+                float sum = 0f;
+                for (int i = 0; i < k; i++)
+                {
+                    ReadOnlySpan<float> row = x.Slice((oh * s + i) * w + ow * s, k);
+                    for (int j = 0; j < k; j++) sum += row[j];
+                }
+                y[oh * wo + ow] = sum * scale;
+            }
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Backward(Tensor gradOutput)
+    {
+        int[] shape = Cached(_inputShape);
+        var gradInput = new Tensor(shape);
+        int h = shape[2], w = shape[3], ho = gradOutput.Dim(2), wo = gradOutput.Dim(3), k = spec.Kernel, s = spec.EffectiveStride;
+        float scale = 1f / (k * k);
+        ChunkedParallel.For(shape[0] * shape[1], (_, start, end) =>
+        {
+            for (int p = start; p < end; p++)
+            {
+                Span<float> dx = gradInput.Data.AsSpan(p * h * w, h * w);
+                ReadOnlySpan<float> dy = gradOutput.Data.AsSpan(p * ho * wo, ho * wo);
+                for (int oh = 0; oh < ho; oh++)
+                    for (int ow = 0; ow < wo; ow++)
+                    {
+                        float g = dy[oh * wo + ow] * scale;
+                        for (int i = 0; i < k; i++)
+                            for (int j = 0; j < k; j++) dx[(oh * s + i) * w + ow * s + j] += g;
+                    }
+            }
+        });
+        return gradInput;
+    }
+}

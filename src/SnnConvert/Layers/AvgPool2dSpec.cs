@@ -1,0 +1,17 @@
+namespace SnnConvert.Layers;
+
+/// <summary>Average pooling over Kernel x Kernel windows, no padding (stride defaults to the kernel size).</summary>
+public sealed record AvgPool2dSpec(int Kernel, int Stride = 0) : LayerSpec
+{
+    /// <summary>The effective stride.</summary>
+    public int EffectiveStride => Stride > 0 ? Stride : Kernel;
+
+    /// <inheritdoc/>
+    public override Layer Build(Random random) => new AvgPool2dLayer(this);
+
+    /// <inheritdoc/>
+    public override int[] OutputShape(int[] inputShape) => PoolShape.Output(this, inputShape, Kernel, EffectiveStride);
+
+    /// <inheritdoc/>
+    public override string Describe() => $"avgpool2d {Kernel}x{Kernel}" + (EffectiveStride != Kernel ? $" stride {EffectiveStride}" : "");
+}

@@ -1,0 +1,89 @@
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Layers;
+
+/// <summary>
+/// Fully connected layer. Forward: y (N, out) = x (N, in) x W^T + b.
+/// Backward: dW += dy^T x x, db += column sums of dy, dx = dy x W.
+/// The batch (forward, dx) and the output rows (dW) are split into chunks run in parallel.
+/// </summary>
+public sealed class LinearLayer : Layer
+{
+    private readonly LinearSpec _spec;
+    private readonly Parameter _weight;   // (out, in)
+    private readonly Parameter? _bias;    // (out)
+    private Tensor? _input;               // (N, in), cached for backward
+
+    /// <summary>Creates the layer with Kaiming-normal weights and zero bias.</summary>
+    public LinearLayer(LinearSpec spec, Random random)
+    {
+        _spec = spec;
+        var w = new Tensor(spec.OutFeatures, spec.InFeatures);
+        WeightInit.KaimingNormal(w.Span, spec.InFeatures, random);
+        _weight = Parameter.Create("weight", w, decay: true);
+        if (spec.Bias) _bias = Parameter.Create("bias", new Tensor(spec.OutFeatures), decay: false);
+    }
+
+    /// <inheritdoc/>
+    public override LayerSpec Spec => _spec;
+
+    /// <summary>The weight parameter, shape (out, in).</summary>
+    public Parameter Weight => _weight;
+
+    /// <summary>The bias parameter, or null without bias.</summary>
+    public Parameter? Bias => _bias;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Parameter> Parameters => _bias is null ? [_weight] : [_weight, _bias];
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, ForwardContext context)
+    {
+        RequireRank(input, 2, "input");
+        _spec.OutputShape([input.Dim(1)]);
+        _input = input;
+        int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
+        var output = new Tensor(n, fout);
+        IGemm gemm = Blas.Gemm;
+        float[] w = _weight.Value.Data;
+        float[]? b = _bias?.Value.Data;
+        ChunkedParallel.For(n, (_, start, end) =>
+        {
+            if (start == end) return;
+            Span<float> y = output.Data.AsSpan(start * fout, (end - start) * fout);
+            gemm.Sgemm(false, true, end - start, fout, fin, 1f, input.Data.AsSpan(start * fin), fin, w, fin, 0f, y, fout);
+            if (b is not null)
+                for (int i = 0; i < end - start; i++) TensorPrimitives.Add(y.Slice(i * fout, fout), b, y.Slice(i * fout, fout));
+        });
+        return output;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Backward(Tensor gradOutput)
+    {
+        Tensor input = Cached(_input);
+        int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
+        var gradInput = new Tensor(n, fin);
+        IGemm gemm = Blas.Gemm;
+        float[] w = _weight.Value.Data, gw = _weight.Grad.Data;
+        ChunkedParallel.For(n, (_, start, end) =>
+        {
+            if (start == end) return;
+            gemm.Sgemm(false, false, end - start, fin, fout, 1f, gradOutput.Data.AsSpan(start * fout), fout, w, fin, 0f,
+                gradInput.Data.AsSpan(start * fin, (end - start) * fin), fin);
+        });
+        // Each chunk owns rows [start, end) of dW: dW[o, :] += sum_n dy[n, o] x[n, :].
+        ChunkedParallel.For(fout, (_, start, end) =>
+        {
+            if (start == end) return;
+            gemm.Sgemm(true, false, end - start, fin, n, 1f, gradOutput.Data.AsSpan(start), fout, input.Data, fin, 1f,
+                gw.AsSpan(start * fin, (end - start) * fin), fin);
+        });
+        if (_bias is not null)
+        {
+            Span<float> gb = _bias.Grad.Span;
+            for (int i = 0; i < n; i++) TensorPrimitives.Add(gb, gradOutput.Data.AsSpan(i * fout, fout), gb);
+        }
+        return gradInput;
+    }
+}

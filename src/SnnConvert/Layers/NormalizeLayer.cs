@@ -1,0 +1,47 @@
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Layers;
+
+/// <summary>y[n,c,h,w] = (x[n,c,h,w] - mean[c]) / std[c]. No trainable parameters.</summary>
+public sealed class NormalizeLayer(NormalizeSpec spec) : Layer
+{
+    private int[]? _inputShape;
+
+    /// <inheritdoc/>
+    public override LayerSpec Spec => spec;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, ForwardContext context)
+    {
+        RequireRank(input, 4, "input");
+        _inputShape = input.Shape;
+        var output = new Tensor(input.Shape);
+        int n = input.Dim(0), c = input.Dim(1), s = input.Dim(2) * input.Dim(3);
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                float m = spec.Mean[ch], inv = 1f / spec.Std[ch];
+                var x = input.Data.AsSpan((i * c + ch) * s, s);
+                var y = output.Data.AsSpan((i * c + ch) * s, s);
+                for (int k = 0; k < s; k++) y[k] = (x[k] - m) * inv;
+            }
+        return output;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Backward(Tensor gradOutput)
+    {
+        int[] shape = Cached(_inputShape);
+        var gradInput = new Tensor(shape);
+        int n = shape[0], c = shape[1], s = shape[2] * shape[3];
+        for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++)
+            {
+                float inv = 1f / spec.Std[ch];
+                var dy = gradOutput.Data.AsSpan((i * c + ch) * s, s);
+                var dx = gradInput.Data.AsSpan((i * c + ch) * s, s);
+                for (int k = 0; k < s; k++) dx[k] = dy[k] * inv;
+            }
+        return gradInput;
+    }
+}

@@ -1,0 +1,24 @@
+namespace SnnConvert.Layers;
+
+/// <summary>Fixed per-channel input normalisation (x - mean[c]) / std[c]; part of the model so conversion can fold it.</summary>
+public sealed record NormalizeSpec(float[] Mean, float[] Std) : LayerSpec
+{
+    /// <inheritdoc/>
+    public override Layer Build(Random random) => new NormalizeLayer(this);
+
+    /// <inheritdoc/>
+    public override int[] OutputShape(int[] inputShape)
+    {
+        if (inputShape.Length != 3 || inputShape[0] != Mean.Length) throw ShapeError(inputShape, $"({Mean.Length}, H, W)");
+        return inputShape;
+    }
+
+    /// <inheritdoc/>
+    public override string Describe() => $"normalize mean=[{string.Join(", ", Mean)}] std=[{string.Join(", ", Std)}]";
+
+    /// <inheritdoc/>
+    public bool Equals(NormalizeSpec? other) => other is not null && Mean.AsSpan().SequenceEqual(other.Mean) && Std.AsSpan().SequenceEqual(other.Std);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Mean.Length, Std.Length);
+}

@@ -1,0 +1,34 @@
+namespace SnnConvert.Tensors;
+
+/// <summary>
+/// Splits a range into a fixed number of contiguous chunks and runs them in parallel. The chunking
+/// does not depend on the core count, so per-chunk partial sums reduced in chunk order give the same
+/// floating-point result on every machine.
+/// </summary>
+public static class ChunkedParallel
+{
+    /// <summary>Number of chunks a range is split into at most.</summary>
+    public const int MaxChunks = 16;
+
+    /// <summary>Number of chunks used for <paramref name="count"/> items.</summary>
+    public static int ChunkCount(int count) => Math.Max(1, Math.Min(count, MaxChunks));
+
+    /// <summary>Runs <paramref name="body"/>(chunk, start, end) for each chunk of [0, count).</summary>
+    public static void For(int count, Action<int, int, int> body)
+    {
+        int chunks = ChunkCount(count);
+        if (chunks == 1) { body(0, 0, count); return; }
+        Parallel.For(0, chunks, chunk =>
+        {
+            (int start, int end) = Bounds(count, chunks, chunk);
+            body(chunk, start, end);
+        });
+    }
+
+    /// <summary>The half-open range of chunk <paramref name="chunk"/> out of <paramref name="chunks"/>.</summary>
+    public static (int Start, int End) Bounds(int count, int chunks, int chunk)
+    {
+        long start = (long)count * chunk / chunks, end = (long)count * (chunk + 1) / chunks;
+        return ((int)start, (int)end);
+    }
+}
