@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SnnConvert.Errors;
+using SnnConvert.IO;
+using SnnConvert.Layers;
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Models;
+
+/// <summary>
+/// Reads and writes SnnConvert model files (.snnm): a <see cref="TensorContainer"/> of kind "model" whose JSON
+/// header holds "name", "inputShape", "dataset", "classes", "architecture" (layer specs) and "training"
+/// (metadata), and whose tensors are the network's parameters and buffers named "layerIndex.name".
+/// See docs/model-format.md.
+/// </summary>
+public static class ModelFile
+{
+    /// <summary>JSON options for layer specs (camelCase, "type" discriminator).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Writes the model atomically.</summary>
+    public static void Save(string path, SavedModel model) =>
+        TensorContainer.Save(path, "model", Header(model), model.Network.StateTensors);
+
+    /// <summary>The JSON header describing <paramref name="model"/>.</summary>
+    public static JsonObject Header(SavedModel model) => new()
+    {
+        ["name"] = model.Network.Name,
+        ["inputShape"] = new JsonArray(model.Network.InputShape.Select(d => (JsonNode)d).ToArray()),
+        ["dataset"] = model.Dataset,
+        ["classes"] = new JsonArray(model.ClassNames.Select(c => (JsonNode)c!).ToArray()),
+        ["architecture"] = JsonSerializer.SerializeToNode(model.Network.Architecture.ToArray(), JsonOptions),
+        ["training"] = model.Training.DeepClone(),
+    };
+
+    /// <summary>Loads and verifies a model file.</summary>
+    /// <exception cref="ModelFormatException">The file is unreadable, altered, or its weights do not match its architecture.</exception>
+    public static SavedModel Load(string path)
+    {
+        var contents = TensorContainer.Load(path);
+        if (contents.Kind != "model")
+            throw new ModelFormatException($"{path}: file kind is \"{contents.Kind}\", expected \"model\" (a checkpoint? use --resume with train)");
+        return FromHeader(path, contents.Header, contents.Tensors);
+    }
+
+    /// <summary>Rebuilds a model from a header and tensors (shared with checkpoints).</summary>
+    /// <exception cref="ModelFormatException">A field is missing, or the tensors do not match the architecture.</exception>
+    public static SavedModel FromHeader(string path, JsonObject header, IReadOnlyList<(string Name, Tensor Value)> tensors)
+    {
+        string name;
+        int[] inputShape;
+        LayerSpec[] architecture;
+        string[] classes;
+        try
+        {
+            name = header["name"]?.GetValue<string>() ?? throw new ModelFormatException($"{path}: header field \"name\" is missing");
+            inputShape = header["inputShape"]?.AsArray().Select(d => d!.GetValue<int>()).ToArray()
+                ?? throw new ModelFormatException($"{path}: header field \"inputShape\" is missing");
+            architecture = header["architecture"]?.Deserialize<LayerSpec[]>(JsonOptions)
+                ?? throw new ModelFormatException($"{path}: header field \"architecture\" is missing");
+            classes = header["classes"]?.AsArray().Select(c => c!.GetValue<string>()).ToArray() ?? [];
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NotSupportedException)
+        {
+            throw new ModelFormatException($"{path}: header is malformed: {e.Message}", e);
+        }
+        Network network;
+        try { network = new Network(name, architecture, inputShape, new Random(0)); }
+        catch (ArgumentException e) { throw new ModelFormatException($"{path}: architecture is inconsistent: {e.Message}", e); }
+        if (classes.Length != network.ClassCount)
+            throw new ModelFormatException($"{path}: header lists {classes.Length} class names but the network outputs {network.ClassCount} scores");
+
+        var stored = new Dictionary<string, Tensor>();
+        foreach (var (tensorName, value) in tensors) stored[tensorName] = value;
+        foreach (var (tensorName, target) in network.StateTensors)
+        {
+            if (!stored.Remove(tensorName, out Tensor? value))
+                throw new ModelFormatException($"{path}: tensor \"{tensorName}\" of shape {target.ShapeText} is missing: weights do not match the architecture");
+            if (!value.SameShape(target))
+                throw new ModelFormatException($"{path}: tensor \"{tensorName}\" has shape {value.ShapeText}, the architecture needs {target.ShapeText}");
+            int bad = Array.FindIndex(value.Data, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new ModelFormatException($"{path}: tensor \"{tensorName}\" holds a non-finite value ({value.Data[bad]}) at index {bad}");
+            value.Data.CopyTo(target.Data, 0);
+        }
+        if (stored.Count > 0)
+            throw new ModelFormatException($"{path}: tensor \"{stored.Keys.First()}\" is not part of the architecture: weights do not match the architecture");
+        string? dataset = header["dataset"]?.GetValue<string>();
+        JsonObject training = header["training"]?.AsObject().DeepClone().AsObject() ?? new JsonObject();
+        return new SavedModel(network, dataset, classes, training);
+    }
+}

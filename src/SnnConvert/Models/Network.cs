@@ -1,0 +1,91 @@
+using SnnConvert.Layers;
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Models;
+
+/// <summary>
+/// A feed-forward CNN: a chain of layers from a per-sample input shape (C, H, W) to class scores (K).
+/// The architecture (layer specs) is checked at construction: every layer must accept its input shape.
+/// </summary>
+public sealed class Network
+{
+    private readonly Layer[] _layers;
+
+    /// <summary>Builds the layers of <paramref name="architecture"/> with parameters initialised from <paramref name="random"/>.</summary>
+    /// <exception cref="ArgumentException">A layer does not fit the shape coming out of the previous one, or the output is not a vector.</exception>
+    public Network(string name, IReadOnlyList<LayerSpec> architecture, int[] inputShape, Random random)
+    {
+        Name = name;
+        InputShape = (int[])inputShape.Clone();
+        var shapes = new List<int[]> { InputShape };
+        int[] shape = InputShape;
+        foreach (LayerSpec spec in architecture)
+        {
+            shape = spec.OutputShape(shape);
+            shapes.Add(shape);
+        }
+        if (shape.Length != 1) throw new ArgumentException($"{name}: the last layer must output class scores (K), got {Tensor.ShapeToText(shape)}");
+        Architecture = architecture.ToArray();
+        LayerShapes = shapes;
+        _layers = Architecture.Select(s => s.Build(random)).ToArray();
+    }
+
+    /// <summary>Model name (zoo name or a user's).</summary>
+    public string Name { get; }
+
+    /// <summary>Per-sample input shape (C, H, W).</summary>
+    public int[] InputShape { get; }
+
+    /// <summary>Number of classes (size of the output).</summary>
+    public int ClassCount => LayerShapes[^1][0];
+
+    /// <summary>Layer descriptions in order.</summary>
+    public IReadOnlyList<LayerSpec> Architecture { get; }
+
+    /// <summary>Per-sample shapes: the input, then the output of each layer.</summary>
+    public IReadOnlyList<int[]> LayerShapes { get; }
+
+    /// <summary>The layers in order.</summary>
+    public IReadOnlyList<Layer> Layers => _layers;
+
+    /// <summary>Trainable parameters with names "index.name", e.g. "0.weight".</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters =>
+        _layers.SelectMany((layer, i) => layer.Parameters.Select(p => ($"{i}.{p.Name}", p)));
+
+    /// <summary>All tensors that define the model's function: parameters then buffers, named "index.name".</summary>
+    public IEnumerable<(string Name, Tensor Value)> StateTensors =>
+        _layers.SelectMany((layer, i) =>
+            layer.Parameters.Select(p => ($"{i}.{p.Name}", p.Value)).Concat(layer.Buffers.Select(b => ($"{i}.{b.Name}", b.Value))));
+
+    /// <summary>All trainable parameters in a fixed order.</summary>
+    public IReadOnlyList<Parameter> Parameters => _layers.SelectMany(l => l.Parameters).ToArray();
+
+    /// <summary>Total trainable parameters.</summary>
+    public long ParameterCount => Architecture.Sum(s => s.ParameterCount);
+
+    /// <summary>Multiply-accumulates per image of the whole network.</summary>
+    public long Macs => Architecture.Select((s, i) => s.Macs(LayerShapes[i])).Sum();
+
+    /// <summary>Runs the batch (N, C, H, W) through all layers; returns logits (N, K).</summary>
+    public Tensor Forward(Tensor input, ForwardContext context)
+    {
+        if (input.Rank != 4 || !input.Shape.AsSpan(1).SequenceEqual(InputShape))
+            throw new ArgumentException($"{Name}: input batch of shape {input.ShapeText} does not match the model's input (N, {string.Join(", ", InputShape)})");
+        Tensor x = input;
+        foreach (Layer layer in _layers) x = layer.Forward(x, context);
+        return x;
+    }
+
+    /// <summary>Back-propagates the loss gradient w.r.t. the logits through every layer, accumulating parameter gradients.</summary>
+    public void Backward(Tensor gradLogits)
+    {
+        Tensor g = gradLogits;
+        for (int i = _layers.Length - 1; i >= 0; i--) g = _layers[i].Backward(g);
+    }
+
+    /// <summary>Zeros all parameter gradients.</summary>
+    public void ZeroGrad()
+    {
+        foreach (Layer layer in _layers) layer.ZeroGrad();
+    }
+}

@@ -1,0 +1,41 @@
+using SnnConvert.Errors;
+
+namespace SnnConvert.Training;
+
+/// <summary>Training hyper-parameters. Every random choice derives from <see cref="Seed"/>.</summary>
+/// <param name="Epochs">Passes over the training set.</param>
+/// <param name="BatchSize">Images per mini-batch.</param>
+/// <param name="Optimizer">"sgd" or "adam".</param>
+/// <param name="LearningRate">Base learning rate.</param>
+/// <param name="Schedule">"constant", "step" or "cosine".</param>
+/// <param name="StepEpochs">Step schedule: epochs between decays.</param>
+/// <param name="Gamma">Step schedule: decay factor.</param>
+/// <param name="WeightDecay">L2 weight decay on weights (not biases or batch-norm affine).</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="Nesterov">SGD: Nesterov momentum.</param>
+/// <param name="Augment">Random crop (4-pixel padding) and horizontal flip.</param>
+/// <param name="Seed">Seed of initialisation, shuffling, augmentation and dropout.</param>
+/// <param name="CheckpointSeconds">A resumable checkpoint is written at least this often (and after every epoch).</param>
+public sealed record TrainOptions(int Epochs, int BatchSize, string Optimizer, float LearningRate, string Schedule,
+    int StepEpochs, float Gamma, float WeightDecay, float Momentum, bool Nesterov, bool Augment, int Seed,
+    double CheckpointSeconds = 120)
+{
+    /// <summary>Known optimiser names.</summary>
+    public static readonly string[] Optimizers = ["sgd", "adam"];
+
+    /// <summary>Throws <see cref="UsageException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (Epochs <= 0) throw new UsageException($"--epochs: must be at least 1, got {Epochs}");
+        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
+        if (!Optimizers.Contains(Optimizer)) throw new UsageException($"--optimizer: unknown optimizer \"{Optimizer}\", expected sgd or adam");
+        if (WeightDecay < 0) throw new UsageException($"--weight-decay: must not be negative, got {WeightDecay}");
+        if (Momentum < 0 || Momentum >= 1) throw new UsageException($"--momentum: must be in [0, 1), got {Momentum}");
+        LearningRateSchedule.Create(Schedule, LearningRate, Epochs, StepEpochs, Gamma);
+    }
+
+    /// <summary>Creates the optimiser these options describe.</summary>
+    public IOptimizer CreateOptimizer() => Optimizer == "adam"
+        ? new AdamOptimizer(weightDecay: WeightDecay)
+        : new SgdOptimizer(Momentum, Nesterov, WeightDecay);
+}

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SnnConvert.Data;
+using SnnConvert.Errors;
+using SnnConvert.Layers;
+using SnnConvert.Models;
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Training;
+
+/// <summary>
+/// Mini-batch training with per-epoch evaluation, best/last model files and resumable checkpoints.
+/// Randomness: initialisation, each epoch's shuffle, each batch's augmentation and dropout use
+/// separate seeds derived from <see cref="TrainOptions.Seed"/>, so a resumed run is identical to an
+/// uninterrupted one.
+/// </summary>
+public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITrainingObserver? observer = null)
+{
+    private const long InitStream = 0, ShuffleStream = 1, AugmentStream = 2, DropoutStream = 3;
+
+    /// <summary>Trains <paramref name="zoo"/> (fresh, or from the checkpoint when <paramref name="resume"/> and it exists).</summary>
+    /// <param name="zoo">Architecture to train.</param>
+    /// <param name="train">Training images.</param>
+    /// <param name="test">Test images, evaluated after every epoch.</param>
+    /// <param name="resume">Continue from <see cref="TrainingPaths.Checkpoint"/> when it exists.</param>
+    /// <param name="command">The command line, stored in the model's metadata.</param>
+    /// <returns>The trained model as saved to <see cref="TrainingPaths.Model"/>.</returns>
+    public SavedModel Run(ZooModel zoo, ImageDataset train, ImageDataset test, bool resume, string command)
+    {
+        options.Validate();
+        Network network;
+        TrainingState state;
+        IOptimizer optimizer = options.CreateOptimizer();
+        if (resume && File.Exists(paths.Checkpoint))
+        {
+            var checkpoint = TrainingCheckpoint.Load(paths.Checkpoint);
+            if (checkpoint.Options with { CheckpointSeconds = options.CheckpointSeconds } != options)
+                throw new UsageException($"{paths.Checkpoint}: the checkpoint was made with other options ({Describe(checkpoint.Options)}); resume with the same options or start a new run without --resume");
+            network = checkpoint.Model.Network;
+            TrainingCheckpoint.RestoreOptimizer(paths.Checkpoint, optimizer, network, checkpoint);
+            state = checkpoint.State;
+            observer?.OnMessage($"resuming from {paths.Checkpoint}: epoch {state.Epoch + 1}, batch {state.Batch}");
+        }
+        else
+        {
+            if (resume) observer?.OnMessage($"no checkpoint at {paths.Checkpoint}; starting a new run");
+            network = zoo.Build(SeedMixer.Random(options.Seed, InitStream));
+            state = TrainingState.Start;
+        }
+        Evaluator.CheckCompatible(network, train);
+        Evaluator.CheckCompatible(network, test);
+        return Train(network, zoo.Dataset, train, test, optimizer, state, command);
+    }
+
+    private SavedModel Train(Network network, string dataset, ImageDataset train, ImageDataset test, IOptimizer optimizer, TrainingState state, string command)
+    {
+        var schedule = LearningRateSchedule.Create(options.Schedule, options.LearningRate, options.Epochs, options.StepEpochs, options.Gamma);
+        var augment = options.Augment ? new RandomCropFlip(4) : null;
+        int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
+        IReadOnlyList<Parameter> parameters = network.Parameters;
+        var history = state.History.ToList();
+        SavedModel Snapshot(double? testAccuracy, double seconds) => new(network, dataset, train.ClassNames,
+            Metadata(command, train, history, seconds, testAccuracy));
+        var sinceCheckpoint = Stopwatch.StartNew();
+
+        for (int epoch = state.Epoch; epoch < options.Epochs; epoch++)
+        {
+            int[] order = Permutation(train.Count, SeedMixer.Random(options.Seed, ShuffleStream, epoch));
+            double lossSum = state.LossSum, epochSeconds = state.EpochSeconds;
+            int correct = state.Correct, seen = state.Seen, seenAtStart = seen;
+            var clock = Stopwatch.StartNew();
+            float lr = schedule.At(epoch, state.Batch, batches);
+            for (int b = state.Batch; b < batches; b++)
+            {
+                int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
+                var (images, labels) = BatchLoader.Load(train, order.AsSpan(start, count));
+                augment?.Apply(images.Span, count, train.Channels, train.Height, train.Width, SeedMixer.Random(options.Seed, AugmentStream, epoch, b));
+                var context = new ForwardContext(true, SeedMixer.Random(options.Seed, DropoutStream, epoch, b));
+                Tensor logits = network.Forward(images, context);
+                var grad = new Tensor(logits.Shape);
+                float loss = SoftmaxCrossEntropy.Compute(logits, labels, grad);
+                if (!float.IsFinite(loss))
+                    throw new InvalidOperationException($"training diverged: loss is {loss} at epoch {epoch + 1}, batch {b}; lower --lr");
+                network.ZeroGrad();
+                network.Backward(grad);
+                lr = schedule.At(epoch, b, batches);
+                optimizer.Step(parameters, lr);
+                lossSum += loss * count;
+                correct += Evaluator.CountCorrect(logits, labels);
+                seen += count;
+                double elapsed = clock.Elapsed.TotalSeconds;
+                observer?.OnBatch(new BatchProgress(epoch + 1, options.Epochs, b + 1, batches, lossSum / seen, (seen - seenAtStart) / Math.Max(elapsed, 1e-9)));
+                if (sinceCheckpoint.Elapsed.TotalSeconds >= options.CheckpointSeconds && b + 1 < batches)
+                {
+                    var mid = new TrainingState(epoch, b + 1, lossSum, correct, seen, epochSeconds + elapsed, state.TotalSeconds + elapsed, state.BestAccuracy, history);
+                    TrainingCheckpoint.Save(paths.Checkpoint, Snapshot(null, mid.TotalSeconds), optimizer, options, mid);
+                    sinceCheckpoint.Restart();
+                }
+            }
+            double trainSeconds = clock.Elapsed.TotalSeconds;
+            EvaluationResult eval = Evaluator.Evaluate(network, test);
+            var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen), 100.0 * correct / Math.Max(1, seen), eval.Loss, eval.AccuracyPercent, lr, epochSeconds + trainSeconds);
+            history.Add(record);
+            observer?.OnEpoch(record);
+            double total = state.TotalSeconds + trainSeconds;
+            double best = state.BestAccuracy;
+            SavedModel snapshot = Snapshot(eval.AccuracyPercent, total);
+            if (eval.AccuracyPercent > best)
+            {
+                best = eval.AccuracyPercent;
+                ModelFile.Save(paths.Best, snapshot);
+            }
+            ModelFile.Save(paths.Model, snapshot);
+            state = new TrainingState(epoch + 1, 0, 0, 0, 0, 0, total, best, history);
+            TrainingCheckpoint.Save(paths.Checkpoint, snapshot, optimizer, options, state);
+            sinceCheckpoint.Restart();
+        }
+        return ModelFile.Load(paths.Model);
+    }
+
+    private JsonObject Metadata(string command, ImageDataset train, List<EpochRecord> history, double seconds, double? testAccuracy) => new()
+    {
+        ["command"] = command,
+        ["options"] = JsonSerializer.SerializeToNode(options),
+        ["trainImages"] = train.Count,
+        ["epochsDone"] = history.Count,
+        ["wallSeconds"] = Math.Round(seconds, 1),
+        ["testAccuracy"] = testAccuracy,
+        ["history"] = JsonSerializer.SerializeToNode(history),
+        ["blas"] = Blas.Gemm.Name,
+        ["processors"] = Environment.ProcessorCount,
+    };
+
+    private static string Describe(TrainOptions o) =>
+        $"epochs {o.Epochs}, batch {o.BatchSize}, {o.Optimizer} lr {o.LearningRate} {o.Schedule}, wd {o.WeightDecay}, seed {o.Seed}, augment {o.Augment}";
+
+    /// <summary>A uniformly random permutation of 0..n-1 (Fisher-Yates).</summary>
+    public static int[] Permutation(int n, Random random)
+    {
+        var p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (p[i], p[j]) = (p[j], p[i]);
+        }
+        return p;
+    }
+}
