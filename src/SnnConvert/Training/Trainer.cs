@@ -90,19 +90,18 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
                 correct += Evaluator.CountCorrect(logits, labels);
                 seen += count;
                 double elapsed = clock.Elapsed.TotalSeconds;
-                observer?.OnBatch(new BatchProgress(epoch + 1, options.Epochs, b + 1, batches, lossSum / seen, (seen - seenAtStart) / Math.Max(elapsed, 1e-9)));
                 if (sinceCheckpoint.Elapsed.TotalSeconds >= options.CheckpointSeconds && b + 1 < batches)
                 {
                     var mid = new TrainingState(epoch, b + 1, lossSum, correct, seen, epochSeconds + elapsed, state.TotalSeconds + elapsed, state.BestAccuracy, history);
                     TrainingCheckpoint.Save(paths.Checkpoint, Snapshot(null, mid.TotalSeconds), optimizer, options, mid);
                     sinceCheckpoint.Restart();
                 }
+                observer?.OnBatch(new BatchProgress(epoch + 1, options.Epochs, b + 1, batches, lossSum / seen, (seen - seenAtStart) / Math.Max(elapsed, 1e-9)));
             }
             double trainSeconds = clock.Elapsed.TotalSeconds;
             EvaluationResult eval = Evaluator.Evaluate(network, test);
             var record = new EpochRecord(epoch + 1, lossSum / Math.Max(1, seen), 100.0 * correct / Math.Max(1, seen), eval.Loss, eval.AccuracyPercent, lr, epochSeconds + trainSeconds);
             history.Add(record);
-            observer?.OnEpoch(record);
             double total = state.TotalSeconds + trainSeconds;
             double best = state.BestAccuracy;
             SavedModel snapshot = Snapshot(eval.AccuracyPercent, total);
@@ -115,6 +114,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
             state = new TrainingState(epoch + 1, 0, 0, 0, 0, 0, total, best, history);
             TrainingCheckpoint.Save(paths.Checkpoint, snapshot, optimizer, options, state);
             sinceCheckpoint.Restart();
+            observer?.OnEpoch(record);
         }
         return ModelFile.Load(paths.Model);
     }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what SnnConvert needs on a fresh Debian 12 machine and builds it (Release).
+#   - libopenblas0: OpenBLAS for matrix products (SnnConvert falls back to managed code without it)
+#   - dataset-fashion-mnist: Fashion-MNIST in /usr/share/datasets/fashion-mnist
+#   - the .NET 10 SDK (package dotnet-sdk-10.0 from Microsoft's Debian feed) when `dotnet` is missing
+#   - the NuGet packages of the solution (dotnet restore)
+# Set SNNCONVERT_WITH_TORCH=1 to also install python3-torch, used only by bench/ to measure PyTorch side by side.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo=sudo; fi
+packages="libopenblas0 dataset-fashion-mnist"
+if [ "${SNNCONVERT_WITH_TORCH:-0}" = 1 ]; then packages="$packages python3-torch"; fi
+missing=""
+for p in $packages; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing
+fi
+if ! command -v dotnet >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q dotnet-sdk-10.0 || {
+    echo "error: the .NET 10 SDK is missing; add Microsoft's package feed for Debian 12 and install dotnet-sdk-10.0" >&2
+    exit 1
+  }
+fi
+dotnet build SnnConvert.slnx -c Release -nologo -v q
+echo "setup done: run ./snnconvert --help"

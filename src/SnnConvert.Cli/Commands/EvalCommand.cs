@@ -1,0 +1,42 @@
+using System.CommandLine;
+using SnnConvert.Models;
+using SnnConvert.Training;
+
+namespace SnnConvert.Cli.Commands;
+
+/// <summary><c>snnconvert eval</c>: test accuracy of a saved CNN.</summary>
+public static class EvalCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Model file (.snnm)", Required = true };
+        var dataset = CommonOptions.Dataset(required: false);
+        dataset.Description = "Dataset (default: the one recorded in the model file)";
+        var split = new Option<string>("--split") { Description = "train or test", DefaultValueFactory = _ => "test" };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N images" };
+        var dataDir = CommonOptions.DataDir();
+        var download = CommonOptions.Download();
+        var command = new Command("eval", "Print the accuracy of a saved CNN on a dataset split") { model, dataset, split, limit, dataDir, download };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            SavedModel saved = ModelFile.Load(parse.GetValue(model)!);
+            string name = parse.GetValue(dataset) ?? saved.Dataset
+                ?? throw new Errors.UsageException("--dataset: the model file records no dataset; name one");
+            var data = DatasetAccess.Load(name, parse.GetValue(split)!, parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(limit));
+            Terminal.LogBackend();
+            EvaluationResult result = null!;
+            Terminal.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask($"eval {data.Name}", maxValue: data.Count);
+                result = Evaluator.Evaluate(saved.Network, data, progress: new SyncProgress<int>(done => task.Value = done));
+                task.Value = data.Count;
+            });
+            Terminal.Out.WriteLine($"images: {result.Count}");
+            Terminal.Out.WriteLine($"loss: {result.Loss:F4}");
+            Terminal.Out.WriteLine($"accuracy: {result.AccuracyPercent:F2}%");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using SnnConvert.Models;
+using Spectre.Console;
+
+namespace SnnConvert.Cli.Commands;
+
+/// <summary><c>snnconvert models</c>: lists the zoo architectures.</summary>
+public static class ModelsCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var verbose = new Option<bool>("--layers") { Description = "Also list every layer with its output shape and MACs" };
+        var markdown = new Option<bool>("--markdown") { Description = "Print the layer tables as Markdown (used for docs/models.md)" };
+        var command = new Command("models", "List the model zoo: architectures, parameters and MACs per image") { verbose, markdown };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            if (parse.GetValue(markdown))
+            {
+                Console.Out.Write(ZooMarkdown());
+                return 0;
+            }
+            var table = new Table().AddColumns("name", "dataset", "input", "parameters", "MACs/image", "recipe", "description");
+            foreach (ZooModel zoo in ModelZoo.All)
+            {
+                Network net = zoo.Build(new Random(0));
+                var r = zoo.Recipe;
+                table.AddRow(zoo.Name, zoo.Dataset, string.Join("x", zoo.InputShape), $"{net.ParameterCount:N0}", $"{net.Macs:N0}",
+                    Markup.Escape($"{r.Optimizer} lr {r.LearningRate} batch {r.BatchSize} {r.Epochs} ep {r.Schedule}" + (r.Augment ? " +aug" : "")),
+                    Markup.Escape(zoo.Description));
+            }
+            Terminal.Out.Write(table);
+            if (!parse.GetValue(verbose)) return 0;
+            foreach (ZooModel zoo in ModelZoo.All)
+            {
+                Network net = zoo.Build(new Random(0));
+                var layers = new Table().Title(zoo.Name).AddColumns("#", "layer", "output", "parameters", "MACs");
+                for (int i = 0; i < net.Architecture.Count; i++)
+                {
+                    var spec = net.Architecture[i];
+                    layers.AddRow($"{i}", Markup.Escape(spec.Describe()), string.Join("x", net.LayerShapes[i + 1]),
+                        $"{spec.ParameterCount:N0}", $"{spec.Macs(net.LayerShapes[i]):N0}");
+                }
+                Terminal.Out.Write(layers);
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Per model: a summary line and a Markdown table of layers, output shapes, parameters and MACs.</summary>
+    public static string ZooMarkdown()
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (ZooModel zoo in ModelZoo.All)
+        {
+            Network net = zoo.Build(new Random(0));
+            var r = zoo.Recipe;
+            sb.AppendLine($"### {zoo.Name}").AppendLine()
+              .AppendLine($"{zoo.Description}").AppendLine()
+              .AppendLine($"Dataset `{zoo.Dataset}`, input {string.Join("x", zoo.InputShape)}; **{net.ParameterCount:N0} parameters, {net.Macs:N0} MACs per image**. " +
+                          $"Default recipe: {r.Optimizer}, lr {r.LearningRate}, batch {r.BatchSize}, {r.Epochs} epochs, {r.Schedule} schedule, weight decay {r.WeightDecay}" +
+                          (r.Optimizer == "sgd" ? $", momentum {r.Momentum}" + (r.Nesterov ? " (Nesterov)" : "") : "") + (r.Augment ? ", random crop + flip" : "") + ".")
+              .AppendLine()
+              .AppendLine("| # | layer | output | parameters | MACs |").AppendLine("|---|---|---|---|---|");
+            for (int i = 0; i < net.Architecture.Count; i++)
+            {
+                var spec = net.Architecture[i];
+                sb.AppendLine($"| {i} | {spec.Describe()} | {string.Join("x", net.LayerShapes[i + 1])} | {spec.ParameterCount:N0} | {spec.Macs(net.LayerShapes[i]):N0} |");
+            }
+            sb.AppendLine();
+        }
+        return sb.ToString();
+    }
+}

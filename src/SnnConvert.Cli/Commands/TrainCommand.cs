@@ -1,0 +1,101 @@
+using System.CommandLine;
+using SnnConvert.Errors;
+using SnnConvert.Models;
+using SnnConvert.Training;
+using Spectre.Console;
+
+namespace SnnConvert.Cli.Commands;
+
+/// <summary><c>snnconvert train</c>: trains a zoo model, writing last/best models and a resumable checkpoint.</summary>
+public static class TrainCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "Zoo architecture to train (see `snnconvert models`)", Required = true };
+        var dataset = CommonOptions.Dataset(required: false);
+        dataset.Description = "Dataset (default: the one the zoo model is made for)";
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the zoo model's recipe)" };
+        var batch = new Option<int?>("--batch-size") { Description = "Mini-batch size (default: recipe)" };
+        var optimizer = new Option<string?>("--optimizer") { Description = "sgd or adam (default: recipe)" };
+        var lr = new Option<float?>("--lr") { Description = "Base learning rate (default: recipe)" };
+        var schedule = new Option<string?>("--schedule") { Description = "constant, step or cosine (default: recipe)" };
+        var stepEpochs = new Option<int>("--step-epochs") { Description = "Step schedule: epochs between decays", DefaultValueFactory = _ => 10 };
+        var gamma = new Option<float>("--gamma") { Description = "Step schedule: decay factor", DefaultValueFactory = _ => 0.1f };
+        var weightDecay = new Option<float?>("--weight-decay") { Description = "L2 weight decay on weights (default: recipe)" };
+        var momentum = new Option<float?>("--momentum") { Description = "SGD momentum (default: recipe)" };
+        var nesterov = new Option<bool?>("--nesterov") { Description = "SGD with Nesterov momentum (default: recipe)" };
+        var augment = new Option<bool?>("--augment") { Description = "Random crop (4-pixel padding) and horizontal flip (default: recipe; on for CIFAR-10)" };
+        var seed = CommonOptions.Seed();
+        var output = new Option<string>("--out") { Description = "Model file to write (also writes <name>.best.snnm and <name>.ckpt)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from <out>.ckpt when it exists" };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
+        var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate on only the first N test images" };
+        var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Write a resumable checkpoint at least this often within an epoch", DefaultValueFactory = _ => 120 };
+        var dataDir = CommonOptions.DataDir();
+        var download = CommonOptions.Download();
+        var command = new Command("train", "Train a zoo CNN with SnnConvert's own trainer")
+        {
+            model, dataset, epochs, batch, optimizer, lr, schedule, stepEpochs, gamma, weightDecay, momentum, nesterov, augment,
+            seed, output, resume, trainLimit, testLimit, checkpointSeconds, dataDir, download,
+        };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            string modelName = parse.GetValue(model)!;
+            ZooModel zoo = ModelZoo.Find(modelName)
+                ?? throw new UsageException($"--model: unknown zoo model \"{modelName}\", expected one of {string.Join(", ", ModelZoo.All.Select(m => m.Name))}");
+            var r = zoo.Recipe;
+            var options = new TrainOptions(
+                parse.GetValue(epochs) ?? r.Epochs, parse.GetValue(batch) ?? r.BatchSize, parse.GetValue(optimizer) ?? r.Optimizer,
+                parse.GetValue(lr) ?? r.LearningRate, parse.GetValue(schedule) ?? r.Schedule, parse.GetValue(stepEpochs), parse.GetValue(gamma),
+                parse.GetValue(weightDecay) ?? r.WeightDecay, parse.GetValue(momentum) ?? r.Momentum, parse.GetValue(nesterov) ?? r.Nesterov,
+                parse.GetValue(augment) ?? r.Augment, parse.GetValue(seed), parse.GetValue(checkpointSeconds));
+            options.Validate();
+            string datasetName = parse.GetValue(dataset) ?? zoo.Dataset;
+            var train = DatasetAccess.Load(datasetName, "train", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(trainLimit));
+            var test = DatasetAccess.Load(datasetName, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(testLimit));
+            Terminal.LogBackend();
+            Terminal.Log($"training {zoo.Name} on {train.Name} ({train.Count} images), testing on {test.Name} ({test.Count}); {options}");
+            string commandLine = "snnconvert " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));
+            var paths = new TrainingPaths(parse.GetValue(output)!);
+            SavedModel result = null!;
+            Terminal.Progress().Start(ctx =>
+            {
+                var observer = new ProgressObserver(ctx);
+                result = new Trainer(options, paths, observer).Run(zoo, train, test, parse.GetValue(resume), commandLine);
+            });
+            double? accuracy = result.Training["testAccuracy"]?.GetValue<double>();
+            Terminal.Out.WriteLine($"model: {paths.Model} (best: {paths.Best}, checkpoint: {paths.Checkpoint})");
+            Terminal.Out.WriteLine($"test accuracy: {accuracy:F2}%");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Draws one progress bar per epoch and prints a line per finished epoch.</summary>
+    private sealed class ProgressObserver(ProgressContext context) : ITrainingObserver
+    {
+        private ProgressTask? _task;
+        private int _epoch;
+
+        public void OnBatch(BatchProgress p)
+        {
+            if (_task is null || _epoch != p.Epoch)
+            {
+                _task = context.AddTask($"epoch {p.Epoch}/{p.Epochs}", maxValue: p.Batches);
+                _epoch = p.Epoch;
+            }
+            _task.Value = p.Batch;
+            _task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} {p.ImagesPerSecond:F0} img/s";
+        }
+
+        public void OnEpoch(EpochRecord r)
+        {
+            _task?.StopTask();
+            Terminal.Error.MarkupLine(Markup.Escape(
+                $"epoch {r.Epoch}: train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F2}% | test loss {r.TestLoss:F4} acc {r.TestAccuracy:F2}% | lr {r.LearningRate:G3} | {r.Seconds:F1} s"));
+        }
+
+        public void OnMessage(string message) => Terminal.Log(message);
+    }
+}

@@ -1,0 +1,30 @@
+using SnnConvert.Tensors;
+using Spectre.Console;
+
+namespace SnnConvert.Cli;
+
+/// <summary>
+/// Console output: results go to standard output; progress bars and log lines go to standard error,
+/// so that <c>snnconvert eval ... &gt; result.txt</c> captures only results.
+/// </summary>
+public static class Terminal
+{
+    /// <summary>Spectre console writing to standard error (progress, tables of logs).</summary>
+    public static IAnsiConsole Error { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    /// <summary>Spectre console writing to standard output (results, tables).</summary>
+    public static IAnsiConsole Out => AnsiConsole.Console;
+
+    /// <summary>Writes a log line to standard error.</summary>
+    public static void Log(string message) => Error.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
+
+    /// <summary>Logs the active matrix-product backend (once per command that computes).</summary>
+    public static void LogBackend() => Log(Blas.Description);
+
+    /// <summary>A progress display with description, bar, percentage, elapsed and remaining time.</summary>
+    public static Progress Progress() => Error.Progress()
+        .AutoClear(false)
+        .HideCompleted(false)
+        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+            new ElapsedTimeColumn(), new RemainingTimeColumn());
+}

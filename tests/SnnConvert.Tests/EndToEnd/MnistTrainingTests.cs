@@ -1,0 +1,106 @@
+using SnnConvert.Data;
+using SnnConvert.Models;
+using SnnConvert.Training;
+using Xunit;
+
+namespace SnnConvert.Tests.EndToEnd;
+
+/// <summary>Short real training runs on MNIST (the dataset is found through the locator, as in CI).</summary>
+public sealed class MnistTrainingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("snnconvert-train-").FullName;
+
+    /// <summary>Removes the temporary folder.</summary>
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static TrainOptions Options(int epochs) =>
+        new(epochs, 50, "adam", 1e-3f, "constant", 10, 0.1f, 0f, 0.9f, false, false, Seed: 7);
+
+    [Fact]
+    public void MnistSeedReaches90PercentAfterAFewThousandImages()
+    {
+        ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(4000);
+        ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(1000);
+        ZooModel zoo = ModelZoo.Find("mnist-seed")!;
+        var paths = new TrainingPaths(Path.Combine(_dir, "m.snnm"));
+
+        SavedModel model = new Trainer(Options(epochs: 2), paths, null).Run(zoo, train, test, resume: false, "test");
+
+        EvaluationResult result = Evaluator.Evaluate(ModelFile.Load(paths.Model).Network, test);
+        Assert.True(result.AccuracyPercent >= 90.0, $"accuracy {result.AccuracyPercent:F2}% after 2 epochs of 4000 images");
+        Assert.Equal(result.AccuracyPercent, model.Training["testAccuracy"]!.GetValue<double>(), 6);
+        Assert.True(File.Exists(paths.Best) && File.Exists(paths.Checkpoint));
+    }
+
+    [Fact]
+    public void ResumingFromAnEpochCheckpointGivesTheSameWeightsAsAnUninterruptedRun()
+    {
+        ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(600);
+        ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(200);
+        ZooModel zoo = ModelZoo.Find("mnist-seed")!;
+
+        var straight = new TrainingPaths(Path.Combine(_dir, "straight.snnm"));
+        new Trainer(Options(epochs: 2), straight, null).Run(zoo, train, test, resume: false, "test");
+
+        // The interrupted run: one epoch, then the checkpoint is resumed with the full option set.
+        var interrupted = new TrainingPaths(Path.Combine(_dir, "interrupted.snnm"));
+        new Trainer(Options(epochs: 2), interrupted, new StopAfterEpochs(1)).RunCatchingStop(zoo, train, test);
+        Assert.True(File.Exists(interrupted.Checkpoint));
+        new Trainer(Options(epochs: 2), interrupted, null).Run(zoo, train, test, resume: true, "test");
+
+        var a = ModelFile.Load(straight.Model).Network.StateTensors.ToList();
+        var b = ModelFile.Load(interrupted.Model).Network.StateTensors.ToList();
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Value.Data, b[i].Value.Data);
+    }
+
+    [Fact]
+    public void ResumingFromAMidEpochCheckpointGivesTheSameWeightsAsAnUninterruptedRun()
+    {
+        ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(600);
+        ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(200);
+        ZooModel zoo = ModelZoo.Find("mnist-seed")!;
+        // CheckpointSeconds = 0: a checkpoint after every batch, so stopping after batch 5 leaves one mid-epoch at batch 5.
+        TrainOptions options = Options(epochs: 1) with { CheckpointSeconds = 0 };
+
+        var straight = new TrainingPaths(Path.Combine(_dir, "straight.snnm"));
+        new Trainer(options, straight, null).Run(zoo, train, test, resume: false, "test");
+        var interrupted = new TrainingPaths(Path.Combine(_dir, "interrupted.snnm"));
+        new Trainer(options, interrupted, new StopAfterBatches(5)).RunCatchingStop(zoo, train, test);
+        var checkpoint = TrainingCheckpoint.Load(interrupted.Checkpoint);
+        Assert.Equal((0, 5), (checkpoint.State.Epoch, checkpoint.State.Batch));
+        new Trainer(options, interrupted, null).Run(zoo, train, test, resume: true, "test");
+
+        var a = ModelFile.Load(straight.Model).Network.StateTensors.ToList();
+        var b = ModelFile.Load(interrupted.Model).Network.StateTensors.ToList();
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Value.Data, b[i].Value.Data);
+    }
+
+    /// <summary>Simulates a kill: throws from the observer after the given number of epochs.</summary>
+    private sealed class StopAfterEpochs(int epochs) : ITrainingObserver
+    {
+        public void OnBatch(BatchProgress progress) { }
+        public void OnEpoch(EpochRecord record) { if (record.Epoch >= epochs) throw new StopTraining(); }
+        public void OnMessage(string message) { }
+    }
+
+    /// <summary>Simulates a kill after the given number of batches (and their checkpoints).</summary>
+    private sealed class StopAfterBatches(int batches) : ITrainingObserver
+    {
+        public void OnBatch(BatchProgress progress) { if (progress.Batch >= batches) throw new StopTraining(); }
+        public void OnEpoch(EpochRecord record) { }
+        public void OnMessage(string message) { }
+    }
+}
+
+/// <summary>Thrown by test observers to stop a run the way a kill would.</summary>
+internal sealed class StopTraining : Exception;
+
+internal static class TrainerTestExtensions
+{
+    public static void RunCatchingStop(this Trainer trainer, ZooModel zoo, ImageDataset train, ImageDataset test)
+    {
+        try { trainer.Run(zoo, train, test, resume: false, "test"); }
+        catch (StopTraining) { }
+    }
+}
