@@ -1,0 +1,174 @@
+using SnnConvert.Data;
+using SnnConvert.Errors;
+using Xunit;
+
+namespace SnnConvert.Tests.Data;
+
+public sealed class DatasetLocatorTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private sealed record Layout(string DataDir, string Env, string Cache, string System, string RepoStart, string Shared);
+
+    // dir/explicit, dir/env, dir/cache, dir/system, and the CI layout dir/ci/clone/bin/Release + dir/ci/shared/datasets.
+    private Layout MakeLayout() => new(
+        _dir.Sub("explicit"), _dir.Sub("env"), _dir.Sub("cache"), _dir.Sub("system"),
+        _dir.Sub("ci", "clone", "bin", "Release"), _dir.Sub("ci", "shared", "datasets"));
+
+    private static DatasetLocator LocatorFor(Layout l, bool withDataDir = true) =>
+        new(DatasetLocator.DefaultRoots(withDataDir ? l.DataDir : null, l.Env, l.Cache, l.System, [l.RepoStart]));
+
+    [Fact]
+    public void DefaultRoots_AreInTheDocumentedOrder()
+    {
+        Layout l = MakeLayout();
+
+        IReadOnlyList<DatasetSearchRoot> roots = DatasetLocator.DefaultRoots(l.DataDir, l.Env, l.Cache, l.System, [l.RepoStart]);
+
+        Assert.Equal([l.DataDir, l.Env, l.Cache, l.System, l.Shared], roots.Select(r => r.Path));
+        Assert.Equal(["--data-dir", "SNNCONVERT_DATA", "download cache", "system datasets", "shared/datasets beside the checkout"],
+            roots.Select(r => r.Origin));
+        Assert.True(roots[0].MayBeDatasetFolder);
+        Assert.False(roots[2].MayBeDatasetFolder);
+    }
+
+    [Fact]
+    public void DefaultRoots_SkipMissingInputs_AndSplitTheEnvironmentList()
+    {
+        string env = string.Join(Path.PathSeparator, "/a", "", " /b ");
+
+        IReadOnlyList<DatasetSearchRoot> roots = DatasetLocator.DefaultRoots(null, env, null, null, []);
+
+        Assert.Equal(["/a", "/b"], roots.Select(r => r.Path));
+    }
+
+    [Fact]
+    public void EarlierRootWins()
+    {
+        Layout l = MakeLayout();
+        DatasetInfo info = TestData.TinyIdxInfo();
+        foreach (string root in new[] { l.Shared, l.System, l.Cache, l.Env, l.DataDir })
+        {
+            TestData.WriteIdxDataset(Path.Combine(root, "tiny"));
+            DatasetLocation found = LocatorFor(l).Locate(info, "test");
+            Assert.Equal(Path.Combine(root, "tiny"), found.Path);
+            Assert.Equal(root, found.Root.Path);
+        }
+    }
+
+    [Fact]
+    public void SharedDatasets_AreFoundBesideTheCheckout()
+    {
+        Layout l = MakeLayout();
+        TestData.WriteIdxDataset(Path.Combine(l.Shared, "tiny"));
+
+        DatasetLocation found = LocatorFor(l).Locate(TestData.TinyIdxInfo(), "train");
+
+        Assert.Equal("shared/datasets beside the checkout", found.Root.Origin);
+    }
+
+    [Fact]
+    public void SharedDatasets_InsideTheCheckoutAreFoundFirst()
+    {
+        string inner = _dir.Sub("repo", "shared", "datasets");
+        string outer = _dir.Sub("shared", "datasets");
+        string start = _dir.Sub("repo", "tests", "bin");
+
+        Assert.Equal([inner, outer], DatasetLocator.FindSharedDatasets([start, start]));
+    }
+
+    [Fact]
+    public void DataDirMayBeTheDatasetFolderItself()
+    {
+        Layout l = MakeLayout();
+        TestData.WriteIdxDataset(l.DataDir);
+
+        DatasetLocation found = LocatorFor(l).Locate(TestData.TinyIdxInfo(), "train");
+
+        Assert.Equal(l.DataDir, found.Path);
+    }
+
+    [Fact]
+    public void SharedRootHoldingFilesDirectly_DoesNotCount()
+    {
+        // Files directly in a shared root would match every MNIST-style dataset alike.
+        Layout l = MakeLayout();
+        TestData.WriteIdxDataset(l.Cache);
+
+        Assert.Null(LocatorFor(l).TryLocate(TestData.TinyIdxInfo(), "train"));
+    }
+
+    [Fact]
+    public void SplitFilesAreCheckedSeparately()
+    {
+        Layout l = MakeLayout();
+        string folder = Path.Combine(l.Cache, "tiny");
+        TestData.WriteIdxDataset(folder);
+        File.Delete(Path.Combine(folder, "train-images-idx3-ubyte.gz"));
+        DatasetLocator locator = LocatorFor(l);
+
+        Assert.NotNull(locator.TryLocate(TestData.TinyIdxInfo(), "test"));
+        var searched = new List<string>();
+        Assert.Null(locator.TryLocate(TestData.TinyIdxInfo(), "train", searched));
+        Assert.Contains(searched, line => line.StartsWith(folder) && line.EndsWith("missing train-images-idx3-ubyte[.gz]"));
+    }
+
+    [Fact]
+    public void NotFound_ListsEveryPlaceAndSuggestsFetch()
+    {
+        Layout l = MakeLayout();
+
+        var ex = Assert.Throws<DatasetNotFoundException>(() => LocatorFor(l).Locate(DatasetCatalog.FashionMnist, "test"));
+
+        foreach (string root in new[] { l.DataDir, l.Env, l.Cache, l.System, l.Shared })
+        {
+            Assert.Contains(Path.Combine(root, "fashion-mnist"), ex.Message);
+            Assert.Contains(Path.Combine(root, "fmnist"), ex.Message);
+        }
+        Assert.Contains("snnconvert data fetch fmnist", ex.Message);
+        Assert.Contains("SNNCONVERT_DATA", ex.Message);
+    }
+
+    [Fact]
+    public void FashionMnist_IsFoundUnderEitherFolderName()
+    {
+        Layout l = MakeLayout();
+        TestData.WriteIdxDataset(Path.Combine(l.System, "fmnist"), size: 28, testCount: 1);
+        TestData.WriteIdxDataset(Path.Combine(l.Shared, "fashion-mnist"), size: 28, testCount: 1);
+
+        Assert.Equal(Path.Combine(l.System, "fmnist"), LocatorFor(l).Locate(DatasetCatalog.FashionMnist, "test").Path);
+        ImageDataset test = DatasetLoader.Load(DatasetCatalog.Find("fashion-mnist"), "test", LocatorFor(l));
+        Assert.Equal("fmnist/test", test.Name);
+        Assert.Equal("Trouser", test.ClassNames[1]);
+    }
+
+    [Fact]
+    public void Cifar_ExtractedFolderIsPreferredOverArchive_ArchiveIsFoundAlone()
+    {
+        Layout l = MakeLayout();
+        string archive = Path.Combine(l.Cache, "cifar10", "cifar-10-binary.tar.gz");
+        Directory.CreateDirectory(Path.GetDirectoryName(archive)!);
+        File.WriteAllBytes(archive, TestData.TarGz(("cifar-10-batches-bin/test_batch.bin", TestData.CifarBatch(0, 4))));
+
+        Assert.Equal(archive, LocatorFor(l).Locate(DatasetCatalog.Cifar10, "test").Path);
+        Assert.Equal(4, DatasetLoader.Load(DatasetCatalog.Cifar10, "test", LocatorFor(l)).Label(0));
+
+        string folder = Path.Combine(l.Cache, "cifar10", "cifar-10-batches-bin");
+        Directory.CreateDirectory(folder);
+        File.WriteAllBytes(Path.Combine(folder, "test_batch.bin"), TestData.CifarBatch(0, 6));
+        Assert.Equal(folder, LocatorFor(l).Locate(DatasetCatalog.Cifar10, "test").Path);
+        Assert.Equal(6, DatasetLoader.Load(DatasetCatalog.Cifar10, "test", LocatorFor(l)).Label(0));
+    }
+
+    [Fact]
+    public void DuplicateRoots_AreSearchedOnce()
+    {
+        string root = _dir.Sub("same");
+        var locator = new DatasetLocator([new DatasetSearchRoot(root, "cache"), new DatasetSearchRoot(root + Path.DirectorySeparatorChar, "--data-dir", true)]);
+
+        DatasetSearchRoot only = Assert.Single(locator.Roots);
+        Assert.True(only.MayBeDatasetFolder);
+    }
+}

@@ -1,0 +1,83 @@
+using SnnConvert.Data;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SnnConvert.Tests.Data;
+
+/// <summary>
+/// Checks against the real datasets where this machine has them (the dev machine and CI do: CI keeps
+/// shared/datasets beside the clone). A test that finds nothing says so and returns.
+/// </summary>
+public sealed class RealDatasetTests(ITestOutputHelper output)
+{
+    private static DatasetLocation? Find(DatasetInfo info, string split) =>
+        DatasetLocator.CreateDefault(null).TryLocate(info, split);
+
+    [Fact]
+    public void MnistTestSplit_Has10000Images_WithTheKnownLabelCounts()
+    {
+        DatasetLocation? location = Find(DatasetCatalog.Mnist, "test");
+        if (location is null) { output.WriteLine("MNIST not found in the default places; skipped."); return; }
+        output.WriteLine($"using {location.Path} ({location.Root.Origin})");
+
+        ImageDataset test = DatasetLoader.Load("mnist", "test", null);
+
+        Assert.Equal(10000, test.Count);
+        Assert.Equal([1, 28, 28], test.SampleShape);
+        Assert.Equal("mnist/test", test.Name);
+        int[] counts = new int[10];
+        for (int i = 0; i < test.Count; i++) counts[test.Label(i)]++;
+        Assert.Equal([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009], counts);
+    }
+
+    [Fact]
+    public void FashionMnistTestSplit_Has1000ImagesPerClass()
+    {
+        DatasetLocation? location = Find(DatasetCatalog.FashionMnist, "test");
+        if (location is null) { output.WriteLine("Fashion-MNIST not found in the default places; skipped."); return; }
+        output.WriteLine($"using {location.Path} ({location.Root.Origin})");
+
+        ImageDataset test = DatasetLoader.LoadFrom(DatasetCatalog.FashionMnist, location.Path, "test");
+
+        Assert.Equal(10000, test.Count);
+        Assert.Equal([1, 28, 28], test.SampleShape);
+        int[] counts = new int[10];
+        for (int i = 0; i < test.Count; i++) counts[test.Label(i)]++;
+        Assert.All(counts, c => Assert.Equal(1000, c));
+    }
+
+    [Fact]
+    public void Cifar10TestSplit_Has1000ImagesPerClass()
+    {
+        DatasetLocation? location = Find(DatasetCatalog.Cifar10, "test");
+        if (location is null) { output.WriteLine("CIFAR-10 not found in the default places; skipped."); return; }
+        output.WriteLine($"using {location.Path} ({location.Root.Origin})");
+
+        ImageDataset test = DatasetLoader.LoadFrom(DatasetCatalog.Cifar10, location.Path, "test");
+
+        Assert.Equal(10000, test.Count);
+        Assert.Equal([3, 32, 32], test.SampleShape);
+        Assert.Equal(DatasetCatalog.Cifar10.ClassNames, test.ClassNames);
+        int[] counts = new int[10];
+        for (int i = 0; i < test.Count; i++) counts[test.Label(i)]++;
+        Assert.All(counts, c => Assert.Equal(1000, c));
+    }
+
+    [Theory]
+    [InlineData("mnist")]
+    [InlineData("fmnist")]
+    public void CatalogChecksums_MatchTheLocalExactCopies(string name)
+    {
+        DatasetInfo info = DatasetCatalog.Find(name);
+        DatasetLocation? location = Find(info, "train");
+        if (location is null) { output.WriteLine($"{info.DisplayName} not found in the default places; skipped."); return; }
+        output.WriteLine($"using {location.Path} ({location.Root.Origin})");
+
+        foreach (DatasetFile file in info.Files)
+        {
+            string path = Path.Combine(location.Path, file.FileName);
+            if (!File.Exists(path)) path = path[..^".gz".Length];   // a raw copy has the same content hash
+            Assert.Equal(file.Sha256, DatasetDownloader.ComputeSha256(path, file.Scope));
+        }
+    }
+}
