@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using SnnConvert.Cli.Commands;
 
 namespace SnnConvert.Cli;
@@ -9,14 +10,25 @@ public static class Program
     /// <summary>Parses the command line and runs the chosen command; returns the process exit code.</summary>
     public static int Main(string[] args)
     {
-        var root = new RootCommand("SnnConvert: train CNNs and convert them into spiking neural networks (integrate-and-fire, soft reset) with max-input-current threshold balancing.")
+        // A plain Command named "snnconvert" rather than RootCommand, whose name would be the assembly's (SnnConvert.Cli).
+        var root = new Command("snnconvert", "SnnConvert: train CNNs and convert them into spiking neural networks (integrate-and-fire, soft reset) with max-input-current threshold balancing.")
         {
+            new HelpOption { Recursive = true },
+            new VersionOption(),
             ModelsCommand.Create(),
             TrainCommand.Create(),
             EvalCommand.Create(),
             DataCommand.Create(),
             BenchCommand.Create(),
         };
-        return root.Parse(args).Invoke();
+        ParseResult parsed = root.Parse(args);
+        bool helpOrVersion = parsed.Action is HelpAction || args.Contains("--version");
+        if (parsed.Errors.Count > 0 && !helpOrVersion)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"error (usage): {error.Message}");
+            Console.Error.WriteLine("Run `snnconvert --help` or `snnconvert <command> --help` for usage.");
+            return new Errors.UsageException("").ExitCode;
+        }
+        return parsed.Invoke();
     }
 }

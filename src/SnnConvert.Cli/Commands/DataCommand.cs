@@ -14,7 +14,7 @@ public static class DataCommand
         fetch.SetAction(parse => CommandRunner.Run(() =>
         {
             DatasetInfo info = DatasetCatalog.Find(parse.GetValue(fetchName)!);
-            Terminal.Out.WriteLine($"fetched: {DatasetAccess.Fetch(info)}");
+            Console.Out.WriteLine($"fetched: {DatasetAccess.Fetch(info)}");
             return 0;
         }));
 
@@ -25,12 +25,12 @@ public static class DataCommand
         {
             DatasetInfo info = DatasetCatalog.Find(parse.GetValue(whereName)!);
             var locator = DatasetLocator.CreateDefault(parse.GetValue(dataDir));
-            foreach (var root in locator.Roots) Terminal.Out.WriteLine($"searched: {root.Path} ({root.Origin})");
+            foreach (var root in locator.Roots) Console.Out.WriteLine($"searched: {root.Path} ({root.Origin})");
             bool found = true;
             foreach (string split in new[] { "train", "test" })
             {
                 var location = locator.TryLocate(info, split);
-                Terminal.Out.WriteLine($"{info.Name}/{split}: {location?.Path ?? "not found"}");
+                Console.Out.WriteLine($"{info.Name}/{split}: {location?.Path ?? "not found"}");
                 found &= location is not null;
             }
             return found ? 0 : new Errors.DatasetNotFoundException("").ExitCode;

@@ -32,9 +32,9 @@ public static class EvalCommand
                 result = Evaluator.Evaluate(saved.Network, data, progress: new SyncProgress<int>(done => task.Value = done));
                 task.Value = data.Count;
             });
-            Terminal.Out.WriteLine($"images: {result.Count}");
-            Terminal.Out.WriteLine($"loss: {result.Loss:F4}");
-            Terminal.Out.WriteLine($"accuracy: {result.AccuracyPercent:F2}%");
+            Console.Out.WriteLine($"images: {result.Count}");
+            Console.Out.WriteLine($"loss: {result.Loss:F4}");
+            Console.Out.WriteLine($"accuracy: {result.AccuracyPercent:F2}%");
             return 0;
         }));
         return command;

@@ -20,16 +20,16 @@ public static class ModelsCommand
                 Console.Out.Write(ZooMarkdown());
                 return 0;
             }
-            var table = new Table().AddColumns("name", "dataset", "input", "parameters", "MACs/image", "recipe", "description");
+            var table = new Table().AddColumns("name", "dataset", "input", "parameters", "MACs/image", "recipe");
             foreach (ZooModel zoo in ModelZoo.All)
             {
                 Network net = zoo.Build(new Random(0));
                 var r = zoo.Recipe;
                 table.AddRow(zoo.Name, zoo.Dataset, string.Join("x", zoo.InputShape), $"{net.ParameterCount:N0}", $"{net.Macs:N0}",
-                    Markup.Escape($"{r.Optimizer} lr {r.LearningRate} batch {r.BatchSize} {r.Epochs} ep {r.Schedule}" + (r.Augment ? " +aug" : "")),
-                    Markup.Escape(zoo.Description));
+                    Markup.Escape($"{r.Optimizer} lr {r.LearningRate} batch {r.BatchSize} {r.Epochs} ep {r.Schedule}" + (r.Augment ? " +aug" : "")));
             }
             Terminal.Out.Write(table);
+            foreach (ZooModel zoo in ModelZoo.All) Console.Out.WriteLine($"{zoo.Name}: {zoo.Description}");
             if (!parse.GetValue(verbose)) return 0;
             foreach (ZooModel zoo in ModelZoo.All)
             {

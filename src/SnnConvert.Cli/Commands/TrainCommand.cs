@@ -65,8 +65,8 @@ public static class TrainCommand
                 result = new Trainer(options, paths, observer).Run(zoo, train, test, parse.GetValue(resume), commandLine);
             });
             double? accuracy = result.Training["testAccuracy"]?.GetValue<double>();
-            Terminal.Out.WriteLine($"model: {paths.Model} (best: {paths.Best}, checkpoint: {paths.Checkpoint})");
-            Terminal.Out.WriteLine($"test accuracy: {accuracy:F2}%");
+            Console.Out.WriteLine($"model: {paths.Model} (best: {paths.Best}, checkpoint: {paths.Checkpoint})");
+            Console.Out.WriteLine($"test accuracy: {accuracy:F2}%");
             return 0;
         }));
         return command;
