@@ -120,15 +120,21 @@ public static class TensorContainer
         {
             throw new ModelFormatException($"{path}: header is not valid JSON: {e.Message}", e);
         }
-        string kind = json["kind"]?.GetValue<string>() ?? throw new ModelFormatException($"{path}: header field \"kind\" is missing");
-        JsonObject header = json["header"]?.AsObject() ?? throw new ModelFormatException($"{path}: header field \"header\" is missing");
-        JsonArray entries = json["tensors"]?.AsArray() ?? throw new ModelFormatException($"{path}: header field \"tensors\" is missing");
+        string kind = Field(path, "header field \"kind\"", () => json["kind"]?.GetValue<string>())
+            ?? throw new ModelFormatException($"{path}: header field \"kind\" is missing");
+        JsonObject header = Field(path, "header field \"header\"", () => json["header"]?.AsObject())
+            ?? throw new ModelFormatException($"{path}: header field \"header\" is missing");
+        JsonArray entries = Field(path, "header field \"tensors\"", () => json["tensors"]?.AsArray())
+            ?? throw new ModelFormatException($"{path}: header field \"tensors\" is missing");
         var tensors = new List<(string, Tensor)>();
         long offset = payloadAt;
-        foreach (JsonNode? entry in entries)
+        for (int index = 0; index < entries.Count; index++)
         {
-            string name = entry?["name"]?.GetValue<string>() ?? throw new ModelFormatException($"{path}: a tensor entry has no \"name\"");
-            int[] shape = entry["shape"]?.AsArray().Select(d => d!.GetValue<int>()).ToArray()
+            JsonNode? entry = entries[index];
+            string name = Field(path, $"tensor entry {index}", () => entry?["name"]?.GetValue<string>())
+                ?? throw new ModelFormatException($"{path}: a tensor entry has no \"name\"");
+            int[] shape = Field(path, $"shape of tensor \"{name}\"", () => entry!["shape"]?.AsArray()
+                    .Select(d => d?.GetValue<int>() ?? throw new FormatException("a dimension is null")).ToArray())
                 ?? throw new ModelFormatException($"{path}: tensor \"{name}\" has no \"shape\"");
             long count = 1;
             foreach (int d in shape)
@@ -148,5 +154,15 @@ public static class TensorContainer
         if (offset != payloadAt + (long)payloadLength)
             throw new ModelFormatException($"{path}: tensors cover {offset - payloadAt} bytes but the payload is {payloadLength} bytes");
         return new Contents(kind, header, tensors);
+    }
+
+    // Reads one JSON value; a value of the wrong JSON type becomes a ModelFormatException naming it.
+    private static T? Field<T>(string path, string what, Func<T?> read)
+    {
+        try { return read(); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)
+        {
+            throw new ModelFormatException($"{path}: {what} is malformed: {e.Message}", e);
+        }
     }
 }

@@ -9,6 +9,8 @@ public sealed record Conv2dSpec(int InChannels, int OutChannels, int Kernel, int
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {
+        if (InChannels <= 0 || OutChannels <= 0 || Kernel <= 0 || Stride <= 0 || Padding < 0)
+            throw new ArgumentException($"{Describe()}: channels, kernel and stride must be positive and padding must not be negative");
         if (inputShape.Length != 3 || inputShape[0] != InChannels) throw ShapeError(inputShape, $"({InChannels}, H, W)");
         int ho = (inputShape[1] + 2 * Padding - Kernel) / Stride + 1, wo = (inputShape[2] + 2 * Padding - Kernel) / Stride + 1;
         if (ho <= 0 || wo <= 0) throw ShapeError(inputShape, $"a spatial size of at least {Kernel - 2 * Padding}");

@@ -9,6 +9,8 @@ public sealed record NormalizeSpec(float[] Mean, float[] Std) : LayerSpec
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)
     {
+        if (Std.Length != Mean.Length || Mean.Any(m => !float.IsFinite(m)) || Std.Any(s => !(s > 0f && float.IsFinite(s))))
+            throw new ArgumentException($"{Describe()}: needs one finite mean and one positive, finite std per channel");
         if (inputShape.Length != 3 || inputShape[0] != Mean.Length) throw ShapeError(inputShape, $"({Mean.Length}, H, W)");
         return inputShape;
     }

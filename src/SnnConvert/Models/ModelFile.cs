@@ -47,23 +47,15 @@ public static class ModelFile
     /// <exception cref="ModelFormatException">A field is missing, or the tensors do not match the architecture.</exception>
     public static SavedModel FromHeader(string path, JsonObject header, IReadOnlyList<(string Name, Tensor Value)> tensors)
     {
-        string name;
-        int[] inputShape;
-        LayerSpec[] architecture;
-        string[] classes;
-        try
-        {
-            name = header["name"]?.GetValue<string>() ?? throw new ModelFormatException($"{path}: header field \"name\" is missing");
-            inputShape = header["inputShape"]?.AsArray().Select(d => d!.GetValue<int>()).ToArray()
-                ?? throw new ModelFormatException($"{path}: header field \"inputShape\" is missing");
-            architecture = header["architecture"]?.Deserialize<LayerSpec[]>(JsonOptions)
-                ?? throw new ModelFormatException($"{path}: header field \"architecture\" is missing");
-            classes = header["classes"]?.AsArray().Select(c => c!.GetValue<string>()).ToArray() ?? [];
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NotSupportedException)
-        {
-            throw new ModelFormatException($"{path}: header is malformed: {e.Message}", e);
-        }
+        string name = Field(path, header, "name", n => n.GetValue<string>())
+            ?? throw new ModelFormatException($"{path}: header field \"name\" is missing");
+        int[] inputShape = Field(path, header, "inputShape", n => n.AsArray().Select(Int).ToArray())
+            ?? throw new ModelFormatException($"{path}: header field \"inputShape\" is missing");
+        LayerSpec[] architecture = Field(path, header, "architecture", n => n.Deserialize<LayerSpec[]>(JsonOptions))
+            ?? throw new ModelFormatException($"{path}: header field \"architecture\" is missing");
+        if (architecture.Any(spec => spec is null))
+            throw new ModelFormatException($"{path}: header field \"architecture\" is malformed: a layer is null");
+        string[] classes = Field(path, header, "classes", n => n.AsArray().Select(Text).ToArray()) ?? [];
         Network network;
         try { network = new Network(name, architecture, inputShape, new Random(0)); }
         catch (ArgumentException e) { throw new ModelFormatException($"{path}: architecture is inconsistent: {e.Message}", e); }
@@ -85,8 +77,25 @@ public static class ModelFile
         }
         if (stored.Count > 0)
             throw new ModelFormatException($"{path}: tensor \"{stored.Keys.First()}\" is not part of the architecture: weights do not match the architecture");
-        string? dataset = header["dataset"]?.GetValue<string>();
-        JsonObject training = header["training"]?.AsObject().DeepClone().AsObject() ?? new JsonObject();
+        string? dataset = Field(path, header, "dataset", n => n.GetValue<string>());
+        JsonObject training = Field(path, header, "training", n => n.AsObject().DeepClone().AsObject()) ?? new JsonObject();
         return new SavedModel(network, dataset, classes, training);
+    }
+
+    private static int Int(JsonNode? node) => node?.GetValue<int>() ?? throw new FormatException("an element is null");
+
+    private static string Text(JsonNode? node) => node?.GetValue<string>() ?? throw new FormatException("an element is null");
+
+    // Reads an optional header field (null when absent); a value of the wrong JSON type or shape becomes a
+    // ModelFormatException naming the file and the field.
+    private static T? Field<T>(string path, JsonObject header, string field, Func<JsonNode, T?> read)
+    {
+        JsonNode? node = header[field];
+        if (node is null) return default;
+        try { return read(node); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException or NotSupportedException)
+        {
+            throw new ModelFormatException($"{path}: header field \"{field}\" is malformed: {e.Message}", e);
+        }
     }
 }

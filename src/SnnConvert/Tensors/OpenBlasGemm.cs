@@ -49,7 +49,13 @@ public sealed unsafe class OpenBlasGemm : IGemm
         if (k == 0)
         {
             // BLAS leaves C scaled by beta when k = 0; do it here so empty spans are never pinned.
-            for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            // beta = 0 overwrites (NaN included), as in the general case.
+            for (int i = 0; i < m; i++)
+            {
+                Span<float> row = c.Slice(i * ldc, n);
+                if (beta == 0f) row.Clear();
+                else TensorPrimitives.Multiply(row, beta, row);
+            }
             return;
         }
         fixed (float* pa = a)
