@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using SnnConvert.Cli.Commands;
+using SnnConvert.Data;
+using SnnConvert.Models;
+using SnnConvert.Training;
+using Xunit;
+
+namespace SnnConvert.Tests.Cli;
+
+/// <summary>The snnconvert command as a user runs it: outputs, exit codes, kill and resume.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("snnconvert-cli-").FullName;
+
+    /// <summary>Removes the temporary folder.</summary>
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string RepositoryFile(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SnnConvert.slnx"))) return Path.Combine(dir.FullName, relative);
+        throw new FileNotFoundException("repository root (SnnConvert.slnx) not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void DocsModelsMdHoldsTheCurrentZooTables()
+    {
+        string docs = File.ReadAllText(RepositoryFile("docs/models.md")).ReplaceLineEndings("\n");
+        Assert.Contains(ModelsCommand.ZooMarkdown().ReplaceLineEndings("\n"), docs);
+    }
+
+    [Fact]
+    public void UnknownCommandAndBadOptionValuesExitWithTheUsageCode()
+    {
+        Assert.Equal(2, CliProcess.Run(60, "no-such-command").ExitCode);
+        var (code, _, err) = CliProcess.Run(60, "train", "--model", "mnist-seed", "--out", Path.Combine(_dir, "m.snnm"), "--epochs", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--epochs", err);
+    }
+
+    [Fact]
+    public void EvalPrintsTheAccuracyTheLibraryComputes()
+    {
+        ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(1000);
+        ImageDataset test = DatasetLoader.Load("mnist", "test", null);
+        var paths = new TrainingPaths(Path.Combine(_dir, "m.snnm"));
+        var options = new TrainOptions(1, 50, "adam", 1e-3f, "constant", 10, 0.1f, 0f, 0.9f, false, false, 3);
+        SavedModel model = new Trainer(options, paths, null).Run(ModelZoo.Find("mnist-seed")!, train, test.Take(100), false, "test");
+        double expected = Evaluator.Evaluate(model.Network, test.Take(500)).AccuracyPercent;
+
+        var (code, stdout, _) = CliProcess.Run(120, "eval", "--model", paths.Model, "--limit", "500");
+
+        Assert.Equal(0, code);
+        Assert.Contains($"accuracy: {expected:F2}%", stdout);
+    }
+
+    [Fact]
+    public void CorruptModelFileExitsWithTheModelFormatCodeAndNamesTheFile()
+    {
+        string path = Path.Combine(_dir, "broken.snnm");
+        File.WriteAllBytes(path, "SNNM\u0001\u0000\u0000\u0000garbage-garbage-garbage-garbage-garbage-garbage"u8.ToArray());
+        var (code, _, err) = CliProcess.Run(60, "eval", "--model", path, "--dataset", "mnist");
+        Assert.Equal(5, code);
+        Assert.Contains(path, err);
+    }
+
+    [Fact]
+    public void ModelForAnotherDatasetExitsWithTheMismatchCode()
+    {
+        string path = Path.Combine(_dir, "mnist.snnm");
+        Network net = ModelZoo.Find("mnist-seed")!.Build(new Random(1));
+        ModelFile.Save(path, new SavedModel(net, "mnist", Enumerable.Range(0, 10).Select(i => $"{i}").ToArray(), new()));
+        var (code, _, err) = CliProcess.Run(60, "eval", "--model", path, "--dataset", "cifar10", "--limit", "10");
+        Assert.Equal(7, code);
+        Assert.Contains("[1, 28, 28]", err);
+    }
+
+    [Fact]
+    public void TrainKilledWithSigkillResumesFromItsCheckpointAndEndsLikeAnUninterruptedRun()
+    {
+        string[] common = ["train", "--model", "mnist-seed", "--epochs", "2", "--train-limit", "1500", "--test-limit", "200", "--seed", "5", "--checkpoint-seconds", "0"];
+        string straight = Path.Combine(_dir, "straight.snnm"), killed = Path.Combine(_dir, "killed.snnm");
+        Assert.Equal(0, CliProcess.Run(300, [.. common, "--out", straight]).ExitCode);
+
+        // Kill the second run once it has written a checkpoint inside the first epoch.
+        using (var process = Process.Start(CliProcess.StartInfo([.. common, "--out", killed]))!)
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            string checkpoint = new TrainingPaths(killed).Checkpoint;
+            var clock = Stopwatch.StartNew();
+            while (!File.Exists(checkpoint) && clock.Elapsed.TotalSeconds < 120 && !process.HasExited) Thread.Sleep(20);
+            Assert.True(File.Exists(checkpoint), "no checkpoint appeared");
+            process.Kill(entireProcessTree: true);   // SIGKILL on Linux
+            process.WaitForExit();
+        }
+        var state = TrainingCheckpoint.Load(new TrainingPaths(killed).Checkpoint).State;
+        Assert.True(state.Epoch < 2, "the run finished before it was killed; nothing was resumed");
+
+        var (code, _, err) = CliProcess.Run(300, [.. common, "--out", killed, "--resume"]);
+        Assert.Equal(0, code);
+        Assert.Contains("resuming from", err);
+        var a = ModelFile.Load(straight).Network.StateTensors.ToList();
+        var b = ModelFile.Load(killed).Network.StateTensors.ToList();
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Value.Data, b[i].Value.Data);
+    }
+}
