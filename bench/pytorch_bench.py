@@ -63,9 +63,12 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0, help="intra-op threads (default: all cores)")
     p.add_argument("--json")
     a = p.parse_args()
     torch.manual_seed(a.seed)
+    # Debian's build starts with one thread; use every core, as SnnConvert does.
+    torch.set_num_threads(a.threads or os.cpu_count())
     results = []
     for name in a.model:
         build, shape = MODELS[name]

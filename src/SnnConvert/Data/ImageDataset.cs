@@ -52,6 +52,19 @@ public sealed class ImageDataset
         for (int i = 0; i < src.Length; i++) destination[i] = src[i] * (1f / 255f);
     }
 
+    /// <summary>The images at <paramref name="indices"/>, in that order, as a new dataset.</summary>
+    public ImageDataset Subset(IReadOnlyList<int> indices)
+    {
+        var pixels = new byte[indices.Count * ImageSize];
+        var labels = new byte[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            Pixels(indices[i]).CopyTo(pixels.AsSpan(i * ImageSize, ImageSize));
+            labels[i] = _labels[indices[i]];
+        }
+        return new ImageDataset(Name, pixels, labels, Channels, Height, Width, ClassNames);
+    }
+
     /// <summary>The first <paramref name="count"/> images (or all when count is larger), sharing nothing with this set.</summary>
     public ImageDataset Take(int count)
     {

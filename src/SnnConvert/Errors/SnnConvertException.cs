@@ -67,3 +67,12 @@ public sealed class ModelDataMismatchException(string message) : SnnConvertExcep
     /// <inheritdoc/>
     public override string Category => "model-data-mismatch";
 }
+
+/// <summary>The CNN cannot be converted as asked (an unsupported layer order, max pooling without an option, a bad threshold) (exit code 8).</summary>
+public sealed class ConversionException(string message) : SnnConvertException(message)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 8;
+    /// <inheritdoc/>
+    public override string Category => "conversion";
+}

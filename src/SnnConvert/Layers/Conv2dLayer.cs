@@ -14,6 +14,7 @@ public sealed class Conv2dLayer : Layer
     private readonly Parameter _weight;   // (Cout, Cin, K, K)
     private readonly Parameter? _bias;    // (Cout)
     private Tensor? _input;               // (N, Cin, H, W), cached for backward
+    private readonly Conv2dKernel.Workspace _forwardWorkspace = new();
     private float[][] _cols = [];         // per chunk: (Cin*K*K, Ho*Wo)
     private float[][] _dcols = [];        // per chunk: (Cin*K*K, Ho*Wo)
     private float[][] _dw = [];           // per chunk: (Cout, Cin*K*K) partial weight gradients
@@ -45,27 +46,10 @@ public sealed class Conv2dLayer : Layer
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
         RequireRank(input, 4, "input");
-        int[] o = _spec.OutputShape([input.Dim(1), input.Dim(2), input.Dim(3)]);
-        int n = input.Dim(0), c = input.Dim(1), h = input.Dim(2), w = input.Dim(3);
-        int cout = o[0], ho = o[1], wo = o[2], kk = c * _spec.Kernel * _spec.Kernel, hw = ho * wo;
+        Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
         _input = input;
-        var output = new Tensor(n, cout, ho, wo);
-        EnsureBuffers(ref _cols, n, kk * hw);
-        IGemm gemm = Blas.Gemm;
-        float[] weight = _weight.Value.Data;
-        float[]? bias = _bias?.Value.Data;
-        ChunkedParallel.For(n, (chunk, start, end) =>
-        {
-            Span<float> cols = _cols[chunk];
-            for (int i = start; i < end; i++)
-            {
-                Im2Col.Unfold(input.Data.AsSpan(i * c * h * w, c * h * w), c, h, w, _spec.Kernel, _spec.Stride, _spec.Padding, ho, wo, cols);
-                Span<float> y = output.Data.AsSpan(i * cout * hw, cout * hw);
-                gemm.Sgemm(false, false, cout, hw, kk, 1f, weight, kk, cols, hw, 0f, y, hw);
-                if (bias is not null)
-                    for (int co = 0; co < cout; co++) TensorPrimitives.Add(y.Slice(co * hw, hw), bias[co], y.Slice(co * hw, hw));
-            }
-        });
+        var output = new Tensor(input.Dim(0), g.Cout, g.Ho, g.Wo);
+        Conv2dKernel.Forward(input.Data, input.Dim(0), g, _weight.Value.Data, _bias?.Value.Data, null, output.Data, _forwardWorkspace);
         return output;
     }
 

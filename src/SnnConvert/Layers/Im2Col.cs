@@ -6,11 +6,21 @@ namespace SnnConvert.Layers;
 /// </summary>
 public static class Im2Col
 {
-    /// <summary>image (C, H, W) -> cols (C*K*K, Ho*Wo).</summary>
-    public static void Unfold(ReadOnlySpan<float> image, int c, int h, int w, int k, int stride, int pad, int ho, int wo, Span<float> cols)
+    /// <summary>image (C, H, W) -> cols (C*K*K, Ho*Wo); positions outside the image read 0.</summary>
+    public static void Unfold(ReadOnlySpan<float> image, int c, int h, int w, int k, int stride, int pad, int ho, int wo, Span<float> cols) =>
+        Unfold(image, c, h, w, k, stride, pad, ho, wo, cols, []);
+
+    /// <summary>
+    /// image (C, H, W) -> cols (C*K*K, Ho*Wo); positions outside the image read <paramref name="padValues"/>[c]
+    /// (0 when empty). A non-zero pad value keeps a folded input normalisation exact at the borders.
+    /// </summary>
+    public static void Unfold(ReadOnlySpan<float> image, int c, int h, int w, int k, int stride, int pad, int ho, int wo, Span<float> cols,
+        ReadOnlySpan<float> padValues)
     {
         int hw = ho * wo;
         for (int ch = 0; ch < c; ch++)
+        {
+            float fill = padValues.IsEmpty ? 0f : padValues[ch];
             for (int ki = 0; ki < k; ki++)
                 for (int kj = 0; kj < k; kj++)
                 {
@@ -19,7 +29,7 @@ public static class Im2Col
                     {
                         int ih = oh * stride - pad + ki;
                         Span<float> dst = row.Slice(oh * wo, wo);
-                        if ((uint)ih >= (uint)h) { dst.Clear(); continue; }
+                        if ((uint)ih >= (uint)h) { dst.Fill(fill); continue; }
                         ReadOnlySpan<float> src = image.Slice((ch * h + ih) * w, w);
                         if (stride == 1 && pad == 0)
                         {
@@ -29,10 +39,11 @@ public static class Im2Col
                         for (int ow = 0; ow < wo; ow++)
                         {
                             int iw = ow * stride - pad + kj;
-                            dst[ow] = (uint)iw < (uint)w ? src[iw] : 0f;
+                            dst[ow] = (uint)iw < (uint)w ? src[iw] : fill;
                         }
                     }
                 }
+        }
     }
 
     /// <summary>cols (C*K*K, Ho*Wo) -> image gradient (C, H, W), overwriting <paramref name="image"/>.</summary>

@@ -44,17 +44,7 @@ public sealed class LinearLayer : Layer
         _input = input;
         int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
         var output = new Tensor(n, fout);
-        IGemm gemm = Blas.Gemm;
-        float[] w = _weight.Value.Data;
-        float[]? b = _bias?.Value.Data;
-        ChunkedParallel.For(n, (_, start, end) =>
-        {
-            if (start == end) return;
-            Span<float> y = output.Data.AsSpan(start * fout, (end - start) * fout);
-            gemm.Sgemm(false, true, end - start, fout, fin, 1f, input.Data.AsSpan(start * fin), fin, w, fin, 0f, y, fout);
-            if (b is not null)
-                for (int i = 0; i < end - start; i++) TensorPrimitives.Add(y.Slice(i * fout, fout), b, y.Slice(i * fout, fout));
-        });
+        LinearKernel.Forward(input.Data, n, fin, fout, _weight.Value.Data, _bias?.Value.Data, output.Data);
         return output;
     }
 

@@ -1,0 +1,59 @@
+using SnnConvert.Layers;
+using SnnConvert.Snn;
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Conversion;
+
+/// <summary>
+/// Runs an SNN template as the CNN it came from: each weighted layer computes W x + b, spiking layers apply
+/// ReLU, pooling averages. On an unbalanced template this is exactly the (batch-norm-folded, normalisation-folded)
+/// CNN in evaluation mode, which the activation-based methods measure and the tests compare with the CNN.
+/// </summary>
+public sealed class AnalogForward(SpikingNetwork net)
+{
+    private readonly IReadOnlyList<int[]> _shapes = net.Shapes;
+    private readonly Conv2dKernel.Workspace _workspace = new();
+
+    /// <summary>
+    /// Runs a batch (N, C, H, W) and calls <paramref name="visit"/>(stage, activation (N, stage output)) after every weighted
+    /// stage: the ReLU output of spiking layers, the logits of the output layer. Returns the logits.
+    /// </summary>
+    public float[] Run(float[] images, int n, Action<int, float[]>? visit = null)
+    {
+        float[] x = images;
+        for (int s = 0; s < net.Layers.Count; s++)
+        {
+            int outSize = _shapes[s + 1].Aggregate(1, (a, b) => a * b);
+            switch (net.Layers[s])
+            {
+                case SnnConv2d conv:
+                    var y = new float[n * outSize];
+                    Conv2dKernel.Forward(x, n, Conv2dGeometry.Of(conv.Spec, _shapes[s]), conv.Weight, conv.Bias, conv.PadValues, y, _workspace);
+                    x = Activate(conv, y);
+                    visit?.Invoke(s, x);
+                    break;
+                case SnnLinear linear:
+                    var z = new float[n * outSize];
+                    LinearKernel.Forward(x, n, linear.InFeatures, linear.OutFeatures, linear.Weight, linear.Bias, z);
+                    x = Activate(linear, z);
+                    visit?.Invoke(s, x);
+                    break;
+                case SnnAvgPool2d pool:
+                    int[] inShape = _shapes[s], o = _shapes[s + 1];
+                    int h = inShape[1], w = inShape[2];
+                    var pooled = new float[n * outSize];
+                    for (int p = 0; p < n * inShape[0]; p++)
+                        AvgPool2dLayer.Forward(x.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, pooled.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
+                    x = pooled;
+                    break;
+            }
+        }
+        return x;
+    }
+
+    private static float[] Activate(SynapticLayer layer, float[] values)
+    {
+        if (layer.Spiking) TensorPrimitives.Max(values, 0f, values);
+        return values;
+    }
+}

@@ -1,0 +1,27 @@
+using SnnConvert.Data;
+using SnnConvert.Errors;
+
+namespace SnnConvert.Conversion;
+
+/// <summary>Which images calibrate the thresholds, and how the SNN is run during calibration.</summary>
+/// <param name="Data">Calibration images (the seed uses the whole training set).</param>
+/// <param name="Steps">T_calib: steps simulated per image (the seed uses its inference latency, 64).</param>
+/// <param name="Seed">Seed of rate-coded calibration input.</param>
+/// <param name="BatchSize">Images simulated together.</param>
+public sealed record CalibrationSettings(ImageDataset Data, int Steps = 64, int Seed = 1, int BatchSize = 100)
+{
+    /// <summary>Throws <see cref="UsageException"/> for empty data or non-positive sizes.</summary>
+    public void Validate()
+    {
+        if (Data.Count == 0) throw new UsageException("--calib-samples: calibration needs at least one image, got 0");
+        if (Steps <= 0) throw new UsageException($"--calib-steps: must be at least 1, got {Steps}");
+        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
+    }
+}
+
+/// <summary>Progress of a threshold method: which layer, and how many calibration images it has seen.</summary>
+/// <param name="Stage">Stage being calibrated (or -1 for a pass over all layers).</param>
+/// <param name="Description">What is being done.</param>
+/// <param name="Done">Images done in this pass.</param>
+/// <param name="Total">Images in this pass.</param>
+public sealed record CalibrationProgress(int Stage, string Description, int Done, int Total);

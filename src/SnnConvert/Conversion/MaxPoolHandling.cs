@@ -1,0 +1,10 @@
+namespace SnnConvert.Conversion;
+
+/// <summary>What conversion does with a max-pooling layer, which has no exact spiking equivalent.</summary>
+public enum MaxPoolHandling
+{
+    /// <summary>Refuse the model with a message (default).</summary>
+    Refuse,
+    /// <summary>Replace it by average pooling of the same window; accuracy changes (a warning says so).</summary>
+    Average,
+}

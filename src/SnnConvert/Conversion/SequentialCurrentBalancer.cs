@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using SnnConvert.Snn;
+
+namespace SnnConvert.Conversion;
+
+/// <summary>
+/// The engine of the SNN-side methods (max-current, Spike-Norm): weighted layers are calibrated one after the
+/// other; layer l's input current z_l(t) is recorded while layers before it already run as IF neurons with their
+/// final thresholds, over the calibration images for T_calib steps, and its threshold is the maximum (or a
+/// percentile) of z_l over images, positions and steps, per output channel or per layer.
+/// </summary>
+public static class SequentialCurrentBalancer
+{
+    /// <summary>Balances <paramref name="template"/>.</summary>
+    /// <param name="template">The SNN template.</param>
+    /// <param name="settings">Calibration data and steps.</param>
+    /// <param name="granularity">Per channel (conv layers) or per layer.</param>
+    /// <param name="percentile">100 for the maximum, else a percentile of the positive currents.</param>
+    /// <param name="encoding">Input encoding during calibration.</param>
+    /// <param name="rescaleInputs">Multiply each layer's weights by the previous layer's thresholds per channel before calibrating it (see <see cref="InputScaling"/>).</param>
+    /// <param name="method">Method name recorded in the network.</param>
+    /// <param name="progress">Progress per layer.</param>
+    public static SpikingNetwork Balance(SpikingNetwork template, CalibrationSettings settings, ThresholdGranularity granularity, double percentile,
+        InputEncoding encoding, bool rescaleInputs, string method, IProgress<CalibrationProgress>? progress)
+    {
+        settings.Validate();
+        SpikingNetwork net = template;
+        var shapes = net.Shapes;
+        var report = new JsonArray();
+        float[] previous = [];
+        foreach (int stage in net.SynapticIndices)
+        {
+            var layer = (SynapticLayer)net.Layers[stage];
+            if (rescaleInputs) layer = InputScaling.Apply(layer, previous);
+            net = net.WithLayer(stage, layer);
+            if (!layer.Spiking && net.Readout == Readout.Membrane) break;
+            int groups = granularity == ThresholdGranularity.Channel && layer is SnnConv2d ? layer.OutputChannels : 1;
+            var stats = new ChannelStatistics(groups, percentile < 100);
+            int channelSize = shapes[stage + 1].Length == 3 ? shapes[stage + 1][1] * shapes[stage + 1][2] : 1;
+            bool constant = encoding == InputEncoding.Direct && stage == net.SynapticIndices[0];
+            int steps = constant ? 1 : settings.Steps;   // under direct input the first layer's current never changes
+            var runner = new SnnBatchRunner(net, Math.Min(settings.BatchSize, settings.Data.Count), encoding, stage, net.Readout);
+            for (int start = 0; start < settings.Data.Count; start += settings.BatchSize)
+            {
+                int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
+                runner.Start(settings.Data, start, n, settings.Seed);
+                for (int t = 0; t < steps; t++)
+                {
+                    runner.Step();
+                    stats.Add(runner.Current(stage), layer.OutputChannels, channelSize);
+                }
+                progress?.Report(new CalibrationProgress(stage, $"{method}: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
+            }
+            var raw = Enumerable.Range(0, groups).Select(g => stats.Percentile(g, percentile)).ToArray();
+            var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
+            net = net.WithLayer(stage, layer with { Thresholds = thresholds });
+            previous = thresholds;
+            report.Add(LayerReport(stage, layer, thresholds, dead, steps));
+        }
+        return net with { Conversion = Record(net.Conversion, method, settings, percentile, granularity, encoding, rescaleInputs, report) };
+    }
+
+    internal static JsonObject LayerReport(int stage, SynapticLayer layer, float[] thresholds, int dead, int steps) => new()
+    {
+        ["stage"] = stage,
+        ["layer"] = layer.Describe(),
+        ["thresholds"] = thresholds.Length,
+        ["min"] = thresholds.Min(),
+        ["max"] = thresholds.Max(),
+        ["mean"] = thresholds.Average(),
+        ["deadChannels"] = dead,
+        ["calibrationSteps"] = steps,
+    };
+
+    private static JsonObject Record(JsonObject conversion, string method, CalibrationSettings settings, double percentile,
+        ThresholdGranularity granularity, InputEncoding encoding, bool rescale, JsonArray layers)
+    {
+        var record = (JsonObject)conversion.DeepClone();
+        record["method"] = method;
+        record["granularity"] = granularity.ToString().ToLowerInvariant();
+        record["percentile"] = percentile;
+        record["calibrationEncoding"] = encoding.ToString().ToLowerInvariant();
+        record["calibrationSamples"] = settings.Data.Count;
+        record["calibrationSteps"] = settings.Steps;
+        record["calibrationSeed"] = settings.Seed;
+        record["rescaleInputs"] = rescale;
+        record["layers"] = layers;
+        return record;
+    }
+}

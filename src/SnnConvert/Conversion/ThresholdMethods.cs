@@ -1,0 +1,26 @@
+using SnnConvert.Errors;
+
+namespace SnnConvert.Conversion;
+
+/// <summary>The threshold methods by CLI name.</summary>
+public static class ThresholdMethods
+{
+    /// <summary>Names in the order reports list them.</summary>
+    public static readonly string[] Names = ["max-current", "max-activation", "percentile", "spike-norm", "channel-max-activation"];
+
+    /// <summary>Creates a method. <paramref name="percentile"/> is null for each method's default (max-current: 100, percentile: 99.9).</summary>
+    /// <exception cref="UsageException">Unknown name or a percentile outside (0, 100].</exception>
+    public static IThresholdMethod Create(string name, double? percentile = null, ThresholdGranularity? granularity = null, bool rescaleInputs = false)
+    {
+        if (percentile is { } p && !(p > 0 && p <= 100)) throw new UsageException($"--percentile: must be in (0, 100], got {p}");
+        return name switch
+        {
+            "max-current" => new MaxCurrentThresholds(granularity ?? ThresholdGranularity.Channel, percentile ?? 100, rescaleInputs),
+            "max-activation" => new MaxActivationThresholds(),
+            "percentile" => new PercentileThresholds(percentile ?? 99.9),
+            "spike-norm" => new SpikeNormThresholds(),
+            "channel-max-activation" => new ChannelMaxActivationThresholds(),
+            _ => throw new UsageException($"--method: unknown threshold method \"{name}\", expected one of {string.Join(", ", Names)}"),
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using SnnConvert.Data;
+using SnnConvert.Errors;
+
+namespace SnnConvert.Snn;
+
+/// <summary>Settings of one simulation.</summary>
+/// <param name="Steps">Time steps T_max; the prediction is recorded after every step.</param>
+/// <param name="Encoding">Input encoding.</param>
+/// <param name="Seed">Seed of rate encoding.</param>
+/// <param name="BatchSize">Images simulated together.</param>
+/// <param name="Readout">Readout to use instead of the network's, or null.</param>
+public sealed record SimulationOptions(int Steps, InputEncoding Encoding = InputEncoding.Direct, int Seed = 1, int BatchSize = 100, Readout? Readout = null)
+{
+    /// <summary>Throws <see cref="UsageException"/> for non-positive steps or batch size.</summary>
+    public void Validate()
+    {
+        if (Steps <= 0) throw new UsageException($"--timesteps: the number of time steps must be at least 1, got {Steps}");
+        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
+    }
+}
+
+/// <summary>Simulates a spiking network over a dataset, batch by batch, recording accuracy after every step and activity.</summary>
+public static class SnnSimulator
+{
+    /// <summary>Runs the simulation.</summary>
+    /// <param name="net">A balanced network (every spiking layer has thresholds).</param>
+    /// <param name="data">Images to classify.</param>
+    /// <param name="options">Steps, encoding, seed, batch size.</param>
+    /// <param name="cnnPredictions">The CNN's prediction per image, to measure agreement; or null.</param>
+    /// <param name="cnnMacs">The CNN's MACs per image, for the energy comparison.</param>
+    /// <param name="progress">Receives the number of images done.</param>
+    public static SimulationResult Run(SpikingNetwork net, ImageDataset data, SimulationOptions options, int[]? cnnPredictions = null,
+        long cnnMacs = 0, IProgress<int>? progress = null)
+    {
+        options.Validate();
+        Readout readout = options.Readout ?? net.Readout;
+        (net with { Readout = readout }).Validate(net.Name, requireThresholds: true);
+        if (!net.InputShape.AsSpan().SequenceEqual(data.SampleShape))
+            throw new ModelDataMismatchException($"SNN \"{net.Name}\" expects images of shape [{string.Join(", ", net.InputShape)}] but dataset {data.Name} has [{string.Join(", ", data.SampleShape)}]");
+        int steps = options.Steps, stages = net.Layers.Count;
+        var correct = new long[steps];
+        long[]? agreement = cnnPredictions is null ? null : new long[steps];
+        var spikes = new long[stages][];
+        var synOps = new double[stages][];
+        for (int s = 0; s < stages; s++) { spikes[s] = new long[steps]; synOps[s] = new double[steps]; }
+        var inputSpikes = new long[steps];
+        var inputSynOps = new double[steps];
+        var runner = new SnnBatchRunner(net, Math.Min(options.BatchSize, Math.Max(1, data.Count)), options.Encoding, stages, readout);
+        var predictions = new int[options.BatchSize];
+        for (int start = 0; start < data.Count; start += options.BatchSize)
+        {
+            int n = Math.Min(options.BatchSize, data.Count - start);
+            runner.Start(data, start, n, options.Seed);
+            for (int t = 0; t < steps; t++)
+            {
+                runner.Step();
+                runner.Predict(predictions);
+                for (int i = 0; i < n; i++)
+                {
+                    if (predictions[i] == data.Label(start + i)) correct[t]++;
+                    if (agreement is not null && predictions[i] == cnnPredictions![start + i]) agreement[t]++;
+                }
+                for (int s = 0; s < stages; s++) { spikes[s][t] += runner.StepSpikes[s]; synOps[s][t] += runner.StepSynOps[s]; }
+                inputSpikes[t] += runner.StepInputSpikes;
+                inputSynOps[t] += runner.StepInputSynOps;
+            }
+            progress?.Report(start + n);
+        }
+        var shapes = net.Shapes;
+        var layers = net.SynapticIndices.Where(s => ((SynapticLayer)net.Layers[s]).Spiking)
+            .Select(s => new LayerActivity(s, net.Layers[s].Describe(), shapes[s + 1].Aggregate(1L, (a, b) => a * b), spikes[s], synOps[s]))
+            .ToArray();
+        int first = net.SynapticIndices[0];
+        long firstMacs = ((SynapticLayer)net.Layers[first]).Macs(shapes[first]);
+        return new SimulationResult(data.Count, steps, options.Encoding, correct, agreement, layers, inputSpikes, inputSynOps, firstMacs, cnnMacs);
+    }
+}
