@@ -18,6 +18,9 @@ public static class Program
             ModelsCommand.Create(),
             TrainCommand.Create(),
             EvalCommand.Create(),
+            ConvertCommand.Create(),
+            SimulateCommand.Create(),
+            CompareCommand.Create(),
             DataCommand.Create(),
             BenchCommand.Create(),
         };

@@ -65,9 +65,9 @@ public static class SequentialCurrentBalancer
         ["stage"] = stage,
         ["layer"] = layer.Describe(),
         ["thresholds"] = thresholds.Length,
-        ["min"] = thresholds.Min(),
-        ["max"] = thresholds.Max(),
-        ["mean"] = thresholds.Average(),
+        ["min"] = (double)thresholds.Min(),
+        ["max"] = (double)thresholds.Max(),
+        ["mean"] = thresholds.Average(t => (double)t),
         ["deadChannels"] = dead,
         ["calibrationSteps"] = steps,
     };

@@ -38,8 +38,12 @@ public abstract record SynapticLayer : SnnLayer
     public abstract long Macs(int[] inputShape);
 
     /// <summary>Threshold description for messages.</summary>
-    protected string ThresholdText => !Spiking && Thresholds.Length == 0 ? "output" :
-        $"{(Spiking ? "spiking" : "output")}, {(Thresholds.Length == 1 ? "layer-wise threshold" : $"{Thresholds.Length} thresholds")}";
+    protected string ThresholdText => (Spiking ? "spiking" : "output") + Thresholds.Length switch
+    {
+        0 => "",
+        1 => ", layer-wise threshold",
+        int n => $", {n} thresholds",
+    };
 }
 
 /// <summary>Convolutional synapses (square kernel, group 1).</summary>

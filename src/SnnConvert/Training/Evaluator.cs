@@ -49,6 +49,21 @@ public static class Evaluator
         return new EvaluationResult(correct, data.Count, data.Count == 0 ? 0 : lossSum / data.Count);
     }
 
+    /// <summary>The predicted class of every image of <paramref name="data"/>.</summary>
+    public static int[] Predict(Network network, ImageDataset data, int batchSize = 250)
+    {
+        CheckCompatible(network, data);
+        var predictions = new int[data.Count];
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, data.Count - start);
+            Tensor logits = network.Forward(BatchLoader.LoadRange(data, start, count).Images, ForwardContext.Eval);
+            int k = logits.Dim(1);
+            for (int i = 0; i < count; i++) predictions[start + i] = TensorPrimitives.IndexOfMax(logits.Data.AsSpan(i * k, k));
+        }
+        return predictions;
+    }
+
     /// <summary>Number of rows of <paramref name="logits"/> (N, K) whose arg-max equals the label.</summary>
     public static int CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
     {

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using SnnConvert.Conversion;
+using SnnConvert.Errors;
+using SnnConvert.IO;
+using SnnConvert.Models;
+using SnnConvert.Reporting;
+using SnnConvert.Snn;
+using Spectre.Console;
+
+namespace SnnConvert.Cli.Commands;
+
+/// <summary><c>snnconvert compare</c>: every threshold method on one CNN, accuracy versus T side by side.</summary>
+public static class CompareCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var o = new SnnOptions();
+        var model = new Option<string>("--model") { Description = "Trained CNN (.snnm)", Required = true };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (default: all five)", DefaultValueFactory = _ => string.Join(",", ThresholdMethods.Names) };
+        var dataset = CommonOptions.Dataset(required: false);
+        dataset.Description = "Dataset (default: the model's); its training split calibrates, its test split is simulated";
+        var json = new Option<string?>("--json") { Description = "Write every method's report as JSON to this file" };
+        var outDir = new Option<string?>("--snn-dir") { Description = "Also save each converted network as <dir>/<method>.snn" };
+        var seed = CommonOptions.Seed();
+        var dataDir = CommonOptions.DataDir();
+        var download = CommonOptions.Download();
+        var command = new Command("compare", "Convert one CNN with several threshold methods and compare SNN accuracy versus T")
+        {
+            model, methods, dataset, json, outDir, seed, dataDir, download,
+        };
+        foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            SavedModel cnn = ModelFile.Load(parse.GetValue(model)!);
+            string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model file records no dataset; name one");
+            string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            foreach (string n in names) ThresholdMethods.Create(n);
+            int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
+            int seedValue = parse.GetValue(seed);
+            var options = new SimulationOptions(timesteps.Max(), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
+                seedValue, parse.GetValue(o.BatchSize), o.ReadoutChoice(parse));
+            options.Validate();
+            var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
+            var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
+            Terminal.LogBackend();
+            var (cnnPredictions, cnnAccuracy) = SnnRun.CnnReference(cnn, test);
+            Terminal.Log($"CNN accuracy on {test.Count} test images: {cnnAccuracy:F2}%");
+            var reports = new Dictionary<string, SimulationReport>();
+            foreach (string method in names)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, method, train, seedValue);
+                Terminal.Log($"{method}: calibrated in {clock.Elapsed.TotalSeconds:F1} s");
+                if (parse.GetValue(outDir) is { } dir) SnnFile.Save(Path.Combine(dir, method + ".snn"), snn);
+                var result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnn.Network.Macs, method);
+                reports[method] = SimulationReport.From(result, timesteps, cnnAccuracy);
+            }
+            var table = new Table().AddColumn("T");
+            foreach (string method in names) table.AddColumn(method);
+            foreach (int t in timesteps)
+                table.AddRow([$"{t}", .. names.Select(m => $"{reports[m].Rows.First(r => r.T == t).Accuracy:F2}")]);
+            table.Caption(Markup.Escape($"SNN accuracy (%) versus T on {test.Count} test images; CNN {cnnAccuracy:F2}%"));
+            Terminal.Out.Write(table);
+            if (parse.GetValue(json) is { } path)
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { model = parse.GetValue(model), cnnAccuracy, reports }, SimulateCommand.Json));
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using SnnConvert.Errors;
+using SnnConvert.Models;
+using SnnConvert.Snn;
+
+namespace SnnConvert.Cli.Commands;
+
+/// <summary><c>snnconvert convert</c>: CNN model file to SNN file with one threshold method.</summary>
+public static class ConvertCommand
+{
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var o = new SnnOptions();
+        var model = new Option<string>("--model") { Description = "Trained CNN (.snnm)", Required = true };
+        var method = new Option<string>("--method") { Description = "max-current (the seed), max-activation, percentile, spike-norm or channel-max-activation", DefaultValueFactory = _ => "max-current" };
+        var dataset = CommonOptions.Dataset(required: false);
+        dataset.Description = "Dataset whose training split calibrates (default: the model's)";
+        var output = new Option<string>("--out") { Description = "SNN file to write (.snn)", Required = true };
+        var seed = CommonOptions.Seed();
+        var dataDir = CommonOptions.DataDir();
+        var download = CommonOptions.Download();
+        var command = new Command("convert", "Convert a trained CNN into an SNN, setting thresholds with a balancing method")
+        {
+            model, method, dataset, output, seed, dataDir, download,
+        };
+        foreach (var option in o.Calibration) command.Add(option);
+        command.Add(o.BatchSize);
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            SavedModel cnn = ModelFile.Load(parse.GetValue(model)!);
+            string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model file records no dataset; name one");
+            var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
+            Terminal.LogBackend();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, parse.GetValue(method)!, train, parse.GetValue(seed));
+            snn.Conversion["calibrationSeconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+            SnnFile.Save(parse.GetValue(output)!, snn);
+            Terminal.Out.Write(SnnRun.ThresholdTable(snn));
+            Console.Out.WriteLine($"snn: {parse.GetValue(output)} ({snn.Conversion["method"]}, {clock.Elapsed.TotalSeconds:F1} s)");
+            return 0;
+        }));
+        return command;
+    }
+}

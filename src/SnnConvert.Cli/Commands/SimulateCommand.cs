@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Text.Json;
+using SnnConvert.Errors;
+using SnnConvert.IO;
+using SnnConvert.Models;
+using SnnConvert.Reporting;
+using SnnConvert.Snn;
+
+namespace SnnConvert.Cli.Commands;
+
+/// <summary><c>snnconvert simulate</c>: accuracy of an SNN at every latency, with activity and energy.</summary>
+public static class SimulateCommand
+{
+    /// <summary>JSON options of reports (camelCase, indented).</summary>
+    public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var o = new SnnOptions();
+        var snnPath = new Option<string>("--snn") { Description = "Converted network (.snn)", Required = true };
+        var model = new Option<string?>("--model") { Description = "The source CNN (.snnm): adds its accuracy, the conversion loss and the agreement of predictions" };
+        var dataset = CommonOptions.Dataset(required: false);
+        dataset.Description = "Dataset whose test split is simulated (default: the SNN's)";
+        var readout = new Option<string?>("--readout") { Description = "Override the readout: membrane or spike-count" };
+        var json = new Option<string?>("--json") { Description = "Write the table as JSON (one record per T) to this file" };
+        var seed = CommonOptions.Seed();
+        var dataDir = CommonOptions.DataDir();
+        var download = CommonOptions.Download();
+        var command = new Command("simulate", "Simulate an SNN on a test set and report accuracy, activity and energy at each latency T")
+        {
+            snnPath, model, dataset, readout, json, seed, dataDir, download,
+        };
+        foreach (var option in o.Simulation) command.Add(option);
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            SpikingNetwork snn = SnnFile.Load(parse.GetValue(snnPath)!);
+            int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
+            string name = parse.GetValue(dataset) ?? snn.Dataset ?? throw new UsageException("--dataset: the SNN file records no dataset; name one");
+            var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
+            Readout? readoutChoice = parse.GetValue(readout) is { } r ? SnnOptions.ParseEnum<Readout>("--readout", r) : null;
+            var options = new SimulationOptions(timesteps.Max(), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
+                parse.GetValue(seed), parse.GetValue(o.BatchSize), readoutChoice);
+            options.Validate();
+            Terminal.LogBackend();
+            int[]? cnnPredictions = null;
+            double? cnnAccuracy = null;
+            long cnnMacs = 0;
+            if (parse.GetValue(model) is { } modelPath)
+            {
+                SavedModel cnn = ModelFile.Load(modelPath);
+                (cnnPredictions, cnnAccuracy) = SnnRun.CnnReference(cnn, test);
+                cnnMacs = cnn.Network.Macs;
+            }
+            SimulationResult result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnnMacs, $"{snn.Conversion["method"]}");
+            var report = SimulationReport.From(result, timesteps, cnnAccuracy);
+            Terminal.Out.Write(SnnRun.ReportTable(report));
+            Terminal.Out.Write(SnnRun.LayerTable(report));
+            if (parse.GetValue(json) is { } path)
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { snn = parse.GetValue(snnPath), method = snn.Conversion["method"]?.ToString(), report }, Json));
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using SnnConvert.Conversion;
+using SnnConvert.Errors;
+using SnnConvert.Snn;
+
+namespace SnnConvert.Cli;
+
+/// <summary>Options of the conversion and simulation commands, and their parsing.</summary>
+public sealed class SnnOptions
+{
+    /// <summary>--calib-samples.</summary>
+    public Option<int?> CalibSamples { get; } = new("--calib-samples") { Description = "Calibration images: a seeded random subset of the training set (default: all of it, as the seed)" };
+    /// <summary>--calib-steps.</summary>
+    public Option<int> CalibSteps { get; } = new("--calib-steps") { Description = "Time steps per calibration image (T_calib)", DefaultValueFactory = _ => 64 };
+    /// <summary>--percentile.</summary>
+    public Option<double?> Percentile { get; } = new("--percentile") { Description = "Percentile of the positive currents/activations (max-current: 100 by default; percentile: 99.9)" };
+    /// <summary>--granularity.</summary>
+    public Option<string> Granularity { get; } = new("--granularity") { Description = "max-current: channel (the seed) or layer", DefaultValueFactory = _ => "channel" };
+    /// <summary>--rescale-inputs.</summary>
+    public Option<bool> RescaleInputs { get; } = new("--rescale-inputs") { Description = "max-current: multiply synapses by the presynaptic thresholds (beyond the paper)" };
+    /// <summary>--reset.</summary>
+    public Option<string> Reset { get; } = new("--reset") { Description = "IF reset: soft (subtract the threshold, the seed) or hard (to zero)", DefaultValueFactory = _ => "soft" };
+    /// <summary>--initial-membrane.</summary>
+    public Option<string> InitialMembrane { get; } = new("--initial-membrane") { Description = "zero or half (theta/2)", DefaultValueFactory = _ => "zero" };
+    /// <summary>--readout.</summary>
+    public Option<string?> Readout { get; } = new("--readout") { Description = "membrane (accumulate the output layer, default) or spike-count" };
+    /// <summary>--maxpool.</summary>
+    public Option<string> MaxPool { get; } = new("--maxpool") { Description = "refuse (default) or average: replace max pooling by average pooling", DefaultValueFactory = _ => "refuse" };
+    /// <summary>--timesteps.</summary>
+    public Option<string> Timesteps { get; } = new("--timesteps") { Description = "Comma-separated latencies to report, e.g. 1,2,4,8,16,32,64", DefaultValueFactory = _ => "1,2,4,8,16,32,64,128,256" };
+    /// <summary>--encoding.</summary>
+    public Option<string> Encoding { get; } = new("--encoding") { Description = "direct (analog input, default) or rate (Bernoulli spikes)", DefaultValueFactory = _ => "direct" };
+    /// <summary>--limit.</summary>
+    public Option<int?> Limit { get; } = new("--limit") { Description = "Simulate only the first N test images" };
+    /// <summary>--batch-size.</summary>
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images simulated together", DefaultValueFactory = _ => 100 };
+
+    /// <summary>The calibration options.</summary>
+    public IEnumerable<Option> Calibration => [CalibSamples, CalibSteps, Percentile, Granularity, RescaleInputs, Reset, InitialMembrane, Readout, MaxPool];
+
+    /// <summary>The simulation options.</summary>
+    public IEnumerable<Option> Simulation => [Timesteps, Encoding, Limit, BatchSize];
+
+    /// <summary>Parses a comma-separated list of positive latencies.</summary>
+    public static int[] ParseTimesteps(string text)
+    {
+        var values = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, out int t) || t <= 0)
+                throw new UsageException($"--timesteps: \"{part}\" is not a positive number of time steps (expected e.g. 1,2,4,8)");
+            values.Add(t);
+        }
+        if (values.Count == 0) throw new UsageException("--timesteps: give at least one latency, e.g. 1,2,4,8");
+        return values.Distinct().Order().ToArray();
+    }
+
+    /// <summary>Parses a named choice case-insensitively, ignoring dashes ("spike-count" = SpikeCount).</summary>
+    public static T ParseEnum<T>(string option, string value) where T : struct, Enum =>
+        Enum.TryParse(value.Replace("-", ""), ignoreCase: true, out T parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new UsageException($"{option}: unknown value \"{value}\", expected one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
+
+    /// <summary>The neuron model chosen.</summary>
+    public NeuronModel Neuron(ParseResult parse) => new(ParseEnum<ResetMode>("--reset", parse.GetValue(Reset)!),
+        parse.GetValue(InitialMembrane) == "half" ? Snn.InitialMembrane.HalfThreshold : ParseEnum<InitialMembrane>("--initial-membrane", parse.GetValue(InitialMembrane)!));
+
+    /// <summary>The readout chosen, or null to keep the default.</summary>
+    public Readout? ReadoutChoice(ParseResult parse) => parse.GetValue(Readout) is { } r ? ParseEnum<Readout>("--readout", r) : null;
+
+    /// <summary>The threshold method <paramref name="name"/> with the chosen options.</summary>
+    public IThresholdMethod Method(ParseResult parse, string name) => ThresholdMethods.Create(name, parse.GetValue(Percentile),
+        ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(Granularity)!), parse.GetValue(RescaleInputs));
+}

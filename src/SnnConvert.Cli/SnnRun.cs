@@ -1,0 +1,92 @@
+using System.CommandLine;
+using SnnConvert.Conversion;
+using SnnConvert.Data;
+using SnnConvert.Models;
+using SnnConvert.Reporting;
+using SnnConvert.Snn;
+using SnnConvert.Training;
+using Spectre.Console;
+
+namespace SnnConvert.Cli;
+
+/// <summary>The steps shared by convert, simulate and compare, with their progress bars and tables.</summary>
+public static class SnnRun
+{
+    /// <summary>Converts <paramref name="model"/> with the named method and the options of <paramref name="parse"/>.</summary>
+    public static SpikingNetwork Convert(ParseResult parse, SnnOptions o, SavedModel model, string method, ImageDataset train, int seed)
+    {
+        ImageDataset calibration = SnnConversion.CalibrationSubset(train, parse.GetValue(o.CalibSamples), seed);
+        var settings = new CalibrationSettings(calibration, parse.GetValue(o.CalibSteps), seed, parse.GetValue(o.BatchSize));
+        var maxPool = SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!);
+        IThresholdMethod m = o.Method(parse, method);
+        SpikingNetwork net = null!;
+        IReadOnlyList<string> warnings = [];
+        Terminal.Progress().Start(ctx =>
+        {
+            var tasks = new Dictionary<string, ProgressTask>();
+            var progress = new SyncProgress<CalibrationProgress>(p =>
+            {
+                if (!tasks.TryGetValue(p.Description, out ProgressTask? task))
+                    tasks[p.Description] = task = ctx.AddTask(Markup.Escape(p.Description), maxValue: p.Total);
+                task.Value = p.Done;
+            });
+            (net, warnings) = SnnConversion.Convert(model, m, settings, maxPool, o.Neuron(parse), o.ReadoutChoice(parse) ?? Readout.Membrane, progress);
+        });
+        foreach (string w in warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        return net;
+    }
+
+    /// <summary>Simulates <paramref name="net"/> on <paramref name="data"/> with a progress bar.</summary>
+    public static SimulationResult Simulate(SpikingNetwork net, ImageDataset data, SimulationOptions options, int[]? cnnPredictions, long cnnMacs, string label)
+    {
+        SimulationResult result = null!;
+        Terminal.Progress().Start(ctx =>
+        {
+            var task = ctx.AddTask(Markup.Escape($"simulate {label}: {data.Count} images x {options.Steps} steps"), maxValue: data.Count);
+            result = SnnSimulator.Run(net, data, options, cnnPredictions, cnnMacs, new SyncProgress<int>(done => task.Value = done));
+        });
+        return result;
+    }
+
+    /// <summary>Table of thresholds per layer of a balanced network.</summary>
+    public static Table ThresholdTable(SpikingNetwork net)
+    {
+        var table = new Table().AddColumns("stage", "layer", "thresholds", "min", "mean", "max", "dead channels");
+        var layers = net.Conversion["layers"]?.AsArray();
+        foreach (var entry in layers ?? [])
+            table.AddRow($"{entry!["stage"]}", Markup.Escape($"{entry["layer"]}"), $"{entry["thresholds"]}", $"{entry["min"]!.GetValue<double>():G4}",
+                $"{entry["mean"]!.GetValue<double>():G4}", $"{entry["max"]!.GetValue<double>():G4}", $"{entry["deadChannels"]}");
+        return table;
+    }
+
+    /// <summary>Table of a simulation report: one row per T.</summary>
+    public static Table ReportTable(SimulationReport report)
+    {
+        var table = new Table().AddColumns("T", "accuracy %", "loss (CNN - SNN)", "agreement %", "spikes/image", "SynOps/image", "energy uJ");
+        foreach (var r in report.Rows)
+            table.AddRow($"{r.T}", $"{r.Accuracy:F2}", r.ConversionLoss is { } l ? $"{l:F2}" : "-", r.Agreement is { } a ? $"{a:F2}" : "-",
+                $"{r.SpikesPerImage:N0}", $"{r.SynOpsPerImage:N0}", $"{r.EnergyMicrojoules:F3}");
+        table.Caption(Markup.Escape($"{report.Images} images, {report.Encoding} input; CNN: " +
+            (report.CnnAccuracy is { } c ? $"{c:F2}% accuracy, " : "") + $"{report.CnnMacsPerImage:N0} MACs, {report.CnnEnergyMicrojoules:F3} uJ per image"));
+        return table;
+    }
+
+    /// <summary>Table of per-layer activity.</summary>
+    public static Table LayerTable(SimulationReport report)
+    {
+        var table = new Table().AddColumns("stage", "layer", "neurons", "spikes/image", "firing rate", "SynOps/image");
+        foreach (var l in report.Layers)
+            table.AddRow($"{l.Stage}", Markup.Escape(l.Layer), $"{l.Neurons:N0}", $"{l.SpikesPerImage:N1}", $"{l.FiringRate:F4}", $"{l.SynOpsPerImage:N0}");
+        table.Caption($"at T = {report.Rows[^1].T}");
+        return table;
+    }
+
+    /// <summary>CNN predictions and accuracy on <paramref name="data"/>.</summary>
+    public static (int[] Predictions, double Accuracy) CnnReference(SavedModel model, ImageDataset data)
+    {
+        int[] predictions = Evaluator.Predict(model.Network, data);
+        int correct = 0;
+        for (int i = 0; i < data.Count; i++) if (predictions[i] == data.Label(i)) correct++;
+        return (predictions, 100.0 * correct / Math.Max(1, data.Count));
+    }
+}
