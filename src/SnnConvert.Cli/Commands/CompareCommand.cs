@@ -22,13 +22,14 @@ public static class CompareCommand
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset (default: the model's); its training split calibrates, its test split is simulated";
         var json = new Option<string?>("--json") { Description = "Write every method's report as JSON to this file" };
+        var markdown = new Option<string?>("--markdown") { Description = "Write the comparison as a Markdown report to this file" };
         var outDir = new Option<string?>("--snn-dir") { Description = "Also save each converted network as <dir>/<method>.snn" };
         var seed = CommonOptions.Seed();
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
         var command = new Command("compare", "Convert one CNN with several threshold methods and compare SNN accuracy versus T")
         {
-            model, methods, dataset, json, outDir, seed, dataDir, download,
+            model, methods, dataset, json, markdown, outDir, seed, dataDir, download,
         };
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -65,6 +66,18 @@ public static class CompareCommand
             Terminal.Out.Write(table);
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { model = parse.GetValue(model), cnnAccuracy, reports }, SimulateCommand.Json));
+            if (parse.GetValue(markdown) is { } mdPath)
+            {
+                string[] context =
+                [
+                    $"Model `{parse.GetValue(model)}` ({cnn.Network.Name}), dataset {name}: {test.Count} test images, calibration on " +
+                    $"{parse.GetValue(o.CalibSamples)?.ToString() ?? "all"} training images with T_calib = {parse.GetValue(o.CalibSteps)}, {options.Encoding.ToString().ToLowerInvariant()} input, seed {seedValue}.",
+                    "",
+                    $"Command: `snnconvert {string.Join(" ", Environment.GetCommandLineArgs().Skip(1))}` ({DateTime.UtcNow:yyyy-MM-dd}).",
+                ];
+                AtomicFile.WriteAllText(mdPath, ComparisonMarkdown.Render($"SNN conversion of {cnn.Network.Name} on {name}", context,
+                    names.Select(m => (m, reports[m])).ToArray()));
+            }
             return 0;
         }));
         return command;
