@@ -71,7 +71,9 @@ public static class SnnFile
         var contents = TensorContainer.Load(path);
         if (contents.Kind != "snn")
             throw new ModelFormatException($"{path}: file kind is \"{contents.Kind}\", expected \"snn\" (a converted network; make one with `snnconvert convert`)");
-        var tensors = contents.Tensors.ToDictionary(t => t.Name, t => t.Value.Data);
+        var tensors = new Dictionary<string, float[]>();
+        foreach (var (name, value) in contents.Tensors)
+            if (!tensors.TryAdd(name, value.Data)) throw new ModelFormatException($"{path}: tensor \"{name}\" is stored twice");
         JsonObject h = contents.Header;
         try
         {

@@ -208,4 +208,12 @@ public sealed class SnnFileTests : IDisposable
         ContainerFiles.Rewrite(path, editHeader: h => h.Remove("readout"));
         Refused(path);
     }
+
+    [Fact]
+    public void A_duplicated_tensor_name_is_refused()
+    {
+        string path = Saved();
+        ContainerFiles.Rewrite(path, editTensors: t => t.Add(("0.bias", new Tensor([1f, 2f, 3f], 3))));
+        Assert.Contains("\"0.bias\"", Refused(path).Message);
+    }
 }
