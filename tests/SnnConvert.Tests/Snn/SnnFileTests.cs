@@ -216,4 +216,18 @@ public sealed class SnnFileTests : IDisposable
         ContainerFiles.Rewrite(path, editTensors: t => t.Add(("0.bias", new Tensor([1f, 2f, 3f], 3))));
         Assert.Contains("\"0.bias\"", Refused(path).Message);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-2)]
+    public void A_pooling_stride_or_kernel_that_is_not_positive_is_refused(int bad)
+    {
+        // A stride of 0 would give the shape of stride = kernel (AvgPool2dSpec's default) but average one window everywhere.
+        string path = Saved();
+        ContainerFiles.Rewrite(path, editHeader: h => h["layers"]![1]!["stride"] = bad);
+        Refused(path);
+        path = Saved();
+        ContainerFiles.Rewrite(path, editHeader: h => h["layers"]![1]!["kernel"] = bad);
+        Refused(path);
+    }
 }

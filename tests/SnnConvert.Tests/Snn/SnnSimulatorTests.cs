@@ -260,4 +260,17 @@ public class SnnSimulatorTests
         Assert.Equal(1, expected.Predictions[1][1]);
         Assert.Equal(expected.CorrectAtStep, SnnSimulator.Run(net, data, new SimulationOptions(16, BatchSize: 2)).CorrectAtStep);
     }
+
+    [Fact]
+    public void A_pooling_stride_of_zero_is_refused_before_simulating()
+    {
+        // The shape of AvgPool2dSpec(2, 0) is that of stride 2, but the runner would average the same window everywhere.
+        var net = TestNets.Network([1, 4, 4], 2,
+            new SnnConv2d(1, 1, 1, 1, 0) { Weight = [1f], Thresholds = [1f], Spiking = true },
+            new SnnAvgPool2d(2, 0),
+            new SnnFlatten(),
+            new SnnLinear(4, 2) { Weight = new float[8], Spiking = false });
+        var e = Assert.Throws<SnnConvert.Errors.ConversionException>(() => SnnSimulator.Run(net, TestNets.Grey(2, 1, 4, 4, 2, seed: 1), new SimulationOptions(2)));
+        Assert.Contains("layer 1", e.Message);
+    }
 }
