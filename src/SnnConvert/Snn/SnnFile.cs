@@ -113,8 +113,9 @@ public static class SnnFile
             catch (ConversionException e) { throw new ModelFormatException(e.Message); }
             foreach (var layer in layers.OfType<SynapticLayer>())
             {
-                int bad = Array.FindIndex(layer.Weight, v => !float.IsFinite(v));
-                if (bad >= 0) throw new ModelFormatException($"{path}: {layer.Describe()} has a non-finite weight at index {bad}");
+                RequireFinite(path, layer, "weight", layer.Weight);
+                if (layer.Bias is { } bias) RequireFinite(path, layer, "bias", bias);
+                if (layer is SnnConv2d { PadValues: { } pad }) RequireFinite(path, layer, "pad value", pad);
             }
             return net;
         }
@@ -122,6 +123,12 @@ public static class SnnFile
         {
             throw new ModelFormatException($"{path}: header is malformed: {e.Message}", e);
         }
+    }
+
+    private static void RequireFinite(string path, SynapticLayer layer, string what, float[] values)
+    {
+        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0) throw new ModelFormatException($"{path}: {layer.Describe()} has a non-finite {what} ({values[bad]}) at index {bad}");
     }
 
     private static T ParseEnum<T>(string path, string field, JsonNode? node) where T : struct, Enum =>

@@ -230,4 +230,20 @@ public sealed class SnnFileTests : IDisposable
         ContainerFiles.Rewrite(path, editHeader: h => h["layers"]![1]!["kernel"] = bad);
         Refused(path);
     }
+
+    [Theory]
+    [InlineData("0.bias")]
+    [InlineData("0.pad_values")]
+    public void A_non_finite_bias_or_pad_value_is_refused(string tensor)
+    {
+        string path = Saved();
+        ContainerFiles.Rewrite(path, editTensors: t =>
+        {
+            int i = t.FindIndex(x => x.Name == tensor);
+            float[] values = (float[])t[i].Value.Data.Clone();
+            values[0] = float.NaN;
+            t[i] = (tensor, new Tensor(values, values.Length));
+        });
+        Assert.Contains("non-finite", Refused(path).Message);
+    }
 }
