@@ -102,9 +102,9 @@ public static class SnnFile
             JsonObject neuron = h["neuron"]?.AsObject() ?? throw Missing(path, "neuron");
             var net = new SpikingNetwork(
                 h["name"]?.GetValue<string>() ?? throw Missing(path, "name"),
-                h["inputShape"]?.AsArray().Select(d => d!.GetValue<int>()).ToArray() ?? throw Missing(path, "inputShape"),
+                h["inputShape"]?.AsArray().Select(d => d?.GetValue<int>() ?? throw new FormatException("an element of inputShape is null")).ToArray() ?? throw Missing(path, "inputShape"),
                 layers,
-                h["classes"]?.AsArray().Select(c => c!.GetValue<string>()).ToArray() ?? throw Missing(path, "classes"),
+                h["classes"]?.AsArray().Select(c => c?.GetValue<string>() ?? throw new FormatException("an element of classes is null")).ToArray() ?? throw Missing(path, "classes"),
                 h["dataset"]?.GetValue<string>(),
                 new NeuronModel(ParseEnum<ResetMode>(path, "neuron.reset", neuron["reset"]), ParseEnum<InitialMembrane>(path, "neuron.initialMembrane", neuron["initialMembrane"])),
                 ParseEnum<Readout>(path, "readout", h["readout"]),

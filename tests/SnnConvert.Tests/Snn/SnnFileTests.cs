@@ -246,4 +246,24 @@ public sealed class SnnFileTests : IDisposable
         });
         Assert.Contains("non-finite", Refused(path).Message);
     }
+
+    [Fact]
+    public void Null_or_out_of_range_header_values_are_refused()
+    {
+        string path = Saved();
+        ContainerFiles.Rewrite(path, editHeader: h => h["inputShape"] = new JsonArray(2, null, 6));
+        Refused(path);
+        path = Saved();
+        ContainerFiles.Rewrite(path, editHeader: h => h["classes"] = new JsonArray("a", null, "c"));
+        Refused(path);
+        path = Saved();
+        ContainerFiles.Rewrite(path, editHeader: h => h["layers"]![1]!["kernel"] = 1e20);
+        Refused(path);
+        path = Saved();
+        ContainerFiles.Rewrite(path, editHeader: h => h["layers"]![1] = null);
+        Refused(path);
+        path = Saved();
+        ContainerFiles.Rewrite(path, editHeader: h => h["layers"] = "none");
+        Refused(path);
+    }
 }
