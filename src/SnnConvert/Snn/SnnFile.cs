@@ -71,7 +71,9 @@ public static class SnnFile
         var contents = TensorContainer.Load(path);
         if (contents.Kind != "snn")
             throw new ModelFormatException($"{path}: file kind is \"{contents.Kind}\", expected \"snn\" (a converted network; make one with `snnconvert convert`)");
-        var tensors = contents.Tensors.ToDictionary(t => t.Name, t => t.Value.Data);
+        var tensors = new Dictionary<string, float[]>();
+        foreach (var (name, value) in contents.Tensors)
+            if (!tensors.TryAdd(name, value.Data)) throw new ModelFormatException($"{path}: tensor \"{name}\" is stored twice");
         JsonObject h = contents.Header;
         try
         {
@@ -100,9 +102,9 @@ public static class SnnFile
             JsonObject neuron = h["neuron"]?.AsObject() ?? throw Missing(path, "neuron");
             var net = new SpikingNetwork(
                 h["name"]?.GetValue<string>() ?? throw Missing(path, "name"),
-                h["inputShape"]?.AsArray().Select(d => d!.GetValue<int>()).ToArray() ?? throw Missing(path, "inputShape"),
+                h["inputShape"]?.AsArray().Select(d => d?.GetValue<int>() ?? throw new FormatException("an element of inputShape is null")).ToArray() ?? throw Missing(path, "inputShape"),
                 layers,
-                h["classes"]?.AsArray().Select(c => c!.GetValue<string>()).ToArray() ?? throw Missing(path, "classes"),
+                h["classes"]?.AsArray().Select(c => c?.GetValue<string>() ?? throw new FormatException("an element of classes is null")).ToArray() ?? throw Missing(path, "classes"),
                 h["dataset"]?.GetValue<string>(),
                 new NeuronModel(ParseEnum<ResetMode>(path, "neuron.reset", neuron["reset"]), ParseEnum<InitialMembrane>(path, "neuron.initialMembrane", neuron["initialMembrane"])),
                 ParseEnum<Readout>(path, "readout", h["readout"]),
@@ -111,8 +113,9 @@ public static class SnnFile
             catch (ConversionException e) { throw new ModelFormatException(e.Message); }
             foreach (var layer in layers.OfType<SynapticLayer>())
             {
-                int bad = Array.FindIndex(layer.Weight, v => !float.IsFinite(v));
-                if (bad >= 0) throw new ModelFormatException($"{path}: {layer.Describe()} has a non-finite weight at index {bad}");
+                RequireFinite(path, layer, "weight", layer.Weight);
+                if (layer.Bias is { } bias) RequireFinite(path, layer, "bias", bias);
+                if (layer is SnnConv2d { PadValues: { } pad }) RequireFinite(path, layer, "pad value", pad);
             }
             return net;
         }
@@ -120,6 +123,12 @@ public static class SnnFile
         {
             throw new ModelFormatException($"{path}: header is malformed: {e.Message}", e);
         }
+    }
+
+    private static void RequireFinite(string path, SynapticLayer layer, string what, float[] values)
+    {
+        int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+        if (bad >= 0) throw new ModelFormatException($"{path}: {layer.Describe()} has a non-finite {what} ({values[bad]}) at index {bad}");
     }
 
     private static T ParseEnum<T>(string path, string field, JsonNode? node) where T : struct, Enum =>

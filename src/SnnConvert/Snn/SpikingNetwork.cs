@@ -51,6 +51,11 @@ public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList
     /// <exception cref="ConversionException">Something does not fit.</exception>
     public void Validate(string source, bool requireThresholds)
     {
+        // Checked before the shapes: AvgPool2dSpec reads a stride of 0 as "stride = kernel", while the simulation would
+        // step its windows by 0, so the shapes alone would not catch it.
+        for (int i = 0; i < Layers.Count; i++)
+            if (Layers[i] is SnnAvgPool2d pool && (pool.Kernel <= 0 || pool.Stride <= 0))
+                throw new ConversionException($"{source}: layer {i} (average pooling): kernel {pool.Kernel} and stride {pool.Stride} must be positive");
         IReadOnlyList<int[]> shapes;
         try { shapes = Shapes; }
         catch (ArgumentException e) { throw new ConversionException($"{source}: layers do not chain: {e.Message}"); }

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using SnnConvert.Conversion;
+using SnnConvert.Data;
+using SnnConvert.Models;
+using SnnConvert.Snn;
+using SnnConvert.Training;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SnnConvert.Tests.Conversion;
+
+/// <summary>The seed method on the bundled, trained models/mnist-seed.snnm, where the model and MNIST are present.</summary>
+public sealed class RealModelConversionTests(ITestOutputHelper output)
+{
+    private static string? RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SnnConvert.slnx"))) return dir.FullName;
+        return null;
+    }
+
+    [Fact]
+    public void Max_current_conversion_of_mnist_seed_agrees_with_the_CNN()
+    {
+        string? root = RepositoryRoot();
+        string? modelPath = root is null ? null : Path.Combine(root, "models", "mnist-seed.snnm");
+        if (modelPath is null || !File.Exists(modelPath)) { output.WriteLine("models/mnist-seed.snnm not found; skipped."); return; }
+        var locator = DatasetLocator.CreateDefault(null);
+        if (locator.TryLocate(DatasetCatalog.Mnist, "train") is null || locator.TryLocate(DatasetCatalog.Mnist, "test") is null)
+        {
+            output.WriteLine("MNIST not found in the default places; skipped.");
+            return;
+        }
+        var clock = Stopwatch.StartNew();
+        SavedModel model = ModelFile.Load(modelPath);
+        ImageDataset calibration = DatasetLoader.Load("mnist", "train", null).Take(500);
+        ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(300);
+        output.WriteLine($"loaded in {clock.Elapsed.TotalSeconds:F1} s");
+
+        var (net, warnings) = SnnConversion.Convert(model, new MaxCurrentThresholds(), new CalibrationSettings(calibration, Steps: 32));
+        Assert.Empty(warnings);
+        output.WriteLine($"converted in {clock.Elapsed.TotalSeconds:F1} s");
+        int[] cnn = Evaluator.Predict(model.Network, test);
+        SimulationResult result = SnnSimulator.Run(net, test, new SimulationOptions(64), cnn, model.Network.Macs);
+        output.WriteLine($"simulated in {clock.Elapsed.TotalSeconds:F1} s");
+        foreach (int t in new[] { 1, 2, 4, 8, 16, 32, 64 })
+            output.WriteLine($"T={t}: accuracy {result.Accuracy(t):F2}%, agreement {result.Agreement(t):F2}%, spikes/image {result.SpikesPerImage(t):F0}");
+
+        // Per-channel thresholds on both conv layers (12 and 64 channels), none dead in a trained network's first layer.
+        Assert.Equal([12, 64], net.Layers.OfType<SynapticLayer>().Where(l => l.Spiking).Select(l => l.Thresholds.Length));
+        Assert.True(result.Agreement(64) >= 97.0, $"agreement with the CNN at T = 64 is {result.Agreement(64):F2}%");
+        Assert.True(result.Agreement(64) > result.Agreement(4), $"agreement at T = 64 ({result.Agreement(64):F2}%) should exceed T = 4 ({result.Agreement(4):F2}%)");
+    }
+}
