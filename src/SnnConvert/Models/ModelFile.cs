@@ -63,7 +63,8 @@ public static class ModelFile
             throw new ModelFormatException($"{path}: header lists {classes.Length} class names but the network outputs {network.ClassCount} scores");
 
         var stored = new Dictionary<string, Tensor>();
-        foreach (var (tensorName, value) in tensors) stored[tensorName] = value;
+        foreach (var (tensorName, value) in tensors)
+            if (!stored.TryAdd(tensorName, value)) throw new ModelFormatException($"{path}: tensor \"{tensorName}\" appears twice");
         foreach (var (tensorName, target) in network.StateTensors)
         {
             if (!stored.Remove(tensorName, out Tensor? value))

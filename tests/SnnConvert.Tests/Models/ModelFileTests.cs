@@ -224,6 +224,14 @@ public sealed class ModelFileTests : IDisposable
         AssertRejected(path, "3.weight", "not part of the architecture");
     }
 
+    [Fact]
+    public void Tensor_that_appears_twice()
+    {
+        string path = SavedMnist();
+        ContainerFiles.Rewrite(path, editTensors: t => t.Add(t[0]));
+        AssertRejected(path, "0.weight", "appears twice");
+    }
+
     [Theory]
     [InlineData(float.NaN)]
     [InlineData(float.PositiveInfinity)]
