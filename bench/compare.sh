@@ -12,7 +12,7 @@ mkdir -p "$out"
 dotnet build -c Release src/SnnConvert.Cli -v q -nologo >/dev/null
 cli=src/SnnConvert.Cli/bin/Release/net10.0/SnnConvert.Cli
 for r in $(seq 1 "$rounds"); do
-  "$cli" bench --repeats 3 --seconds "$seconds" --json "$out/snnconvert-$r.json" >/dev/null
+  "$cli" bench --ann-only --repeats 3 --seconds "$seconds" --json "$out/snnconvert-$r.json" >/dev/null
   /usr/bin/python3 bench/pytorch_bench.py --repeats 3 --seconds "$seconds" --json "$out/pytorch-$r.json" >/dev/null
 done
 /usr/bin/python3 - "$out" "$rounds" <<'PY'

@@ -12,7 +12,7 @@ namespace SnnConvert.Conversion;
 public sealed class AnalogForward(SpikingNetwork net)
 {
     private readonly IReadOnlyList<int[]> _shapes = net.Shapes;
-    private readonly Conv2dKernel.Workspace _workspace = new();
+    private readonly ChunkBuffers _workspace = new();
 
     /// <summary>
     /// Runs a batch (N, C, H, W) and calls <paramref name="visit"/>(stage, activation (N, stage output)) after every weighted

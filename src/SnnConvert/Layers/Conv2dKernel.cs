@@ -9,22 +9,6 @@ namespace SnnConvert.Layers;
 /// </summary>
 public static class Conv2dKernel
 {
-    /// <summary>Per-chunk scratch buffers, grown on demand and reused across calls.</summary>
-    public sealed class Workspace
-    {
-        private float[][] _buffers = [];
-
-        /// <summary>Buffers of at least <paramref name="size"/> floats for each chunk of <paramref name="count"/> items.</summary>
-        public float[][] Get(int count, int size)
-        {
-            int chunks = ChunkedParallel.ChunkCount(count);
-            if (_buffers.Length < chunks) Array.Resize(ref _buffers, chunks);
-            for (int i = 0; i < chunks; i++)
-                if (_buffers[i] is null || _buffers[i].Length < size) _buffers[i] = new float[size];
-            return _buffers;
-        }
-    }
-
     /// <summary>input (N, C, H, W) -> output (N, Cout, Ho, Wo).</summary>
     /// <param name="input">Batch of N images.</param>
     /// <param name="n">Batch size.</param>
@@ -34,7 +18,7 @@ public static class Conv2dKernel
     /// <param name="padValues">Per input channel value read outside the image, or empty for 0.</param>
     /// <param name="output">Batch of outputs, overwritten.</param>
     /// <param name="workspace">Column buffers.</param>
-    public static void Forward(float[] input, int n, Conv2dGeometry g, float[] weight, float[]? bias, float[]? padValues, float[] output, Workspace workspace)
+    public static void Forward(float[] input, int n, Conv2dGeometry g, float[] weight, float[]? bias, float[]? padValues, float[] output, ChunkBuffers workspace)
     {
         float[][] cols = workspace.Get(n, g.PatchSize * g.Positions);
         IGemm gemm = Blas.Gemm;

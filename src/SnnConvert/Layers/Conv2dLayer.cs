@@ -14,11 +14,10 @@ public sealed class Conv2dLayer : Layer
     private readonly Parameter _weight;   // (Cout, Cin, K, K)
     private readonly Parameter? _bias;    // (Cout)
     private Tensor? _input;               // (N, Cin, H, W), cached for backward
-    private readonly Conv2dKernel.Workspace _forwardWorkspace = new();
-    private float[][] _cols = [];         // per chunk: (Cin*K*K, Ho*Wo)
-    private float[][] _dcols = [];        // per chunk: (Cin*K*K, Ho*Wo)
-    private float[][] _dw = [];           // per chunk: (Cout, Cin*K*K) partial weight gradients
-    private float[][] _db = [];           // per chunk: (Cout)
+    private readonly ChunkBuffers _cols = new();    // per chunk: (Cin*K*K, Ho*Wo)
+    private readonly ChunkBuffers _dcols = new();   // per chunk: (Cin*K*K, Ho*Wo)
+    private readonly ChunkBuffers _dw = new();      // per chunk: (Cout, Cin*K*K) partial weight gradients
+    private readonly ChunkBuffers _db = new();      // per chunk: (Cout)
 
     /// <summary>Creates the layer with Kaiming-normal weights (fan-in, ReLU gain) and zero bias.</summary>
     public Conv2dLayer(Conv2dSpec spec, Random random)
@@ -49,7 +48,7 @@ public sealed class Conv2dLayer : Layer
         Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
         _input = input;
         var output = new Tensor(input.Dim(0), g.Cout, g.Ho, g.Wo);
-        Conv2dKernel.Forward(input.Data, input.Dim(0), g, _weight.Value.Data, _bias?.Value.Data, null, output.Data, _forwardWorkspace);
+        Conv2dKernel.Forward(input.Data, input.Dim(0), g, _weight.Value.Data, _bias?.Value.Data, null, output.Data, _cols);
         return output;
     }
 
@@ -61,18 +60,16 @@ public sealed class Conv2dLayer : Layer
         int cout = gradOutput.Dim(1), ho = gradOutput.Dim(2), wo = gradOutput.Dim(3);
         int kk = c * _spec.Kernel * _spec.Kernel, hw = ho * wo;
         var gradInput = new Tensor(input.Shape);
-        EnsureBuffers(ref _cols, n, kk * hw);
-        EnsureBuffers(ref _dcols, n, kk * hw);
-        EnsureBuffers(ref _dw, n, cout * kk);
-        EnsureBuffers(ref _db, n, cout);
+        float[][] colsBuffers = _cols.Get(n, kk * hw), dcolsBuffers = _dcols.Get(n, kk * hw);
+        float[][] dwBuffers = _dw.Get(n, cout * kk), dbBuffers = _db.Get(n, cout);
         IGemm gemm = Blas.Gemm;
         float[] weight = _weight.Value.Data;
         bool hasBias = _bias is not null;
         int chunks = ChunkedParallel.ChunkCount(n);
         ChunkedParallel.For(n, (chunk, start, end) =>
         {
-            Span<float> cols = _cols[chunk], dcols = _dcols[chunk];
-            Span<float> dw = _dw[chunk].AsSpan(0, cout * kk), db = _db[chunk].AsSpan(0, cout);
+            Span<float> cols = colsBuffers[chunk], dcols = dcolsBuffers[chunk];
+            Span<float> dw = dwBuffers[chunk].AsSpan(0, cout * kk), db = dbBuffers[chunk].AsSpan(0, cout);
             dw.Clear();
             db.Clear();
             for (int i = start; i < end; i++)
@@ -90,17 +87,9 @@ public sealed class Conv2dLayer : Layer
         Span<float> gw = _weight.Grad.Span;
         for (int chunk = 0; chunk < chunks; chunk++)
         {
-            TensorPrimitives.Add(gw, _dw[chunk].AsSpan(0, cout * kk), gw);
-            if (_bias is not null) TensorPrimitives.Add(_bias.Grad.Span, _db[chunk].AsSpan(0, cout), _bias.Grad.Span);
+            TensorPrimitives.Add(gw, dwBuffers[chunk].AsSpan(0, cout * kk), gw);
+            if (_bias is not null) TensorPrimitives.Add(_bias.Grad.Span, dbBuffers[chunk].AsSpan(0, cout), _bias.Grad.Span);
         }
         return gradInput;
-    }
-
-    private static void EnsureBuffers(ref float[][] buffers, int count, int size)
-    {
-        int chunks = ChunkedParallel.ChunkCount(count);
-        if (buffers.Length < chunks) Array.Resize(ref buffers, chunks);
-        for (int i = 0; i < chunks; i++)
-            if (buffers[i] is null || buffers[i].Length < size) buffers[i] = new float[size];
     }
 }

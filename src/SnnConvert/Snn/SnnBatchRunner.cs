@@ -26,7 +26,7 @@ public sealed class SnnBatchRunner
     private readonly float[]?[] _fanOut;                        // per spiking stage: fan-out of its spike map
     private readonly float[] _inputFanOut;
     private readonly float[] _outputSpikeCounts;
-    private readonly Conv2dKernel.Workspace _workspace = new();
+    private readonly ChunkBuffers _workspace = new();
     private readonly Random[] _rates;
     private int _n, _t;
 
