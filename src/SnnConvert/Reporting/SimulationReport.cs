@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SnnConvert.Snn;
 
 namespace SnnConvert.Reporting;
@@ -11,7 +12,7 @@ namespace SnnConvert.Reporting;
 /// <param name="SynOpsPerImage">Synaptic operations per image.</param>
 /// <param name="MacsPerImage">MACs per image (the first layer under direct input).</param>
 /// <param name="EnergyMicrojoules">Estimated energy per image.</param>
-public sealed record TimestepRow(int T, double Accuracy, double? ConversionLoss, double? Agreement, double SpikesPerImage,
+public sealed record TimestepRow([property: JsonPropertyName("T")] int T, double Accuracy, double? ConversionLoss, double? Agreement, double SpikesPerImage,
     double SynOpsPerImage, double MacsPerImage, double EnergyMicrojoules);
 
 /// <summary>Per-layer activity at the report's largest T.</summary>

@@ -55,6 +55,43 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void ConvertThenSimulateWritesOneJsonRecordPerRequestedT()
+    {
+        string model = RepositoryFile("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "s.snn"), json = Path.Combine(_dir, "r.json");
+        var convert = CliProcess.Run(300, "convert", "--model", model, "--method", "max-current", "--out", snn, "--calib-samples", "200", "--calib-steps", "16");
+        Assert.True(convert.ExitCode == 0, convert.Err);
+        var simulate = CliProcess.Run(300, "simulate", "--snn", snn, "--model", model, "--limit", "100", "--timesteps", "16,1,4", "--json", json);
+        Assert.True(simulate.ExitCode == 0, simulate.Err);
+
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var report = doc.RootElement.GetProperty("report");
+        var rows = report.GetProperty("rows").EnumerateArray().ToArray();
+        Assert.Equal([1, 4, 16], rows.Select(r => r.GetProperty("T").GetInt32()));
+        double cnn = report.GetProperty("cnnAccuracy").GetDouble();
+        foreach (var row in rows)
+        {
+            double accuracy = row.GetProperty("accuracy").GetDouble();
+            Assert.InRange(accuracy, 0, 100);
+            Assert.Equal(cnn - accuracy, row.GetProperty("conversionLoss").GetDouble(), 9);
+        }
+        Assert.True(rows[^1].GetProperty("synOpsPerImage").GetDouble() > rows[0].GetProperty("synOpsPerImage").GetDouble());
+        Assert.Contains("accuracy %", simulate.Out);
+    }
+
+    [Fact]
+    public void SimulateRejectsAMissingFileAndZeroTimesteps()
+    {
+        var (code, _, err) = CliProcess.Run(60, "simulate", "--snn", Path.Combine(_dir, "none.snn"));
+        Assert.Equal(5, code);
+        Assert.Contains("none.snn", err);
+        string model = RepositoryFile("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "s.snn");
+        Assert.Equal(0, CliProcess.Run(300, "convert", "--model", model, "--out", snn, "--calib-samples", "50", "--calib-steps", "4").ExitCode);
+        (code, _, err) = CliProcess.Run(60, "simulate", "--snn", snn, "--timesteps", "0,4");
+        Assert.Equal(2, code);
+        Assert.Contains("--timesteps", err);
+    }
+
+    [Fact]
     public void CorruptModelFileExitsWithTheModelFormatCodeAndNamesTheFile()
     {
         string path = Path.Combine(_dir, "broken.snnm");
