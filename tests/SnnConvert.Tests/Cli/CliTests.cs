@@ -15,17 +15,10 @@ public sealed class CliTests : IDisposable
     /// <summary>Removes the temporary folder.</summary>
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string RepositoryFile(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "SnnConvert.slnx"))) return Path.Combine(dir.FullName, relative);
-        throw new FileNotFoundException("repository root (SnnConvert.slnx) not found above " + AppContext.BaseDirectory);
-    }
-
     [Fact]
     public void DocsModelsMdHoldsTheCurrentZooTables()
     {
-        string docs = File.ReadAllText(RepositoryFile("docs/models.md")).ReplaceLineEndings("\n");
+        string docs = File.ReadAllText(RepositoryFiles.Path("docs/models.md")).ReplaceLineEndings("\n");
         Assert.Contains(ModelsCommand.ZooMarkdown().ReplaceLineEndings("\n"), docs);
     }
 
@@ -57,7 +50,7 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void ConvertThenSimulateWritesOneJsonRecordPerRequestedT()
     {
-        string model = RepositoryFile("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "s.snn"), json = Path.Combine(_dir, "r.json");
+        string model = RepositoryFiles.Path("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "s.snn"), json = Path.Combine(_dir, "r.json");
         var convert = CliProcess.Run(300, "convert", "--model", model, "--method", "max-current", "--out", snn, "--calib-samples", "200", "--calib-steps", "16");
         Assert.True(convert.ExitCode == 0, convert.Err);
         var simulate = CliProcess.Run(300, "simulate", "--snn", snn, "--model", model, "--limit", "100", "--timesteps", "16,1,4", "--json", json);
@@ -84,7 +77,7 @@ public sealed class CliTests : IDisposable
         var (code, _, err) = CliProcess.Run(60, "simulate", "--snn", Path.Combine(_dir, "none.snn"));
         Assert.Equal(5, code);
         Assert.Contains("none.snn", err);
-        string model = RepositoryFile("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "s.snn");
+        string model = RepositoryFiles.Path("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "s.snn");
         Assert.Equal(0, CliProcess.Run(300, "convert", "--model", model, "--out", snn, "--calib-samples", "50", "--calib-steps", "4").ExitCode);
         (code, _, err) = CliProcess.Run(60, "simulate", "--snn", snn, "--timesteps", "0,4");
         Assert.Equal(2, code);
