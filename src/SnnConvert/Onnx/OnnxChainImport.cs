@@ -15,7 +15,7 @@ internal sealed class OnnxChainImport
 {
     /// <summary>Operators the importer maps, listed in error messages.</summary>
     public const string SupportedOperators = "Conv, Relu, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Gemm, MatMul (+ Add bias), " +
-        "Flatten, Reshape to (N, -1), Dropout, Identity, Constant, and Sub/Div by constants as input normalisation";
+        "Flatten, Reshape to (N, -1), Dropout, Identity, Constant, Pad with zero pads, and Sub/Div by constants as input normalisation";
 
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int[]> _shapes = new();   // per-sample shape of each activation reached
@@ -138,6 +138,8 @@ internal sealed class OnnxChainImport
             case "Identity":
                 node.RequireKnownAttributes();
                 return (Output(node), shape);
+            case "Pad":
+                return ZeroPad(node, slot, shape);
             case "Add":
                 throw node.Error("Add is imported only as the bias right after a MatMul; a sum of two activations (residual connection) or a shift of the input is not supported");
             case "Softmax":
@@ -364,6 +366,19 @@ internal sealed class OnnxChainImport
             }
         }
         return (output, AddWithShape(node, new LinearSpec(inFeatures, outFeatures, tensors.ContainsKey("bias")), shape, tensors));
+    }
+
+    // PyTorch (opset 11+) writes AvgPool2d as a Pad with zero widths before AveragePool: the identity.
+    private (string, int[]) ZeroPad(OnnxNode node, int slot, int[] shape)
+    {
+        node.RequireKnownAttributes("mode", "pads", "value");
+        node.RequireAtMostInputs(4);
+        RequireSlot(node, slot);
+        long[] pads = node.Ints("pads") ?? (node.Input(1) is null ? []
+            : _shapeValues.Evaluate(node.Input(1)!, node).Entries.Select(p => p ?? throw node.Error("pads depend on the batch size")).ToArray());
+        if (pads.Any(p => p != 0))
+            throw node.Error($"pads {OnnxTensorData.Text(pads)} are not supported; a Pad node is imported only when all its pads are 0 (padding belongs in the Conv's pads)");
+        return (Output(node), shape);
     }
 
     private (string, int[]) Reshape(OnnxNode node, int slot, int[] shape)
