@@ -29,8 +29,8 @@ internal static class OnnxReference
         return t;
     }
 
-    /// <summary>Max |SnnConvert - ONNX Runtime| after checking it is at most 1e-4 of the largest |output|; returns it.</summary>
-    public static double AssertMatches(Network network, byte[] model, Tensor input, string what)
+    /// <summary>Max |SnnConvert - ONNX Runtime| after checking it is at most 1e-4 of the largest |output|; returns it as text with that scale.</summary>
+    public static string AssertMatches(Network network, byte[] model, Tensor input, string what)
     {
         float[] expected = Run(model, input);
         Tensor actual = network.Forward(input, ForwardContext.Eval);
@@ -39,6 +39,6 @@ internal static class OnnxReference
         for (int i = 0; i < expected.Length; i++) diff = Math.Max(diff, Math.Abs(expected[i] - actual.Data[i]));
         Assert.True(scale > 0, $"{what}: ONNX Runtime output is all zeros; the comparison would say nothing");
         Assert.True(diff <= 1e-4 * scale, $"{what}: max |diff| {diff:G3} exceeds 1e-4 of the output scale {scale:G4}");
-        return diff;
+        return $"max |diff| {diff:G3} (logit scale {scale:G3}, ratio {diff / scale:G2})";
     }
 }
