@@ -131,8 +131,12 @@ internal sealed class OnnxChainImport
                 RequireSlot(node, slot);
                 node.RequireAtMostInputs(3);
                 // A Dropout is the identity at inference; an exported training_mode must say so.
-                if (node.Input(2) is { } mode && OnnxTensorData.Bools(ConstantInput(node, 2, "training_mode"), Where(node, "training_mode")).Any(b => b))
-                    throw node.Error($"training_mode \"{mode}\" is true; export the model in evaluation mode");
+                if (node.Input(2) is not null)
+                {
+                    TensorProto mode = ConstantInput(node, 2, "training_mode");
+                    if (OnnxTensorData.Bools(mode, Where(node, "training_mode", mode)).Any(b => b))
+                        throw node.Error($"training_mode \"{mode.Name}\" is true; export the model in evaluation mode");
+                }
                 return (Output(node), shape);
             }
             case "Identity":
@@ -145,6 +149,8 @@ internal sealed class OnnxChainImport
             case "Softmax":
             case "LogSoftmax":
                 throw node.Error($"operator {node.Op} is not supported; export the model without the final {node.Op} (class scores as logits), which leaves the predictions unchanged");
+            case "Mul":
+                throw node.Error($"operator Mul is not supported; the importer reads {SupportedOperators} (a scaling of the input is recognised only when written as a division by a constant)");
             case "Transpose":
                 throw node.Error("operator Transpose is not supported; SnnConvert works in NCHW: export Keras models with tf2onnx --inputs-as-nchw and without NHWC flattening");
             default:
@@ -206,7 +212,7 @@ internal sealed class OnnxChainImport
         RequireRank(node, shape, 3, "(N, C, H, W)");
         if (node.Int("group", 1) != 1) throw node.Error($"group {node.Int("group", 1)} (a grouped or depthwise convolution) is not supported; only group 1");
         TensorProto wTensor = ConstantInput(node, 1, "weight");
-        long[] w = OnnxTensorData.Dims(wTensor, Where(node, "weight"));
+        long[] w = OnnxTensorData.Dims(wTensor, Where(node, "weight", wTensor));
         if (w.Length != 4) throw node.Error($"weight has shape {OnnxTensorData.Text(w)}; a 2-D convolution needs (Cout, Cin, kH, kW)");
         if (w[1] != shape[0]) throw node.Error($"weight has {w[1]} input channels but the input has {shape[0]}");
         if (w[2] != w[3]) throw node.Error($"kernel {w[2]}x{w[3]} is not square; only square kernels are imported");
@@ -217,7 +223,7 @@ internal sealed class OnnxChainImport
             throw node.Error($"dilations {OnnxTensorData.Text(dilations)} are not supported; only 1");
         int stride = SquareStride(node);
         int padding = ConvPadding(node, shape, kernel, stride);
-        float[] weight = OnnxTensorData.Floats(wTensor, Where(node, "weight"));
+        float[] weight = OnnxTensorData.Floats(wTensor, Where(node, "weight", wTensor));
         var tensors = new Dictionary<string, float[]> { ["weight"] = weight };
         if (node.Input(2) is not null) tensors["bias"] = Bias(node, 2, outChannels);
         var spec = new Conv2dSpec(shape[0], outChannels, kernel, stride, padding, Bias: tensors.ContainsKey("bias"));
@@ -324,11 +330,11 @@ internal sealed class OnnxChainImport
         if (node.Input(2) is not null && node.Float("beta", 1f) != 1f) throw node.Error($"beta {node.Float("beta", 1f)} is not supported; only 1");
         bool transB = node.Int("transB", 0) != 0;
         TensorProto bTensor = ConstantInput(node, 1, "B");
-        long[] b = OnnxTensorData.Dims(bTensor, Where(node, "B"));
+        long[] b = OnnxTensorData.Dims(bTensor, Where(node, "B", bTensor));
         if (b.Length != 2) throw node.Error($"B has shape {OnnxTensorData.Text(b)}, expected a matrix");
         int inFeatures = (int)(transB ? b[1] : b[0]), outFeatures = (int)(transB ? b[0] : b[1]);
         if (inFeatures != shape[0]) throw node.Error($"B has shape {OnnxTensorData.Text(b)} (transB {(transB ? 1 : 0)}) for {inFeatures} inputs, but the input has {shape[0]} features");
-        float[] weight = OnnxTensorData.Floats(bTensor, Where(node, "B"));
+        float[] weight = OnnxTensorData.Floats(bTensor, Where(node, "B", bTensor));
         if (!transB) weight = Transpose(weight, inFeatures, outFeatures);   // (in, out) -> (out, in)
         var tensors = new Dictionary<string, float[]> { ["weight"] = weight };
         if (node.Input(2) is not null) tensors["bias"] = Bias(node, 2, outFeatures);
@@ -343,11 +349,11 @@ internal sealed class OnnxChainImport
         if (slot != 0) throw node.Error("the activation must be the first input (x W); a constant times an activation is not a dense layer");
         RequireFeatures(node, shape);
         TensorProto wTensor = ConstantInput(node, 1, "weight");
-        long[] w = OnnxTensorData.Dims(wTensor, Where(node, "weight"));
+        long[] w = OnnxTensorData.Dims(wTensor, Where(node, "weight", wTensor));
         if (w.Length != 2) throw node.Error($"weight has shape {OnnxTensorData.Text(w)}, expected a matrix (in, out)");
         if (w[0] != shape[0]) throw node.Error($"weight has shape {OnnxTensorData.Text(w)} but the input has {shape[0]} features");
         int inFeatures = (int)w[0], outFeatures = (int)w[1];
-        var tensors = new Dictionary<string, float[]> { ["weight"] = Transpose(OnnxTensorData.Floats(wTensor, Where(node, "weight")), inFeatures, outFeatures) };
+        var tensors = new Dictionary<string, float[]> { ["weight"] = Transpose(OnnxTensorData.Floats(wTensor, Where(node, "weight", wTensor)), inFeatures, outFeatures) };
         string output = Output(node);
         var readers = _graph.Consumers(output);
         if (output != _graph.Output && readers.Count == 1 && readers[0].Op == "Add")
@@ -449,7 +455,7 @@ internal sealed class OnnxChainImport
             throw node.Error($"input has per-sample shape {Tensors.Tensor.ShapeToText(shape)}; a dense layer needs (N, F): put Flatten before it");
     }
 
-    private string Where(OnnxNode node, string role) => $"{Source}: {node.Describe}: {role}";
+    private string Where(OnnxNode node, string role, TensorProto tensor) => $"{Source}: {node.Describe}: {role} \"{tensor.Name}\"";
 
     // Follows Identity nodes that alias a constant (exporters use them for shared weights).
     private string ResolveConstantName(string name)
@@ -472,7 +478,7 @@ internal sealed class OnnxChainImport
     private float[] Vector(OnnxNode node, int input, string role, int length)
     {
         TensorProto t = ConstantInput(node, input, role);
-        float[] values = OnnxTensorData.Floats(t, Where(node, $"{role} \"{t.Name}\""));
+        float[] values = OnnxTensorData.Floats(t, Where(node, role, t));
         if (values.Length != length || t.Dims.Count != 1)
             throw node.Error($"{role} has shape {OnnxTensorData.Text(t.Dims)}, expected [{length}]");
         return values;
@@ -482,7 +488,7 @@ internal sealed class OnnxChainImport
     private float[] Bias(OnnxNode node, int input, int length)
     {
         TensorProto t = ConstantInput(node, input, "bias");
-        float[] values = OnnxTensorData.Floats(t, Where(node, $"bias \"{t.Name}\""));
+        float[] values = OnnxTensorData.Floats(t, Where(node, "bias", t));
         long[] dims = t.Dims.ToArray();
         if (values.Length == 1 && dims.All(d => d == 1)) return Enumerable.Repeat(values[0], length).ToArray();
         if (values.Length == length && dims[^1] == length && dims.Length <= 2) return values;
@@ -493,7 +499,7 @@ internal sealed class OnnxChainImport
     private float[] PerChannel(OnnxNode node, int input, int channels)
     {
         TensorProto t = ConstantInput(node, input, "constant");
-        float[] values = OnnxTensorData.Floats(t, Where(node, $"constant \"{t.Name}\""));
+        float[] values = OnnxTensorData.Floats(t, Where(node, "constant", t));
         long[] dims = t.Dims.ToArray();
         if (values.Length == 1 && dims.Length <= 4) return Enumerable.Repeat(values[0], channels).ToArray();
         bool perChannel = dims.Length is 3 or 4 && dims[^3] == channels && dims[^2] == 1 && dims[^1] == 1 && (dims.Length == 3 || dims[0] == 1);
