@@ -36,7 +36,11 @@ internal sealed class OnnxGraph
                 if (!list.Contains(node)) list.Add(node);
             }
             // Constants are known before the walk so any node may read them as weights, shapes or normalisation values.
-            if (node.Op == "Constant") _constants[node.Proto.Output.Single()] = ConstantValue(node);
+            if (node.Op == "Constant")
+            {
+                TensorProto value = ConstantValue(node);
+                _constants[value.Name] = value;
+            }
         }
 
         // Before IR version 4 every initializer was also listed as a graph input; only the others are real inputs.

@@ -43,6 +43,24 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void DamagedBytesGiveAnOnnxFormatErrorOrAWorkingModelNeverAnotherException()
+    {
+        byte[] whole = OnnxExporter.ToBytes(ModelZoo.Find("fmnist-net")!.Build(new Random(1)));
+        // Damage the structure, not the weights: the first bytes hold the graph's nodes and shapes.
+        var random = new Random(2);
+        int refused = 0;
+        for (int trial = 0; trial < 300; trial++)
+        {
+            byte[] bytes = (byte[])whole.Clone();
+            for (int k = 0; k < 1 + trial % 3; k++) bytes[random.Next(Math.Min(bytes.Length, 2000))] = (byte)random.Next(256);
+            try { OnnxImporter.Import(bytes, "damaged.onnx"); }
+            catch (OnnxFormatException) { refused++; }
+        }
+        output.WriteLine($"{refused} of 300 damaged copies refused");
+        Assert.True(refused > 0);
+    }
+
+    [Fact]
     public void MissingAndEmptyFilesAreRefusedNamingTheFile()
     {
         string missing = Path.Combine(_dir, "none.onnx"), empty = Path.Combine(_dir, "empty.onnx");
