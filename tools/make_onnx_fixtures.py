@@ -3,8 +3,10 @@
 
 Needs only PyTorch (Debian's python3-torch; torch.onnx.export does not need the `onnx` package):
     /usr/bin/python3 tools/make_onnx_fixtures.py tests/fixtures/onnx
-Weights are random from a fixed seed, batch-norm running statistics are set to non-trivial values, and every
-model is exported in evaluation mode with a dynamic batch axis. The tests compare SnnConvert's import of each
+Weights are random from a fixed seed and batch-norm running statistics are set to non-trivial values, except for
+normbn, briefly trained on synthetic colour images so that its predictions on CIFAR-10 images differ (its
+conversion is tested by the SNN's agreement with it). Every model is exported in evaluation mode with a dynamic
+batch axis. The tests compare SnnConvert's import of each
 file with ONNX Runtime on random inputs, so the weights need not be trained.
 """
 import os
@@ -92,6 +94,26 @@ def randomise_batch_norm(model, generator):
             m.bias.data.copy_(torch.randn(n, generator=generator) * 0.2)
 
 
+def train_on_colours(model, shape, generator, steps=150):
+    """A short training on synthetic images (a colour plus a gradient) labelled by their dominant channel and
+    brightness, so the CNN's predictions differ between real images: the conversion test needs an SNN whose
+    agreement with the CNN means something. Batch-norm running statistics come from this training."""
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    ys = torch.linspace(-1, 1, shape[1]).view(1, 1, -1, 1)
+    xs = torch.linspace(-1, 1, shape[2]).view(1, 1, 1, -1)
+    for _ in range(steps):
+        colour = torch.rand(64, shape[0], 1, 1, generator=generator)
+        slope = (torch.rand(64, shape[0], 2, 1, generator=generator) - 0.5) * 0.5
+        images = (colour + slope[:, :, :1] * ys + slope[:, :, 1:] * xs).clamp(0, 1)
+        brightness = colour.mean(dim=(1, 2, 3))
+        labels = colour.view(64, -1).argmax(dim=1) * 3 + (brightness * 3).long().clamp(max=2)
+        loss = F.cross_entropy(model(images), labels)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+
+
 def export(model, shape, path, opset, preserve):
     model.eval()
     # EVAL folds batch norm into the preceding conv; PRESERVE (with the model in eval mode) keeps the
@@ -110,14 +132,18 @@ def main():
     generator = torch.Generator().manual_seed(7)
     fixtures = [
         (LeNet(), (1, 28, 28), "lenet-opset11.onnx", 11, False),
-        (NormBnNet(), (3, 16, 16), "normbn-opset13.onnx", 13, True),
+        (NormBnNet(), (3, 32, 32), "normbn-opset13.onnx", 13, True),
         (MaxPoolNet(), (1, 28, 28), "maxpool-opset9.onnx", 9, True),
         # torch 1.13 exports at most opset 17 (it refuses 18).
         (DenseBnNet(), (3, 16, 16), "densebn-opset17.onnx", 17, False),
     ]
     with torch.no_grad():
         for model, shape, name, opset, preserve in fixtures:
-            randomise_batch_norm(model, generator)
+            if name.startswith("normbn"):
+                with torch.enable_grad():
+                    train_on_colours(model, shape, generator)
+            else:
+                randomise_batch_norm(model, generator)
             export(model, shape, os.path.join(out, name), opset, preserve)
 
 
