@@ -289,7 +289,9 @@ internal sealed class OnnxChainImport
         if (node.Int("ceil_mode", 0) != 0 && ((shape[1] - kernel) % stride != 0 || (shape[2] - kernel) % stride != 0))
             throw node.Error($"ceil_mode 1 adds a partial window on a {shape[1]}x{shape[2]} input with kernel {kernel} and stride {stride}; only floor rounding is imported");
         if (max && node.Proto.Output.Count > 1) RequireUnused(node, 1);
-        LayerSpec spec = max ? new MaxPool2dSpec(kernel, stride) : new AvgPool2dSpec(kernel, stride);
+        // Stride 0 means "the kernel size" in the specs, as the zoo writes non-overlapping pooling.
+        int specStride = stride == kernel ? 0 : stride;
+        LayerSpec spec = max ? new MaxPool2dSpec(kernel, specStride) : new AvgPool2dSpec(kernel, specStride);
         return (Output(node), AddWithShape(node, spec, shape));
     }
 
@@ -314,7 +316,8 @@ internal sealed class OnnxChainImport
         if (bad >= 0) throw node.Error($"running variance of channel {bad} plus epsilon is not positive ({tensors["running_var"][bad]} + {eps})");
         for (int i = 1; i < node.Proto.Output.Count; i++) RequireUnused(node, i);
         // ONNX momentum weighs the old running value (0.9), PyTorch's the new batch (0.1); only training uses it.
-        float torchMomentum = momentum is >= 0f and <= 1f ? 1f - momentum : 0.1f;
+        // Rounded to 6 decimals so that 1 - 0.9f gives 0.1f again, not 0.10000002.
+        float torchMomentum = momentum is >= 0f and <= 1f ? (float)Math.Round(1.0 - momentum, 6) : 0.1f;
         LayerSpec spec = shape.Length == 3 ? new BatchNorm2dSpec(channels, eps, torchMomentum) : new BatchNorm1dSpec(channels, eps, torchMomentum);
         return (Output(node), AddWithShape(node, spec, shape, tensors));
     }
