@@ -12,7 +12,7 @@ public static class ExportCommand
     {
         var model = new Option<string>("--model") { Description = "Trained CNN (.snnm)", Required = true };
         var onnx = new Option<string>("--onnx") { Description = "ONNX file to write (.onnx)", Required = true };
-        var command = new Command("export", $"Write a CNN as an ONNX model (opset {OnnxExporter.Opset}, batch dimension N) for ONNX Runtime, PyTorch and other tools")
+        var command = new Command("export", $"Write a CNN as an ONNX model (opset {OnnxExporter.Opset}, batch dimension N) for ONNX Runtime and other ONNX tools")
         {
             model, onnx,
         };
