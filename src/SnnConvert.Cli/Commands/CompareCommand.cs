@@ -17,7 +17,7 @@ public static class CompareCommand
     public static Command Create()
     {
         var o = new SnnOptions();
-        var model = new Option<string>("--model") { Description = "Trained CNN (.snnm)", Required = true };
+        var source = new ModelSource("Trained CNN (.snnm)");
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods (default: all five)", DefaultValueFactory = _ => string.Join(",", ThresholdMethods.Names) };
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset (default: the model's); its training split calibrates, its test split is simulated";
@@ -29,13 +29,13 @@ public static class CompareCommand
         var download = CommonOptions.Download();
         var command = new Command("compare", "Convert one CNN with several threshold methods and compare SNN accuracy versus T")
         {
-            model, methods, dataset, json, markdown, outDir, seed, dataDir, download,
+            source.Model, source.Onnx, methods, dataset, json, markdown, outDir, seed, dataDir, download,
         };
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            SavedModel cnn = ModelFile.Load(parse.GetValue(model)!);
-            string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model file records no dataset; name one");
+            SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
+            string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             foreach (string n in names) ThresholdMethods.Create(n);
             int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
@@ -65,12 +65,12 @@ public static class CompareCommand
             table.Caption(Markup.Escape($"SNN accuracy (%) versus T on {test.Count} test images; CNN {cnnAccuracy:F2}%"));
             Terminal.Out.Write(table);
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { model = parse.GetValue(model), cnnAccuracy, reports }, SimulateCommand.Json));
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { model = source.Path(parse), cnnAccuracy, reports }, SimulateCommand.Json));
             if (parse.GetValue(markdown) is { } mdPath)
             {
                 string[] context =
                 [
-                    $"Model `{parse.GetValue(model)}` ({cnn.Network.Name}), dataset {name}: {test.Count} test images, calibration on " +
+                    $"Model `{source.Path(parse)}` ({cnn.Network.Name}), dataset {name}: {test.Count} test images, calibration on " +
                     $"{parse.GetValue(o.CalibSamples)?.ToString() ?? "all"} training images with T_calib = {parse.GetValue(o.CalibSteps)}, {options.Encoding.ToString().ToLowerInvariant()} input, seed {seedValue}.",
                     "",
                     $"Command: `snnconvert {string.Join(" ", Environment.GetCommandLineArgs().Skip(1))}` ({DateTime.UtcNow:yyyy-MM-dd}).",

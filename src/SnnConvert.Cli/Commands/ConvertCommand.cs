@@ -12,7 +12,7 @@ public static class ConvertCommand
     public static Command Create()
     {
         var o = new SnnOptions();
-        var model = new Option<string>("--model") { Description = "Trained CNN (.snnm)", Required = true };
+        var source = new ModelSource("Trained CNN (.snnm)");
         var method = new Option<string>("--method") { Description = "max-current (the seed), max-activation, percentile, spike-norm or channel-max-activation", DefaultValueFactory = _ => "max-current" };
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset whose training split calibrates (default: the model's)";
@@ -22,14 +22,14 @@ public static class ConvertCommand
         var download = CommonOptions.Download();
         var command = new Command("convert", "Convert a trained CNN into an SNN, setting thresholds with a balancing method")
         {
-            model, method, dataset, output, seed, dataDir, download,
+            source.Model, source.Onnx, method, dataset, output, seed, dataDir, download,
         };
         foreach (var option in o.Calibration) command.Add(option);
         command.Add(o.BatchSize);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            SavedModel cnn = ModelFile.Load(parse.GetValue(model)!);
-            string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model file records no dataset; name one");
+            SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
+            string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
             Terminal.LogBackend();
             var clock = System.Diagnostics.Stopwatch.StartNew();

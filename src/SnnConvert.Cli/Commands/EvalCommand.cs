@@ -10,19 +10,19 @@ public static class EvalCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model file (.snnm)", Required = true };
+        var source = new ModelSource("Model file (.snnm)");
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset (default: the one recorded in the model file)";
         var split = new Option<string>("--split") { Description = "train or test", DefaultValueFactory = _ => "test" };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N images" };
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
-        var command = new Command("eval", "Print the accuracy of a saved CNN on a dataset split") { model, dataset, split, limit, dataDir, download };
+        var command = new Command("eval", "Print the accuracy of a saved CNN on a dataset split") { source.Model, source.Onnx, dataset, split, limit, dataDir, download };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            SavedModel saved = ModelFile.Load(parse.GetValue(model)!);
+            SavedModel saved = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? saved.Dataset
-                ?? throw new Errors.UsageException("--dataset: the model file records no dataset; name one");
+                ?? throw new Errors.UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             var data = DatasetAccess.Load(name, parse.GetValue(split)!, parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(limit));
             Terminal.LogBackend();
             EvaluationResult result = null!;

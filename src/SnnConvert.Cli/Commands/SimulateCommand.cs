@@ -19,7 +19,7 @@ public static class SimulateCommand
     {
         var o = new SnnOptions();
         var snnPath = new Option<string>("--snn") { Description = "Converted network (.snn)", Required = true };
-        var model = new Option<string?>("--model") { Description = "The source CNN (.snnm): adds its accuracy, the conversion loss and the agreement of predictions" };
+        var source = new ModelSource("The source CNN (.snnm): adds its accuracy, the conversion loss and the agreement of predictions");
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset whose test split is simulated (default: the SNN's)";
         var readout = new Option<string?>("--readout") { Description = "Override the readout: membrane or spike-count" };
@@ -29,7 +29,7 @@ public static class SimulateCommand
         var download = CommonOptions.Download();
         var command = new Command("simulate", "Simulate an SNN on a test set and report accuracy, activity and energy at each latency T")
         {
-            snnPath, model, dataset, readout, json, seed, dataDir, download,
+            snnPath, source.Model, source.Onnx, dataset, readout, json, seed, dataDir, download,
         };
         foreach (var option in o.Simulation) command.Add(option);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -46,9 +46,8 @@ public static class SimulateCommand
             int[]? cnnPredictions = null;
             double? cnnAccuracy = null;
             long cnnMacs = 0;
-            if (parse.GetValue(model) is { } modelPath)
+            if (source.LoadOptional(parse, name) is { } cnn)
             {
-                SavedModel cnn = ModelFile.Load(modelPath);
                 (cnnPredictions, cnnAccuracy) = SnnRun.CnnReference(cnn, test);
                 cnnMacs = cnn.Network.Macs;
             }

@@ -76,3 +76,12 @@ public sealed class ConversionException(string message) : SnnConvertException(me
     /// <inheritdoc/>
     public override string Category => "conversion";
 }
+
+/// <summary>An ONNX file is unreadable, or its graph uses an operator, attribute, type or structure SnnConvert does not import (exit code 9).</summary>
+public sealed class OnnxFormatException(string message, Exception? inner = null) : SnnConvertException(message, inner)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 9;
+    /// <inheritdoc/>
+    public override string Category => "onnx-format";
+}

@@ -1,0 +1,150 @@
+using SnnConvert.Errors;
+using SnnConvert.Onnx.Proto;
+using DataType = SnnConvert.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace SnnConvert.Onnx;
+
+/// <summary>
+/// The index of a graph the importer walks: constant values (initializers and Constant nodes), which node
+/// produces and which nodes consume each value, and the checked image input and class-score output.
+/// </summary>
+internal sealed class OnnxGraph
+{
+    private readonly Dictionary<string, TensorProto> _constants = new();
+    private readonly Dictionary<string, OnnxNode> _producers = new();
+    private readonly Dictionary<string, List<OnnxNode>> _consumers = new();
+
+    /// <summary>Indexes <paramref name="graph"/>; <paramref name="source"/> names the file in messages.</summary>
+    /// <exception cref="OnnxFormatException">The graph has no nodes, not exactly one image input or output, or a value is defined twice.</exception>
+    public OnnxGraph(GraphProto graph, string source)
+    {
+        Source = source;
+        if (graph.SparseInitializer.Count > 0)
+            throw new OnnxFormatException($"{source}: initializer \"{graph.SparseInitializer[0].Values?.Name}\" is stored as a sparse tensor; only dense weights are imported");
+        foreach (TensorProto t in graph.Initializer)
+            if (!_constants.TryAdd(t.Name, t)) throw new OnnxFormatException($"{source}: initializer \"{t.Name}\" is defined twice");
+        Nodes = graph.Node.Select((n, i) => new OnnxNode(n, i, source)).ToArray();
+        if (Nodes.Count == 0) throw new OnnxFormatException($"{source}: the graph has no nodes");
+        foreach (OnnxNode node in Nodes)
+        {
+            foreach (string output in node.Proto.Output.Where(o => o.Length > 0))
+                if (_constants.ContainsKey(output) || !_producers.TryAdd(output, node))
+                    throw node.Error($"output \"{output}\" is already defined by another node or an initializer");
+            foreach (string input in node.Proto.Input.Where(i => i.Length > 0))
+            {
+                if (!_consumers.TryGetValue(input, out var list)) _consumers[input] = list = [];
+                if (!list.Contains(node)) list.Add(node);
+            }
+            // Constants are known before the walk so any node may read them as weights, shapes or normalisation values.
+            if (node.Op == "Constant")
+            {
+                TensorProto value = ConstantValue(node);
+                _constants[value.Name] = value;
+            }
+        }
+
+        // Before IR version 4 every initializer was also listed as a graph input; only the others are real inputs.
+        ValueInfoProto[] inputs = graph.Input.Where(i => !_constants.ContainsKey(i.Name)).ToArray();
+        if (inputs.Length != 1)
+            throw new OnnxFormatException($"{source}: the graph has {inputs.Length} inputs ({string.Join(", ", inputs.Select(i => $"\"{i.Name}\""))}); " +
+                "exactly one image input of shape (N, C, H, W) is imported");
+        Input = inputs[0].Name;
+        InputShape = ImageShape(inputs[0]);
+        if (graph.Output.Count != 1)
+            throw new OnnxFormatException($"{source}: the graph has {graph.Output.Count} outputs ({string.Join(", ", graph.Output.Select(o => $"\"{o.Name}\""))}); exactly one (class scores) is imported");
+        Output = graph.Output[0].Name;
+        DeclaredOutput = graph.Output[0];
+        RequireFloat(graph.Output[0], "output");
+    }
+
+    /// <summary>The file named in messages.</summary>
+    public string Source { get; }
+
+    /// <summary>All nodes in file order.</summary>
+    public IReadOnlyList<OnnxNode> Nodes { get; }
+
+    /// <summary>Name of the image input.</summary>
+    public string Input { get; }
+
+    /// <summary>Per-sample input shape (C, H, W).</summary>
+    public int[] InputShape { get; }
+
+    /// <summary>Name of the output.</summary>
+    public string Output { get; }
+
+    /// <summary>The output's declaration (type and possibly shape).</summary>
+    public ValueInfoProto DeclaredOutput { get; }
+
+    /// <summary>The constant named <paramref name="name"/> (initializer or Constant node output), or null.</summary>
+    public TensorProto? Constant(string name) => _constants.GetValueOrDefault(name);
+
+    /// <summary>The node that produces <paramref name="name"/>, or null for the input and initializers.</summary>
+    public OnnxNode? Producer(string name) => _producers.GetValueOrDefault(name);
+
+    /// <summary>The nodes that read <paramref name="name"/>.</summary>
+    public IReadOnlyList<OnnxNode> Consumers(string name) => _consumers.TryGetValue(name, out var list) ? list : [];
+
+    // The (C, H, W) of an (N, C, H, W) float input: the batch may be symbolic, unknown or a number; C, H, W must be numbers.
+    private int[] ImageShape(ValueInfoProto input)
+    {
+        RequireFloat(input, "input");
+        TensorShapeProto? shape = input.Type.TensorType.Shape;
+        if (shape is null) throw new OnnxFormatException($"{Source}: input \"{input.Name}\" has no shape; an image batch (N, C, H, W) with fixed C, H, W is needed");
+        string text = "[" + string.Join(", ", shape.Dim.Select(DimText)) + "]";
+        if (shape.Dim.Count != 4)
+            throw new OnnxFormatException($"{Source}: input \"{input.Name}\" has rank {shape.Dim.Count} ({text}); expected an image batch of rank 4 (N, C, H, W)");
+        if (shape.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue && shape.Dim[0].DimValue <= 0)
+            throw new OnnxFormatException($"{Source}: input \"{input.Name}\" has batch dimension {shape.Dim[0].DimValue}; expected a symbol or a positive number");
+        var perSample = new int[3];
+        for (int i = 1; i < 4; i++)
+        {
+            var d = shape.Dim[i];
+            if (d.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || d.DimValue <= 0 || d.DimValue > 1 << 20)
+                throw new OnnxFormatException($"{Source}: input \"{input.Name}\" has shape {text}: dimension {i} ({"CHW"[i - 1]}) is {DimText(d)}, " +
+                    "a dynamic size that cannot be resolved; C, H and W must be fixed positive numbers (export with a fixed image size)");
+            perSample[i - 1] = (int)d.DimValue;
+        }
+        return perSample;
+    }
+
+    private void RequireFloat(ValueInfoProto value, string role)
+    {
+        if (value.Type?.TensorType is not { } tensorType)
+            throw new OnnxFormatException($"{Source}: {role} \"{value.Name}\" is not a tensor (or has no type)");
+        if (tensorType.ElemType != (int)DataType.Float)
+            throw new OnnxFormatException($"{Source}: {role} \"{value.Name}\" has element type {OnnxTensorData.TypeName(tensorType.ElemType)}; only float32 is imported");
+    }
+
+    private static string DimText(TensorShapeProto.Types.Dimension d) => d.ValueCase switch
+    {
+        TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue => d.DimValue.ToString(),
+        TensorShapeProto.Types.Dimension.ValueOneofCase.DimParam => $"\"{d.DimParam}\"",
+        _ => "?",
+    };
+
+    // The value of a Constant node: a tensor, or (opset 12+) a single float/int or a list of them.
+    private static TensorProto ConstantValue(OnnxNode node)
+    {
+        node.RequireKnownAttributes("value", "value_float", "value_floats", "value_int", "value_ints");
+        if (node.Proto.Output.Count != 1 || node.Proto.Input.Count != 0) throw node.Error("expected no inputs and one output");
+        if (node.Proto.Attribute.Count != 1) throw node.Error("expected exactly one value attribute");
+        string output = node.Proto.Output[0];
+        switch (node.Proto.Attribute[0].Name)
+        {
+            case "value":
+                TensorProto t = node.Tensor("value")!.Clone();
+                t.Name = output;
+                return t;
+            case "value_float":
+                return OnnxTensorData.FromFloats(output, [node.Float("value_float", 0f)]);
+            case "value_floats":
+                float[] floats = node.Floats("value_floats")!;
+                return OnnxTensorData.FromFloats(output, floats, floats.Length);
+            case "value_int":
+                return OnnxTensorData.FromInt64s(output, [node.Int("value_int", 0)]);
+            default:
+                long[] ints = node.Ints("value_ints")!;
+                return OnnxTensorData.FromInt64s(output, ints, ints.Length);
+        }
+    }
+}
