@@ -29,7 +29,7 @@ internal sealed class LocalHttpServer : IDisposable
                 BaseUrl = $"http://127.0.0.1:{port}/";
                 break;
             }
-            catch (HttpListenerException) when (attempt < 5)
+            catch (Exception e) when (e is HttpListenerException or System.Net.Sockets.SocketException && attempt < 20)
             {
                 listener.Close();
             }
