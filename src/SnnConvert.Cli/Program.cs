@@ -21,6 +21,7 @@ public static class Program
             ConvertCommand.Create(),
             SimulateCommand.Create(),
             CompareCommand.Create(),
+            ReproduceCommand.Create(),
             ExportCommand.Create(),
             DataCommand.Create(),
             BenchCommand.Create(),

@@ -19,8 +19,20 @@ public static class SnnRun
         var settings = new CalibrationSettings(calibration, parse.GetValue(o.CalibSteps), seed, parse.GetValue(o.BatchSize));
         var maxPool = SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!);
         IThresholdMethod m = o.Method(parse, method);
-        SpikingNetwork net = null!;
-        IReadOnlyList<string> warnings = [];
+        var (net, warnings) = WithCalibrationProgress(progress =>
+            SnnConversion.Convert(model, m, settings, maxPool, o.Neuron(parse), o.ReadoutChoice(parse) ?? Readout.Membrane, progress));
+        foreach (string w in warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        return net;
+    }
+
+    /// <summary>Simulates <paramref name="net"/> on <paramref name="data"/> with a progress bar.</summary>
+    public static SimulationResult Simulate(SpikingNetwork net, ImageDataset data, SimulationOptions options, int[]? cnnPredictions, long cnnMacs, string label) =>
+        WithSimulationProgress(label, data.Count, options.Steps, progress => SnnSimulator.Run(net, data, options, cnnPredictions, cnnMacs, progress));
+
+    /// <summary>Runs a calibration with one progress bar per pass it reports.</summary>
+    public static T WithCalibrationProgress<T>(Func<IProgress<CalibrationProgress>, T> work)
+    {
+        T result = default!;
         Terminal.Progress().Start(ctx =>
         {
             var tasks = new Dictionary<string, ProgressTask>();
@@ -30,20 +42,19 @@ public static class SnnRun
                     tasks[p.Description] = task = ctx.AddTask(Markup.Escape(p.Description), maxValue: p.Total);
                 task.Value = p.Done;
             });
-            (net, warnings) = SnnConversion.Convert(model, m, settings, maxPool, o.Neuron(parse), o.ReadoutChoice(parse) ?? Readout.Membrane, progress);
+            result = work(progress);
         });
-        foreach (string w in warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
-        return net;
+        return result;
     }
 
-    /// <summary>Simulates <paramref name="net"/> on <paramref name="data"/> with a progress bar.</summary>
-    public static SimulationResult Simulate(SpikingNetwork net, ImageDataset data, SimulationOptions options, int[]? cnnPredictions, long cnnMacs, string label)
+    /// <summary>Runs a simulation of <paramref name="images"/> images with a progress bar of images done.</summary>
+    public static T WithSimulationProgress<T>(string label, int images, int steps, Func<IProgress<int>, T> work)
     {
-        SimulationResult result = null!;
+        T result = default!;
         Terminal.Progress().Start(ctx =>
         {
-            var task = ctx.AddTask(Markup.Escape($"simulate {label}: {data.Count} images x {options.Steps} steps"), maxValue: data.Count);
-            result = SnnSimulator.Run(net, data, options, cnnPredictions, cnnMacs, new SyncProgress<int>(done => task.Value = done));
+            var task = ctx.AddTask(Markup.Escape($"simulate {label}: {images} images x {steps} steps"), maxValue: images);
+            result = work(new SyncProgress<int>(done => task.Value = done));
         });
         return result;
     }
@@ -82,11 +93,5 @@ public static class SnnRun
     }
 
     /// <summary>CNN predictions and accuracy on <paramref name="data"/>.</summary>
-    public static (int[] Predictions, double Accuracy) CnnReference(SavedModel model, ImageDataset data)
-    {
-        int[] predictions = Evaluator.Predict(model.Network, data);
-        int correct = 0;
-        for (int i = 0; i < data.Count; i++) if (predictions[i] == data.Label(i)) correct++;
-        return (predictions, 100.0 * correct / Math.Max(1, data.Count));
-    }
+    public static (int[] Predictions, double Accuracy) CnnReference(SavedModel model, ImageDataset data) => Evaluator.Reference(model.Network, data);
 }

@@ -61,7 +61,7 @@ public static class TrainCommand
             SavedModel result = null!;
             Terminal.Progress().Start(ctx =>
             {
-                var observer = new ProgressObserver(ctx);
+                var observer = new TrainingProgressObserver(ctx);
                 result = new Trainer(options, paths, observer).Run(zoo, train, test, parse.GetValue(resume), commandLine);
             });
             double? accuracy = result.Training["testAccuracy"]?.GetValue<double>();
@@ -70,32 +70,5 @@ public static class TrainCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>Draws one progress bar per epoch and prints a line per finished epoch.</summary>
-    private sealed class ProgressObserver(ProgressContext context) : ITrainingObserver
-    {
-        private ProgressTask? _task;
-        private int _epoch;
-
-        public void OnBatch(BatchProgress p)
-        {
-            if (_task is null || _epoch != p.Epoch)
-            {
-                _task = context.AddTask($"epoch {p.Epoch}/{p.Epochs}", maxValue: p.Batches);
-                _epoch = p.Epoch;
-            }
-            _task.Value = p.Batch;
-            _task.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:F4} {p.ImagesPerSecond:F0} img/s";
-        }
-
-        public void OnEpoch(EpochRecord r)
-        {
-            _task?.StopTask();
-            Terminal.Error.MarkupLine(Markup.Escape(
-                $"epoch {r.Epoch}: train loss {r.TrainLoss:F4} acc {r.TrainAccuracy:F2}% | test loss {r.TestLoss:F4} acc {r.TestAccuracy:F2}% | lr {r.LearningRate:G3} | {r.Seconds:F1} s"));
-        }
-
-        public void OnMessage(string message) => Terminal.Log(message);
     }
 }

@@ -20,6 +20,18 @@ public static class ComparisonMarkdown
         var first = reports[0].Report;
         string cnn = first.CnnAccuracy is { } c ? c.ToString("F2", inv) : "-";
         sb.AppendLine($"CNN: **{cnn} %** on {first.Images} test images, {first.CnnMacsPerImage:N0} MACs and {first.CnnEnergyMicrojoules.ToString("F3", inv)} uJ per image.").AppendLine();
+        AppendTables(sb, reports);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Appends the comparison's sections (accuracy, conversion loss and agreement versus T; activity and energy; firing
+    /// rate per layer), each under a level-2 heading, so other reports (the reproduction's) show the same tables.
+    /// </summary>
+    public static void AppendTables(StringBuilder sb, IReadOnlyList<(string Method, SimulationReport Report)> reports)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var first = reports[0].Report;
 
         sb.AppendLine("## SNN accuracy (%) versus T").AppendLine();
         Table(sb, reports, r => r.Accuracy.ToString("F2", inv), bestHigh: true, r => r.Accuracy);
@@ -47,7 +59,6 @@ public static class ComparisonMarkdown
             sb.AppendLine();
         }
         sb.AppendLine();
-        return sb.ToString();
     }
 
     // One row per T, one column per method; the best value of each row is bold.

@@ -23,6 +23,10 @@ public sealed record TrainOptions(int Epochs, int BatchSize, string Optimizer, f
     /// <summary>Known optimiser names.</summary>
     public static readonly string[] Optimizers = ["sgd", "adam"];
 
+    /// <summary>The options of a zoo model's recipe as they are (what <c>train</c> uses without overrides), with <paramref name="seed"/>.</summary>
+    public static TrainOptions FromRecipe(Models.TrainingRecipe r, int seed) =>
+        new(r.Epochs, r.BatchSize, r.Optimizer, r.LearningRate, r.Schedule, 10, 0.1f, r.WeightDecay, r.Momentum, r.Nesterov, r.Augment, seed);
+
     /// <summary>Throws <see cref="UsageException"/> naming the first invalid option.</summary>
     public void Validate()
     {

@@ -1,0 +1,107 @@
+using System.CommandLine;
+using System.Diagnostics;
+using SnnConvert.Conversion;
+using SnnConvert.Errors;
+using SnnConvert.Models;
+using SnnConvert.Reporting;
+using SnnConvert.Snn;
+using SnnConvert.Training;
+
+namespace SnnConvert.Cli.Commands;
+
+/// <summary>
+/// <c>snnconvert reproduce</c>: the seed paper's experiment on one or all datasets (bundled model, all methods,
+/// T = 1..256) written as report.md, results.json and plots. The pipeline itself is <see cref="ReproductionRun"/>.
+/// </summary>
+public static class ReproduceCommand
+{
+    /// <summary>The datasets of <c>--dataset all</c>, in order.</summary>
+    public static readonly string[] Datasets = ["mnist", "fmnist", "cifar10"];
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var o = new SnnOptions();
+        var source = new ModelSource("Trained CNN (.snnm) instead of the bundled models/<zoo model>.snnm");
+        var dataset = new Option<string>("--dataset") { Description = "mnist, fmnist, cifar10 or all", Required = true };
+        var train = new Option<bool>("--train") { Description = "Train the zoo model with its recipe and --seed first (into the output folder) instead of using the bundled one" };
+        var outDir = new Option<string?>("--out") { Description = "Output folder (default: results/<dataset>; with --dataset all, <out>/<dataset>)" };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (default: all five)", DefaultValueFactory = _ => string.Join(",", ThresholdMethods.Names) };
+        var variants = new Option<bool>("--variants")
+        {
+            Description = $"Also run the max-current variants beyond the paper: \"{MethodVariant.RescaleLabel}\" (--rescale-inputs) and \"{MethodVariant.Percentile999Label}\" (--percentile 99.9)",
+            DefaultValueFactory = _ => true,
+        };
+        var seed = CommonOptions.Seed();
+        var dataDir = CommonOptions.DataDir();
+        var download = CommonOptions.Download();
+        var command = new Command("reproduce", "Reproduce the paper on a dataset: convert with every method, simulate T = 1..256, write report.md, results.json and plots")
+        {
+            dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download,
+        };
+        foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            string name = parse.GetValue(dataset)!.ToLowerInvariant();
+            string[] datasets = name == "all" ? Datasets : [name];
+            if (!Datasets.Contains(name) && name != "all")
+                throw new UsageException($"--dataset: unknown dataset \"{name}\", expected one of {string.Join(", ", Datasets)} or all");
+            bool explicitModel = source.Path(parse) is not null;
+            if (explicitModel && datasets.Length > 1) throw new UsageException("--model/--onnx name one CNN; use them with a single --dataset, not all");
+            if (explicitModel && parse.GetValue(train)) throw new UsageException("--train trains the zoo model; do not also give --model or --onnx");
+            // Every bundled model is looked up before anything runs, so `all` fails at once rather than after an hour.
+            var bundled = new Dictionary<string, string>();
+            if (!explicitModel && !parse.GetValue(train))
+                foreach (string d in datasets) bundled[d] = BundledModels.Find(BundledModels.ForDataset(d));
+            string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var options = new ReproductionOptions(
+                MethodVariant.Build(names, parse.GetValue(variants), parse.GetValue(o.Percentile),
+                    SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), parse.GetValue(o.RescaleInputs)),
+                SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
+                parse.GetValue(o.CalibSamples), parse.GetValue(o.CalibSteps), parse.GetValue(seed), parse.GetValue(o.BatchSize),
+                SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!), o.Neuron(parse), o.ReadoutChoice(parse));
+            options.Validate();
+            string commandLine = "snnconvert " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));
+            Terminal.LogBackend();
+            foreach (string d in datasets)
+            {
+                string folder = parse.GetValue(outDir) is { } root ? (datasets.Length > 1 ? Path.Combine(root, d) : root) : Path.Combine("results", d);
+                var trainSplit = DatasetAccess.Load(d, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
+                var testSplit = DatasetAccess.Load(d, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
+                double? trainingSeconds = null;
+                SavedModel cnn;
+                string modelPath;
+                if (parse.GetValue(train))
+                {
+                    ZooModel zoo = BundledModels.ForDataset(d);
+                    var paths = new TrainingPaths(Path.Combine(folder, zoo.Name + ".snnm"));
+                    var trainOptions = TrainOptions.FromRecipe(zoo.Recipe, parse.GetValue(seed));
+                    Terminal.Log($"training {zoo.Name} with its recipe ({trainOptions}) into {paths.Model}");
+                    var clock = Stopwatch.StartNew();
+                    cnn = null!;
+                    Terminal.Progress().Start(ctx =>
+                        cnn = new Trainer(trainOptions, paths, new TrainingProgressObserver(ctx)).Run(zoo, trainSplit, DatasetAccess.Load(d, "test", parse.GetValue(dataDir), false, null), false, commandLine));
+                    trainingSeconds = clock.Elapsed.TotalSeconds;
+                    modelPath = paths.Model;
+                }
+                else if (explicitModel)
+                {
+                    cnn = source.Load(parse, d);
+                    modelPath = source.Path(parse)!;
+                }
+                else
+                {
+                    modelPath = bundled[d];
+                    cnn = ModelFile.Load(modelPath);
+                }
+                Terminal.Log($"{d}: {cnn.Network.Name} from {modelPath}; {options.Methods.Count} methods, T up to {options.Timesteps.Max()}");
+                var report = ReproductionRun.Run(cnn, modelPath, d, trainSplit, testSplit, options, new ConsoleReproductionObserver(), commandLine, trainingSeconds);
+                var files = ReproductionOutput.Write(report, folder);
+                Terminal.Log($"{d}: wrote {string.Join(", ", files)}");
+                Console.Out.WriteLine($"{d}: report {Path.Combine(folder, ReproductionOutput.ReportFile)} (CNN {report.CnnAccuracy:F2}%)");
+            }
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,45 @@
+using SnnConvert.Errors;
+
+namespace SnnConvert.Models;
+
+/// <summary>
+/// The trained zoo models shipped in the repository's <c>models/</c> folder. They are found by walking up from the
+/// current directory and from the program's folder, so both a checkout (run from anywhere inside it) and a build
+/// output inside the checkout find them without configuration.
+/// </summary>
+public static class BundledModels
+{
+    /// <summary>The path of the bundled model of <paramref name="zoo"/> relative to the repository root, e.g. "models/mnist-seed.snnm".</summary>
+    public static string RelativePath(ZooModel zoo) => $"models/{zoo.Name}.snnm";
+
+    /// <summary>The folders searched by default: the current directory and the program's folder.</summary>
+    public static IReadOnlyList<string> DefaultRoots => [Directory.GetCurrentDirectory(), AppContext.BaseDirectory];
+
+    /// <summary>The bundled model of <paramref name="zoo"/> under the first of <paramref name="roots"/> (or their parents) that holds it, or null.</summary>
+    public static string? TryFind(ZooModel zoo, IEnumerable<string>? roots = null)
+    {
+        foreach (string root in roots ?? DefaultRoots)
+            for (var dir = new DirectoryInfo(Path.GetFullPath(root)); dir is not null; dir = dir.Parent)
+            {
+                string candidate = Path.Combine(dir.FullName, "models", zoo.Name + ".snnm");
+                if (File.Exists(candidate)) return candidate;
+            }
+        return null;
+    }
+
+    /// <summary>Like <see cref="TryFind"/>, but a missing model is an error that says how to go on.</summary>
+    /// <exception cref="UsageException">The model is not bundled in this checkout.</exception>
+    public static string Find(ZooModel zoo, IEnumerable<string>? roots = null)
+    {
+        IReadOnlyList<string> searched = (roots ?? DefaultRoots).ToArray();
+        return TryFind(zoo, searched) ?? throw new UsageException(
+            $"bundled model {RelativePath(zoo)} ({zoo.Dataset}) not found in or above {string.Join(" or ", searched.Distinct())}; " +
+            $"give --model FILE.snnm or --onnx FILE.onnx, or --train to train {zoo.Name} with its recipe first");
+    }
+
+    /// <summary>The zoo model made for <paramref name="dataset"/>.</summary>
+    /// <exception cref="UsageException">No zoo model is made for that dataset.</exception>
+    public static ZooModel ForDataset(string dataset) =>
+        ModelZoo.All.FirstOrDefault(m => string.Equals(m.Dataset, dataset, StringComparison.OrdinalIgnoreCase))
+        ?? throw new UsageException($"--dataset: no bundled model for \"{dataset}\", expected one of {string.Join(", ", ModelZoo.All.Select(m => m.Dataset))}");
+}

@@ -1,0 +1,34 @@
+using SnnConvert.Conversion;
+using SnnConvert.Errors;
+using SnnConvert.Snn;
+
+namespace SnnConvert.Reporting;
+
+/// <summary>What a reproduction runs: the methods, the latencies and the calibration and simulation settings shared by all methods.</summary>
+/// <param name="Methods">Methods in report order.</param>
+/// <param name="Timesteps">Latencies reported (ascending); the simulation runs to the largest.</param>
+/// <param name="Encoding">Input encoding of the simulation.</param>
+/// <param name="CalibrationSamples">Calibration images drawn from the training set, or null for all of it.</param>
+/// <param name="CalibrationSteps">T_calib.</param>
+/// <param name="Seed">Seed of the calibration subset, rate coding and calibration.</param>
+/// <param name="BatchSize">Images simulated together.</param>
+/// <param name="MaxPool">What conversion does with max pooling.</param>
+/// <param name="Neuron">IF neuron settings (null: soft reset, zero initial membrane).</param>
+/// <param name="Readout">Output readout (null: membrane).</param>
+public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, IReadOnlyList<int> Timesteps, InputEncoding Encoding = InputEncoding.Direct,
+    int? CalibrationSamples = null, int CalibrationSteps = 64, int Seed = 1, int BatchSize = 100, MaxPoolHandling MaxPool = MaxPoolHandling.Refuse,
+    NeuronModel? Neuron = null, Readout? Readout = null)
+{
+    /// <summary>The latencies of the seed's figures: 1, 2, 4, ..., 256.</summary>
+    public static IReadOnlyList<int> PaperTimesteps { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+    /// <summary>Throws <see cref="UsageException"/> for an empty method or latency list or non-positive sizes.</summary>
+    public void Validate()
+    {
+        if (Methods.Count == 0) throw new UsageException("--methods: name at least one threshold method");
+        if (Timesteps.Count == 0 || Timesteps.Any(t => t <= 0)) throw new UsageException("--timesteps: give positive latencies, e.g. 1,2,4,8");
+        if (CalibrationSamples is <= 0) throw new UsageException($"--calib-samples: calibration needs at least one image, got {CalibrationSamples}");
+        if (CalibrationSteps <= 0) throw new UsageException($"--calib-steps: must be at least 1, got {CalibrationSteps}");
+        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
+    }
+}

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using SnnConvert.Conversion;
+using SnnConvert.Data;
+using SnnConvert.Models;
+using SnnConvert.Snn;
+using SnnConvert.Tensors;
+using SnnConvert.Training;
+
+namespace SnnConvert.Reporting;
+
+/// <summary>
+/// The reproduction pipeline on one dataset: the CNN's reference accuracy, then for every method a conversion
+/// (calibrated on the training split) and one simulation of the test split up to the largest T, from which every
+/// latency's numbers are read.
+/// </summary>
+public static class ReproductionRun
+{
+    /// <summary>Runs the pipeline and returns what it measured.</summary>
+    /// <param name="cnn">The trained CNN.</param>
+    /// <param name="modelPath">Where the CNN came from, for the report.</param>
+    /// <param name="dataset">Dataset name, for the report.</param>
+    /// <param name="train">Training split: calibration images are drawn from it.</param>
+    /// <param name="test">Test images simulated.</param>
+    /// <param name="options">Methods, latencies and settings.</param>
+    /// <param name="observer">Progress display (null: none).</param>
+    /// <param name="command">The command line, for the report.</param>
+    /// <param name="trainingSeconds">Wall time spent training <paramref name="cnn"/> first, when it was.</param>
+    public static ReproductionReport Run(SavedModel cnn, string modelPath, string dataset, ImageDataset train, ImageDataset test,
+        ReproductionOptions options, IReproductionObserver? observer = null, string? command = null, double? trainingSeconds = null)
+    {
+        options.Validate();
+        observer ??= SilentReproductionObserver.Instance;
+        string started = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var total = Stopwatch.StartNew();
+        int[] timesteps = options.Timesteps.Distinct().Order().ToArray();
+
+        var clock = Stopwatch.StartNew();
+        var (cnnPredictions, cnnAccuracy) = Evaluator.Reference(cnn.Network, test);
+        double cnnSeconds = clock.Elapsed.TotalSeconds;
+        observer.Log($"CNN accuracy on {test.Count} test images: {cnnAccuracy.ToString("F2", CultureInfo.InvariantCulture)}%");
+
+        // One subset for all methods, so they differ only in how they set thresholds.
+        ImageDataset calibration = SnnConversion.CalibrationSubset(train, options.CalibrationSamples, options.Seed);
+        var settings = new CalibrationSettings(calibration, options.CalibrationSteps, options.Seed, options.BatchSize);
+        var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout);
+        simulation.Validate();
+
+        var results = new List<MethodResult>();
+        foreach (MethodVariant variant in options.Methods)
+        {
+            clock.Restart();
+            var (snn, warnings) = observer.Calibrating(variant.Label, progress => SnnConversion.Convert(cnn, variant.Method, settings, options.MaxPool,
+                options.Neuron, options.Readout ?? Readout.Membrane, progress));
+            double calibrationSeconds = clock.Elapsed.TotalSeconds;
+            observer.Log($"{variant.Label}: calibrated in {calibrationSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
+            clock.Restart();
+            SimulationResult result = observer.Simulating(variant.Label, test.Count, simulation.Steps,
+                progress => SnnSimulator.Run(snn, test, simulation, cnnPredictions, cnn.Network.Macs, progress));
+            double simulationSeconds = clock.Elapsed.TotalSeconds;
+            var record = snn.Conversion;
+            results.Add(new MethodResult(variant.Label, record["method"]?.ToString() ?? variant.Label, record["granularity"]?.ToString(),
+                record["percentile"]?.GetValue<double>(), record["rescaleInputs"]?.GetValue<bool>() ?? false, calibrationSeconds, simulationSeconds,
+                warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, cnnAccuracy)));
+        }
+
+        var first = results[0].Report;
+        var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
+            options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize);
+        var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,
+            RuntimeInformation.FrameworkDescription, trainingSeconds, cnnSeconds, total.Elapsed.TotalSeconds + (trainingSeconds ?? 0));
+        return new ReproductionReport(1, dataset, modelPath, cnn.Network.Name, settingsReport, cnnAccuracy, first.CnnMacsPerImage,
+            first.CnnEnergyMicrojoules, results, run);
+    }
+}
