@@ -72,7 +72,7 @@ public static class ReproductionPlots
         }
         plot.Axes.Bottom.TickGenerator = new NumericManual(xs, layers.Select(l => $"{l.Stage}: {Short(l.Layer)}").ToArray());
         plot.Axes.SetLimitsX(-0.4, xs.Length - 0.6);
-        plot.Axes.Margins(bottom: 0);
+        plot.Axes.SetLimitsY(0, report.Methods.Max(m => m.Report.Layers.Select(l => l.FiringRate).DefaultIfEmpty(0).Max()) * 1.1 + 1e-6);
         Label(plot, $"{report.Network} on {report.Dataset}: firing rate per layer at T = {report.Settings.Timesteps[^1]}",
             "layer (stage: type)", "spikes per neuron per step");
         return plot;
@@ -104,12 +104,12 @@ public static class ReproductionPlots
         }
         double[] ticks = Enumerable.Range(0, layers.Count).Select(i => (double)i).ToArray();
         plot.Axes.Bottom.TickGenerator = new NumericManual(ticks, layers.Select(l => $"{l.Stage}: {Short(l.Layer)}").ToArray());
-        plot.Axes.Left.TickGenerator = new NumericAutomatic
-        {
-            MinorTickGenerator = new LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = y => Math.Pow(10, y).ToString("G3"),
-        };
+        // Labelled ticks at 1, 2 and 5 times each power of ten: automatic ticks on log10 values leave a decade unlabelled.
+        var all = methods.SelectMany(m => m.Thresholds).SelectMany(t => t.Values).ToArray();
+        var decadeTicks = Enumerable.Range((int)Math.Floor(Math.Log10(all.Min())), (int)Math.Ceiling(Math.Log10(all.Max())) - (int)Math.Floor(Math.Log10(all.Min())) + 1)
+            .SelectMany(k => new[] { 1.0, 2.0, 5.0 }.Select(f => f * Math.Pow(10, k))).ToArray();
+        plot.Axes.Left.TickGenerator = new NumericManual(decadeTicks.Select(Math.Log10).ToArray(), decadeTicks.Select(v => v.ToString("G3")).ToArray());
+        plot.Axes.SetLimitsY(Math.Log10(all.Min()) - 0.05, Math.Log10(all.Max()) + 0.05);
         plot.Axes.SetLimitsX(-0.5, layers.Count - 0.5);
         Label(plot, $"{report.Network} on {report.Dataset}: channel thresholds per layer (channel-wise methods)", "layer (stage: type)",
             "threshold (log scale)");
