@@ -15,7 +15,7 @@ internal sealed class OnnxChainImport
 {
     /// <summary>Operators the importer maps, listed in error messages.</summary>
     public const string SupportedOperators = "Conv, Relu, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Gemm, MatMul (+ Add bias), " +
-        "Flatten, Reshape to (N, -1), Dropout, Identity, Constant, Pad with zero pads, and Sub/Div by constants as input normalisation";
+        "Flatten, Reshape to (N, -1), Transpose [0, 2, 3, 1] before Flatten and a dense layer (Keras), Dropout, Identity, Constant, Pad with zero pads, and Sub/Div by constants as input normalisation";
 
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int[]> _shapes = new();   // per-sample shape of each activation reached
@@ -26,6 +26,7 @@ internal sealed class OnnxChainImport
     private double[]? _normScale, _normShift;                      // pending input normalisation y = scale[c] x + shift[c]
     private OnnxNode? _normNode;
     private bool _normalisationClosed;
+    private NhwcFlatten? _nhwc;                                    // pending Keras NHWC flatten, until its dense layer reorders its inputs
 
     private OnnxChainImport(OnnxGraph graph)
     {
@@ -71,6 +72,7 @@ internal sealed class OnnxChainImport
             _shapes[current] = shape;
             previous = node;
         }
+        if (_nhwc is not null) throw _nhwc.Refusal($"the chain ends at the graph output \"{current}\"");
         if (shape.Length != 1)
             throw new OnnxFormatException($"{Source}: the output \"{current}\" has per-sample shape {Tensors.Tensor.ShapeToText(shape)}; " +
                 "expected class scores (N, K): end the model with Gemm or MatMul after Flatten");
@@ -87,6 +89,7 @@ internal sealed class OnnxChainImport
     private (string Output, int[] Shape) Map(OnnxNode node, int slot, int[] shape)
     {
         if (node.Op is not ("Sub" or "Div" or "Identity" or "Dropout")) CloseNormalisation();
+        _nhwc?.Continue(node);
         switch (node.Op)
         {
             case "Sub":
@@ -152,7 +155,9 @@ internal sealed class OnnxChainImport
             case "Mul":
                 throw node.Error($"operator Mul is not supported; the importer reads {SupportedOperators} (a scaling of the input is recognised only when written as a division by a constant)");
             case "Transpose":
-                throw node.Error("operator Transpose is not supported; SnnConvert works in NCHW: export Keras models with tf2onnx --inputs-as-nchw and without NHWC flattening");
+                RequireSlot(node, slot);
+                _nhwc = NhwcFlatten.Start(node, shape);
+                return (Output(node), _nhwc.Nhwc);
             default:
                 throw node.Error($"operator {node.Op} is not supported; the importer reads {SupportedOperators}");
         }
@@ -339,6 +344,7 @@ internal sealed class OnnxChainImport
         if (inFeatures != shape[0]) throw node.Error($"B has shape {OnnxTensorData.Text(b)} (transB {(transB ? 1 : 0)}) for {inFeatures} inputs, but the input has {shape[0]} features");
         float[] weight = OnnxTensorData.Floats(bTensor, Where(node, "B", bTensor));
         if (!transB) weight = Transpose(weight, inFeatures, outFeatures);   // (in, out) -> (out, in)
+        weight = FromNhwc(weight, outFeatures);
         var tensors = new Dictionary<string, float[]> { ["weight"] = weight };
         if (node.Input(2) is not null) tensors["bias"] = Bias(node, 2, outFeatures);
         return (Output(node), AddWithShape(node, new LinearSpec(inFeatures, outFeatures, tensors.ContainsKey("bias")), shape, tensors));
@@ -356,7 +362,8 @@ internal sealed class OnnxChainImport
         if (w.Length != 2) throw node.Error($"weight has shape {OnnxTensorData.Text(w)}, expected a matrix (in, out)");
         if (w[0] != shape[0]) throw node.Error($"weight has shape {OnnxTensorData.Text(w)} but the input has {shape[0]} features");
         int inFeatures = (int)w[0], outFeatures = (int)w[1];
-        var tensors = new Dictionary<string, float[]> { ["weight"] = Transpose(OnnxTensorData.Floats(wTensor, Where(node, "weight", wTensor)), inFeatures, outFeatures) };
+        float[] weight = Transpose(OnnxTensorData.Floats(wTensor, Where(node, "weight", wTensor)), inFeatures, outFeatures);   // (in, out) -> (out, in)
+        var tensors = new Dictionary<string, float[]> { ["weight"] = FromNhwc(weight, outFeatures) };
         string output = Output(node);
         var readers = _graph.Consumers(output);
         if (output != _graph.Output && readers.Count == 1 && readers[0].Op == "Add")
@@ -409,9 +416,20 @@ internal sealed class OnnxChainImport
 
     private int[] Flatten(OnnxNode node, int[] shape)
     {
+        // After a Keras NHWC Transpose the flatten reads the (C, H, W) activation as before it; the dense layer reorders its inputs.
+        if (_nhwc is not null) return AddWithShape(node, new FlattenSpec(), _nhwc.Chw);
         // An (N, F) tensor is already flat: nothing to record.
         if (shape.Length == 1) return shape;
         return AddWithShape(node, new FlattenSpec(), shape);
+    }
+
+    // The dense weight (out, in) of the layer that ends a Keras NHWC flatten, reordered to the (C, H, W) order of our flatten.
+    private float[] FromNhwc(float[] weight, int outFeatures)
+    {
+        if (_nhwc is null) return weight;
+        weight = _nhwc.ToChwOrder(weight, outFeatures);
+        _nhwc = null;
+        return weight;
     }
 
     private void Add(OnnxNode node, LayerSpec spec, Dictionary<string, float[]>? tensors = null) =>
