@@ -91,7 +91,4 @@ public static class SnnRun
         table.Caption($"at T = {report.Rows[^1].T}");
         return table;
     }
-
-    /// <summary>CNN predictions and accuracy on <paramref name="data"/>.</summary>
-    public static (int[] Predictions, double Accuracy) CnnReference(SavedModel model, ImageDataset data) => Evaluator.Reference(model.Network, data);
 }

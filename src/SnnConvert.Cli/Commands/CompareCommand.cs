@@ -6,6 +6,7 @@ using SnnConvert.IO;
 using SnnConvert.Models;
 using SnnConvert.Reporting;
 using SnnConvert.Snn;
+using SnnConvert.Training;
 using Spectre.Console;
 
 namespace SnnConvert.Cli.Commands;
@@ -46,7 +47,7 @@ public static class CompareCommand
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
             Terminal.LogBackend();
-            var (cnnPredictions, cnnAccuracy) = SnnRun.CnnReference(cnn, test);
+            var (cnnPredictions, cnnAccuracy) = Evaluator.Reference(cnn.Network, test);
             Terminal.Log($"CNN accuracy on {test.Count} test images: {cnnAccuracy:F2}%");
             var reports = new Dictionary<string, SimulationReport>();
             foreach (string method in names)

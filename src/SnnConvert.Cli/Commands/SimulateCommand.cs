@@ -5,6 +5,7 @@ using SnnConvert.IO;
 using SnnConvert.Models;
 using SnnConvert.Reporting;
 using SnnConvert.Snn;
+using SnnConvert.Training;
 
 namespace SnnConvert.Cli.Commands;
 
@@ -48,7 +49,7 @@ public static class SimulateCommand
             long cnnMacs = 0;
             if (source.LoadOptional(parse, name) is { } cnn)
             {
-                (cnnPredictions, cnnAccuracy) = SnnRun.CnnReference(cnn, test);
+                (cnnPredictions, cnnAccuracy) = Evaluator.Reference(cnn.Network, test);
                 cnnMacs = cnn.Network.Macs;
             }
             SimulationResult result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnnMacs, $"{snn.Conversion["method"]}");

@@ -51,14 +51,8 @@ public static class ActivationBalancer
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(s, layer with { Thresholds = thresholds });
             previous = thresholds;
-            report.Add(SequentialCurrentBalancer.LayerReport(s, layer, thresholds, dead, 1));
+            report.Add(ConversionRecord.Layer(s, layer, thresholds, dead, 1));
         }
-        var record = (JsonObject)net.Conversion.DeepClone();
-        record["method"] = method;
-        record["granularity"] = granularity.ToString().ToLowerInvariant();
-        record["percentile"] = percentile;
-        record["calibrationSamples"] = settings.Data.Count;
-        record["layers"] = report;
-        return net with { Conversion = record };
+        return net with { Conversion = ConversionRecord.Method(net.Conversion, method, granularity, percentile, settings, report) };
     }
 }

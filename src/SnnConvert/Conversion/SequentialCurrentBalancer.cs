@@ -55,36 +55,19 @@ public static class SequentialCurrentBalancer
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(stage, layer with { Thresholds = thresholds });
             previous = thresholds;
-            report.Add(LayerReport(stage, layer, thresholds, dead, steps));
+            report.Add(ConversionRecord.Layer(stage, layer, thresholds, dead, steps));
         }
         return net with { Conversion = Record(net.Conversion, method, settings, percentile, granularity, encoding, rescaleInputs, report) };
     }
 
-    internal static JsonObject LayerReport(int stage, SynapticLayer layer, float[] thresholds, int dead, int steps) => new()
-    {
-        ["stage"] = stage,
-        ["layer"] = layer.Describe(),
-        ["thresholds"] = thresholds.Length,
-        ["min"] = (double)thresholds.Min(),
-        ["max"] = (double)thresholds.Max(),
-        ["mean"] = thresholds.Average(t => (double)t),
-        ["deadChannels"] = dead,
-        ["calibrationSteps"] = steps,
-    };
-
     private static JsonObject Record(JsonObject conversion, string method, CalibrationSettings settings, double percentile,
         ThresholdGranularity granularity, InputEncoding encoding, bool rescale, JsonArray layers)
     {
-        var record = (JsonObject)conversion.DeepClone();
-        record["method"] = method;
-        record["granularity"] = granularity.ToString().ToLowerInvariant();
-        record["percentile"] = percentile;
+        JsonObject record = ConversionRecord.Method(conversion, method, granularity, percentile, settings, layers);
         record["calibrationEncoding"] = encoding.ToString().ToLowerInvariant();
-        record["calibrationSamples"] = settings.Data.Count;
         record["calibrationSteps"] = settings.Steps;
         record["calibrationSeed"] = settings.Seed;
         record["rescaleInputs"] = rescale;
-        record["layers"] = layers;
         return record;
     }
 }
