@@ -10,10 +10,11 @@ namespace SnnConvert.Tests.Cli;
 /// <summary>The snnconvert command as a user runs it: outputs, exit codes, kill and resume.</summary>
 public sealed class CliTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("snnconvert-cli-").FullName;
+    private readonly TempDirectory _temp = new();
+    private string _dir => _temp.Path;
 
     /// <summary>Removes the temporary folder.</summary>
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void DocsModelsMdHoldsTheCurrentZooTables()

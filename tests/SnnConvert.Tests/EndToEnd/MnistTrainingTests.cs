@@ -8,10 +8,11 @@ namespace SnnConvert.Tests.EndToEnd;
 /// <summary>Short real training runs on MNIST (the dataset is found through the locator, as in CI).</summary>
 public sealed class MnistTrainingTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("snnconvert-train-").FullName;
+    private readonly TempDirectory _temp = new();
+    private string _dir => _temp.Path;
 
     /// <summary>Removes the temporary folder.</summary>
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private static TrainOptions Options(int epochs) =>
         new(epochs, 50, "adam", 1e-3f, "constant", 10, 0.1f, 0f, 0.9f, false, false, Seed: 7);

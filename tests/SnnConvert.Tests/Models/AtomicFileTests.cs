@@ -6,7 +6,7 @@ namespace SnnConvert.Tests.Models;
 
 public sealed class AtomicFileTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

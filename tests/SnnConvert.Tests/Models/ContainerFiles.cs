@@ -66,17 +66,3 @@ internal static class ContainerFiles
         TensorContainer.Save(path, contents.Kind, header, tensors);
     }
 }
-
-/// <summary>A fresh temporary folder per test class instance, deleted afterwards.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateDirectory(
-        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "snnconvert-tests-" + Guid.NewGuid().ToString("N"))).FullName;
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
-    }
-}

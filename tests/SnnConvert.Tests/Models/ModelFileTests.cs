@@ -12,7 +12,7 @@ namespace SnnConvert.Tests.Models;
 
 public sealed class ModelFileTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

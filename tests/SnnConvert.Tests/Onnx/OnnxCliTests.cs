@@ -6,15 +6,16 @@ namespace SnnConvert.Tests.Onnx;
 /// <summary>The --onnx option and the export command as a user runs them.</summary>
 public sealed class OnnxCliTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("snnconvert-onnx-cli-").FullName;
+    private readonly TempDirectory _temp = new();
+    private string _dir => _temp.Path;
 
     /// <summary>Removes the temporary folder.</summary>
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void ExportedModelEvaluatesConvertsAndSimulatesThroughOnnx()
     {
-        string model = Repository.File("models/mnist-seed.snnm"), onnx = Path.Combine(_dir, "m.onnx"), snn = Path.Combine(_dir, "s.snn");
+        string model = RepositoryFiles.Path("models/mnist-seed.snnm"), onnx = Path.Combine(_dir, "m.onnx"), snn = Path.Combine(_dir, "s.snn");
         var export = CliProcess.Run(120, "export", "--model", model, "--onnx", onnx);
         Assert.True(export.ExitCode == 0, export.Err);
         Assert.Contains("opset 13", export.Out);
@@ -36,7 +37,7 @@ public sealed class OnnxCliTests : IDisposable
     [Fact]
     public void ModelAndOnnxTogetherOrNeitherAreUsageErrorsAndABadOnnxFileHasItsOwnCode()
     {
-        string model = Repository.File("models/mnist-seed.snnm"), onnx = Path.Combine(_dir, "bad.onnx");
+        string model = RepositoryFiles.Path("models/mnist-seed.snnm"), onnx = Path.Combine(_dir, "bad.onnx");
         File.WriteAllText(onnx, "not an onnx model");
         var both = CliProcess.Run(60, "eval", "--model", model, "--onnx", onnx, "--dataset", "mnist");
         Assert.Equal(2, both.ExitCode);

@@ -10,10 +10,11 @@ namespace SnnConvert.Tests.Onnx;
 /// <summary>What the importer refuses, and that each refusal names the file, node and operator, or tensor, and says why.</summary>
 public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("snnconvert-onnx-").FullName;
+    private readonly TempDirectory _temp = new();
+    private string _dir => _temp.Path;
 
     /// <summary>Removes the temporary folder.</summary>
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void CorruptFileIsRefusedNamingTheFile()

@@ -16,7 +16,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     public static TheoryData<string> ZooNames() => new(ModelZoo.All.Select(m => m.Name));
 
     public static TheoryData<string> Fixtures() =>
-        new(Directory.GetFiles(Repository.File("tests/fixtures/onnx"), "*.onnx").Select(Path.GetFileName).Order()!);
+        new(Directory.GetFiles(RepositoryFiles.Path("tests/fixtures/onnx"), "*.onnx").Select(Path.GetFileName).Order()!);
 
     [Theory]
     [MemberData(nameof(ZooNames))]
@@ -64,7 +64,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     [MemberData(nameof(Fixtures))]
     public void PyTorchExportMatchesOnnxRuntime(string file)
     {
-        string path = Repository.File(Path.Combine("tests/fixtures/onnx", file));
+        string path = RepositoryFiles.Path(Path.Combine("tests/fixtures/onnx", file));
         SavedModel imported = OnnxImporter.Load(path);
         var input = OnnxReference.RandomImages(3, imported.Network.InputShape, seed: file.Length);
         string diff = OnnxReference.AssertMatches(imported.Network, File.ReadAllBytes(path), input, file);
@@ -74,7 +74,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     [Fact]
     public void PyTorchConvBatchNormNetImportsItsNormalisationAndConvertsLikeAZooModel()
     {
-        SavedModel imported = OnnxImporter.Load(Repository.File("tests/fixtures/onnx/normbn-opset13.onnx"));
+        SavedModel imported = OnnxImporter.Load(RepositoryFiles.Path("tests/fixtures/onnx/normbn-opset13.onnx"));
         var norm = Assert.IsType<NormalizeSpec>(imported.Network.Architecture[0]);
         Assert.Equal([0.4914f, 0.4822f, 0.4465f], norm.Mean.Select(m => MathF.Round(m, 4)));
         Assert.Equal([0.2470f, 0.2435f, 0.2616f], norm.Std.Select(s => MathF.Round(s, 4)));
@@ -85,7 +85,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
         Assert.Empty(template.Warnings);
         Assert.Equal(norm.Mean, Assert.IsType<SnnConv2d>(template.Network.Layers[0]).PadValues);
         var input = OnnxReference.RandomImages(4, imported.Network.InputShape, seed: 11);
-        float[] expected = OnnxReference.Run(File.ReadAllBytes(Repository.File("tests/fixtures/onnx/normbn-opset13.onnx")), input);
+        float[] expected = OnnxReference.Run(File.ReadAllBytes(RepositoryFiles.Path("tests/fixtures/onnx/normbn-opset13.onnx")), input);
         float[] folded = new AnalogForward(template.Network).Run(input.Data, 4);
         double scale = expected.Max(Math.Abs), diff = expected.Zip(folded, (a, b) => (double)Math.Abs(a - b)).Max();
         Assert.True(diff <= 1e-4 * scale, $"folded template: max |diff| {diff:G3} vs scale {scale:G3}");
@@ -106,7 +106,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     [Fact]
     public void TrainedMnistModelRoundTripsWithTheSamePredictionsOnTheWholeTestSet()
     {
-        SavedModel saved = ModelFile.Load(Repository.File("models/mnist-seed.snnm"));
+        SavedModel saved = ModelFile.Load(RepositoryFiles.Path("models/mnist-seed.snnm"));
         SavedModel imported = OnnxImporter.Import(OnnxExporter.ToBytes(saved.Network), "mnist-seed.onnx", "mnist");
         ImageDataset test = DatasetLoader.Load("mnist", "test", null);
 

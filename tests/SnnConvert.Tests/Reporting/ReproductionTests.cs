@@ -13,10 +13,11 @@ namespace SnnConvert.Tests.Reporting;
 /// <summary>reproduce on a small subset, in-process through the library and once through the CLI: files, and numbers that agree.</summary>
 public sealed class ReproductionTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("snnconvert-repro-").FullName;
+    private readonly TempDirectory _temp = new();
+    private string _dir => _temp.Path;
 
     /// <summary>Removes the temporary folder.</summary>
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void LibraryRunWritesAConsistentReport()

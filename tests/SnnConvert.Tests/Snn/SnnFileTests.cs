@@ -11,7 +11,7 @@ namespace SnnConvert.Tests.Snn;
 
 public sealed class SnnFileTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TempDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

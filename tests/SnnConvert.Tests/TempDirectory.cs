@@ -1,4 +1,4 @@
-namespace SnnConvert.Tests.Data;
+namespace SnnConvert.Tests;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
@@ -10,6 +10,9 @@ internal sealed class TempDirectory : IDisposable
     }
 
     public string Path { get; }
+
+    /// <summary>The path of <paramref name="name"/> inside the directory (nothing is created).</summary>
+    public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Creates (if needed) and returns a sub-directory.</summary>
     public string Sub(params string[] parts)
@@ -24,7 +27,7 @@ internal sealed class TempDirectory : IDisposable
     {
         string path = System.IO.Path.Combine(Path, relativePath);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, content);
+        System.IO.File.WriteAllBytes(path, content);
         return path;
     }
 
