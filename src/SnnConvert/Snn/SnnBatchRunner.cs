@@ -28,6 +28,8 @@ public sealed class SnnBatchRunner
     private readonly float[] _outputSpikeCounts;
     private readonly ChunkBuffers _workspace = new();
     private readonly Random[] _rates;
+    private readonly long[] _chunkSpikes = new long[ChunkedParallel.MaxChunks];     // per-chunk partial sums of one step,
+    private readonly double[] _chunkSynOps = new double[ChunkedParallel.MaxChunks];  // reused so the step loop does not allocate
     private int _n, _t;
 
     /// <summary>Creates buffers for batches of up to <paramref name="maxBatch"/> images.</summary>
@@ -217,8 +219,10 @@ public sealed class SnnBatchRunner
         float[] spikes = _spikes[s]!;
         float[]? fanOut = _fanOut[s];
         int chunks = ChunkedParallel.ChunkCount(_n);
-        var counts = new long[chunks];
-        var ops = new double[chunks];
+        long[] counts = _chunkSpikes;
+        double[] ops = _chunkSynOps;
+        Array.Clear(counts);
+        Array.Clear(ops);
         ChunkedParallel.For(_n, (chunk, start, end) =>
         {
             for (int i = start; i < end; i++)
