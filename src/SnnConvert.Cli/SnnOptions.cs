@@ -35,8 +35,15 @@ public sealed class SnnOptions
     /// <summary>--batch-size.</summary>
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images simulated together", DefaultValueFactory = _ => 100 };
 
-    /// <summary>The calibration options.</summary>
-    public IEnumerable<Option> Calibration => [CalibSamples, CalibSteps, Percentile, Granularity, RescaleInputs, Reset, InitialMembrane, Readout, MaxPool];
+    /// <summary>--engine.</summary>
+    public Option<string> Engine { get; } = new("--engine")
+    {
+        Description = "Synaptic currents: auto (event-driven for sparse inputs, dense otherwise, per image and layer), dense or event-driven",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary>The calibration options (and --engine, which serves calibration and simulation).</summary>
+    public IEnumerable<Option> Calibration => [CalibSamples, CalibSteps, Percentile, Granularity, RescaleInputs, Reset, InitialMembrane, Readout, MaxPool, Engine];
 
     /// <summary>The simulation options.</summary>
     public IEnumerable<Option> Simulation => [Timesteps, Encoding, Limit, BatchSize];
@@ -64,6 +71,9 @@ public sealed class SnnOptions
     /// <summary>The neuron model chosen.</summary>
     public NeuronModel Neuron(ParseResult parse) => new(ParseEnum<ResetMode>("--reset", parse.GetValue(Reset)!),
         parse.GetValue(InitialMembrane) == "half" ? Snn.InitialMembrane.HalfThreshold : ParseEnum<InitialMembrane>("--initial-membrane", parse.GetValue(InitialMembrane)!));
+
+    /// <summary>The synapse engine chosen.</summary>
+    public SynapseEngine EngineChoice(ParseResult parse) => ParseEnum<SynapseEngine>("--engine", parse.GetValue(Engine)!);
 
     /// <summary>The readout chosen, or null to keep the default.</summary>
     public Readout? ReadoutChoice(ParseResult parse) => parse.GetValue(Readout) is { } r ? ParseEnum<Readout>("--readout", r) : null;

@@ -16,7 +16,7 @@ public static class SnnRun
     public static SpikingNetwork Convert(ParseResult parse, SnnOptions o, SavedModel model, string method, ImageDataset train, int seed)
     {
         ImageDataset calibration = SnnConversion.CalibrationSubset(train, parse.GetValue(o.CalibSamples), seed);
-        var settings = new CalibrationSettings(calibration, parse.GetValue(o.CalibSteps), seed, parse.GetValue(o.BatchSize));
+        var settings = new CalibrationSettings(calibration, parse.GetValue(o.CalibSteps), seed, parse.GetValue(o.BatchSize), o.EngineChoice(parse));
         var maxPool = SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!);
         IThresholdMethod m = o.Method(parse, method);
         var (net, warnings) = WithCalibrationProgress(progress =>

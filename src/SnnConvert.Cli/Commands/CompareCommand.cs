@@ -42,7 +42,7 @@ public static class CompareCommand
             int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
             int seedValue = parse.GetValue(seed);
             var options = new SimulationOptions(timesteps.Max(), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
-                seedValue, parse.GetValue(o.BatchSize), o.ReadoutChoice(parse));
+                seedValue, parse.GetValue(o.BatchSize), o.ReadoutChoice(parse), o.EngineChoice(parse));
             options.Validate();
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));

@@ -59,7 +59,7 @@ public static class ReproduceCommand
                     SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), parse.GetValue(o.RescaleInputs)),
                 SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
                 parse.GetValue(o.CalibSamples), parse.GetValue(o.CalibSteps), parse.GetValue(seed), parse.GetValue(o.BatchSize),
-                SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!), o.Neuron(parse), o.ReadoutChoice(parse));
+                SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!), o.Neuron(parse), o.ReadoutChoice(parse), o.EngineChoice(parse));
             options.Validate();
             string commandLine = "snnconvert " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));
             Terminal.LogBackend();

@@ -33,6 +33,7 @@ public static class SimulateCommand
             snnPath, source.Model, source.Onnx, dataset, readout, json, seed, dataDir, download,
         };
         foreach (var option in o.Simulation) command.Add(option);
+        command.Add(o.Engine);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             SpikingNetwork snn = SnnFile.Load(parse.GetValue(snnPath)!);
@@ -41,7 +42,7 @@ public static class SimulateCommand
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
             Readout? readoutChoice = parse.GetValue(readout) is { } r ? SnnOptions.ParseEnum<Readout>("--readout", r) : null;
             var options = new SimulationOptions(timesteps.Max(), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
-                parse.GetValue(seed), parse.GetValue(o.BatchSize), readoutChoice);
+                parse.GetValue(seed), parse.GetValue(o.BatchSize), readoutChoice, o.EngineChoice(parse));
             options.Validate();
             Terminal.LogBackend();
             int[]? cnnPredictions = null;

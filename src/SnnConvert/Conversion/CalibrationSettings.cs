@@ -8,7 +8,8 @@ namespace SnnConvert.Conversion;
 /// <param name="Steps">T_calib: steps simulated per image (the seed uses its inference latency, 64).</param>
 /// <param name="Seed">Seed of rate-coded calibration input.</param>
 /// <param name="BatchSize">Images simulated together.</param>
-public sealed record CalibrationSettings(ImageDataset Data, int Steps = 64, int Seed = 1, int BatchSize = 100)
+/// <param name="Engine">How synaptic currents are computed while calibrating.</param>
+public sealed record CalibrationSettings(ImageDataset Data, int Steps = 64, int Seed = 1, int BatchSize = 100, Snn.SynapseEngine Engine = Snn.SynapseEngine.Auto)
 {
     /// <summary>Throws <see cref="UsageException"/> for empty data or non-positive sizes.</summary>
     public void Validate()

@@ -39,15 +39,16 @@ public static class SequentialCurrentBalancer
             int channelSize = shapes[stage + 1].Length == 3 ? shapes[stage + 1][1] * shapes[stage + 1][2] : 1;
             bool constant = encoding == InputEncoding.Direct && stage == net.SynapticIndices[0];
             int steps = constant ? 1 : settings.Steps;   // under direct input the first layer's current never changes
-            var runner = new SnnBatchRunner(net, Math.Min(settings.BatchSize, settings.Data.Count), encoding, stage, net.Readout);
+            int block = SnnMultiStepRunner.BlockSteps(net, Math.Min(settings.BatchSize, settings.Data.Count), steps);
+            var runner = new SnnMultiStepRunner(net, Math.Min(settings.BatchSize, settings.Data.Count), block, encoding, stage, net.Readout, settings.Engine);
             for (int start = 0; start < settings.Data.Count; start += settings.BatchSize)
             {
                 int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
                 runner.Start(settings.Data, start, n, settings.Seed);
-                for (int t = 0; t < steps; t++)
+                for (int t = 0; t < steps; t += block)
                 {
-                    runner.Step();
-                    stats.Add(runner.Current(stage), layer.OutputChannels, channelSize);
+                    runner.Run(Math.Min(block, steps - t));
+                    stats.Add(runner.StopCurrent, layer.OutputChannels, channelSize);
                 }
                 progress?.Report(new CalibrationProgress(stage, $"{method}: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
             }

@@ -15,9 +15,10 @@ namespace SnnConvert.Reporting;
 /// <param name="MaxPool">What conversion does with max pooling.</param>
 /// <param name="Neuron">IF neuron settings (null: soft reset, zero initial membrane).</param>
 /// <param name="Readout">Output readout (null: membrane).</param>
+/// <param name="Engine">How synaptic currents are computed in calibration and simulation.</param>
 public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, IReadOnlyList<int> Timesteps, InputEncoding Encoding = InputEncoding.Direct,
     int? CalibrationSamples = null, int CalibrationSteps = 64, int Seed = 1, int BatchSize = 100, MaxPoolHandling MaxPool = MaxPoolHandling.Refuse,
-    NeuronModel? Neuron = null, Readout? Readout = null)
+    NeuronModel? Neuron = null, Readout? Readout = null, SynapseEngine Engine = SynapseEngine.Auto)
 {
     /// <summary>The latencies of the seed's figures: 1, 2, 4, ..., 256.</summary>
     public static IReadOnlyList<int> PaperTimesteps { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];

@@ -43,8 +43,8 @@ public static class ReproductionRun
 
         // One subset for all methods, so they differ only in how they set thresholds.
         ImageDataset calibration = SnnConversion.CalibrationSubset(train, options.CalibrationSamples, options.Seed);
-        var settings = new CalibrationSettings(calibration, options.CalibrationSteps, options.Seed, options.BatchSize);
-        var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout);
+        var settings = new CalibrationSettings(calibration, options.CalibrationSteps, options.Seed, options.BatchSize, options.Engine);
+        var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout, options.Engine);
         simulation.Validate();
 
         var results = new List<MethodResult>();

@@ -9,7 +9,9 @@ namespace SnnConvert.Snn;
 /// <param name="Seed">Seed of rate encoding.</param>
 /// <param name="BatchSize">Images simulated together.</param>
 /// <param name="Readout">Readout to use instead of the network's, or null.</param>
-public sealed record SimulationOptions(int Steps, InputEncoding Encoding = InputEncoding.Direct, int Seed = 1, int BatchSize = 100, Readout? Readout = null)
+/// <param name="Engine">How synaptic currents are computed (the result differs between engines only by float rounding).</param>
+public sealed record SimulationOptions(int Steps, InputEncoding Encoding = InputEncoding.Direct, int Seed = 1, int BatchSize = 100, Readout? Readout = null,
+    SynapseEngine Engine = SynapseEngine.Auto)
 {
     /// <summary>Throws <see cref="UsageException"/> for non-positive steps or batch size.</summary>
     public void Validate()
@@ -45,24 +47,29 @@ public static class SnnSimulator
         for (int s = 0; s < stages; s++) { spikes[s] = new long[steps]; synOps[s] = new double[steps]; }
         var inputSpikes = new long[steps];
         var inputSynOps = new double[steps];
-        var runner = new SnnBatchRunner(net, Math.Min(options.BatchSize, Math.Max(1, data.Count)), options.Encoding, stages, readout);
-        var predictions = new int[options.BatchSize];
+        int batch = Math.Min(options.BatchSize, Math.Max(1, data.Count));
+        int block = SnnMultiStepRunner.BlockSteps(net, batch, steps);
+        var runner = new SnnMultiStepRunner(net, batch, block, options.Encoding, stages, readout, options.Engine);
         for (int start = 0; start < data.Count; start += options.BatchSize)
         {
             int n = Math.Min(options.BatchSize, data.Count - start);
             runner.Start(data, start, n, options.Seed);
-            for (int t = 0; t < steps; t++)
+            for (int t0 = 0; t0 < steps; t0 += block)
             {
-                runner.Step();
-                runner.Predict(predictions);
-                for (int i = 0; i < n; i++)
+                runner.Run(Math.Min(block, steps - t0));
+                for (int dt = 0; dt < runner.Steps; dt++)
                 {
-                    if (predictions[i] == data.Label(start + i)) correct[t]++;
-                    if (agreement is not null && predictions[i] == cnnPredictions![start + i]) agreement[t]++;
+                    int t = t0 + dt;
+                    for (int i = 0; i < n; i++)
+                    {
+                        int prediction = runner.Prediction(dt, i);
+                        if (prediction == data.Label(start + i)) correct[t]++;
+                        if (agreement is not null && prediction == cnnPredictions![start + i]) agreement[t]++;
+                    }
+                    for (int s = 0; s < stages; s++) { spikes[s][t] += runner.Spikes(s)[dt]; synOps[s][t] += runner.SynOps(s)[dt]; }
+                    inputSpikes[t] += runner.InputSpikes[dt];
+                    inputSynOps[t] += runner.InputSynOps[dt];
                 }
-                for (int s = 0; s < stages; s++) { spikes[s][t] += runner.StepSpikes[s]; synOps[s][t] += runner.StepSynOps[s]; }
-                inputSpikes[t] += runner.StepInputSpikes;
-                inputSynOps[t] += runner.StepInputSynOps;
             }
             progress?.Report(start + n);
         }

@@ -116,23 +116,29 @@ public class SnnSimulatorTests
         TestNets.WithThresholds(TestNets.DyadicConvTemplate(seed: 3), [1f, 0.75f, 0.5f], [1f, 0.5f, 0.75f, 1f], [1f], [1f, 0.75f, 0.5f])
             with { Neuron = neuron, Readout = readout };
 
-    public static TheoryData<ResetMode, InitialMembrane, InputEncoding, Readout> Configurations() => new()
+    public static TheoryData<ResetMode, InitialMembrane, InputEncoding, Readout, SynapseEngine> Configurations()
     {
-        { ResetMode.Soft, InitialMembrane.Zero, InputEncoding.Direct, Readout.Membrane },
-        { ResetMode.Soft, InitialMembrane.HalfThreshold, InputEncoding.Direct, Readout.Membrane },
-        { ResetMode.Hard, InitialMembrane.Zero, InputEncoding.Direct, Readout.SpikeCount },
-        { ResetMode.Soft, InitialMembrane.Zero, InputEncoding.Rate, Readout.Membrane },
-        { ResetMode.Soft, InitialMembrane.HalfThreshold, InputEncoding.Rate, Readout.SpikeCount },
-    };
+        var data = new TheoryData<ResetMode, InitialMembrane, InputEncoding, Readout, SynapseEngine>();
+        foreach (SynapseEngine engine in Enum.GetValues<SynapseEngine>())
+        {
+            data.Add(ResetMode.Soft, InitialMembrane.Zero, InputEncoding.Direct, Readout.Membrane, engine);
+            data.Add(ResetMode.Soft, InitialMembrane.HalfThreshold, InputEncoding.Direct, Readout.Membrane, engine);
+            data.Add(ResetMode.Hard, InitialMembrane.Zero, InputEncoding.Direct, Readout.SpikeCount, engine);
+            data.Add(ResetMode.Soft, InitialMembrane.Zero, InputEncoding.Rate, Readout.Membrane, engine);
+            data.Add(ResetMode.Soft, InitialMembrane.HalfThreshold, InputEncoding.Rate, Readout.SpikeCount, engine);
+        }
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void Conv_network_matches_the_reference_simulation_step_by_step(ResetMode reset, InitialMembrane initial, InputEncoding encoding, Readout readout)
+    public void Conv_network_matches_the_reference_simulation_step_by_step(ResetMode reset, InitialMembrane initial, InputEncoding encoding, Readout readout,
+        SynapseEngine engine)
     {
         SpikingNetwork net = DyadicNetwork(new NeuronModel(reset, initial), readout);
         ImageDataset data = TestNets.Binary(12, 1, 6, 6, 3, seed: 5);
         const int steps = 20, seed = 11;
-        SimulationResult result = SnnSimulator.Run(net, data, new SimulationOptions(steps, encoding, seed, BatchSize: 5));
+        SimulationResult result = SnnSimulator.Run(net, data, new SimulationOptions(steps, encoding, seed, BatchSize: 5, Engine: engine));
         SnnReference.DatasetTrace expected = SnnReference.Simulate(net, data, steps, encoding, seed);
 
         Assert.Equal(expected.CorrectAtStep, result.CorrectAtStep);
@@ -191,13 +197,15 @@ public class SnnSimulatorTests
     }
 
     [Theory]
-    [InlineData(InputEncoding.Direct, Readout.Membrane)]
-    [InlineData(InputEncoding.Rate, Readout.Membrane)]
-    [InlineData(InputEncoding.Direct, Readout.SpikeCount)]
-    public void Batch_size_does_not_change_the_results(InputEncoding encoding, Readout readout)
+    [InlineData(InputEncoding.Direct, Readout.Membrane, SynapseEngine.Auto)]
+    [InlineData(InputEncoding.Rate, Readout.Membrane, SynapseEngine.Auto)]
+    [InlineData(InputEncoding.Direct, Readout.SpikeCount, SynapseEngine.Auto)]
+    [InlineData(InputEncoding.Direct, Readout.Membrane, SynapseEngine.Dense)]
+    [InlineData(InputEncoding.Rate, Readout.Membrane, SynapseEngine.EventDriven)]
+    public void Batch_size_does_not_change_the_results(InputEncoding encoding, Readout readout, SynapseEngine engine)
     {
         var (net, data) = RoughNetwork();
-        SimulationResult Run(int batch) => SnnSimulator.Run(net, data, new SimulationOptions(24, encoding, Seed: 4, BatchSize: batch, Readout: readout));
+        SimulationResult Run(int batch) => SnnSimulator.Run(net, data, new SimulationOptions(24, encoding, Seed: 4, BatchSize: batch, Readout: readout, Engine: engine));
         SimulationResult one = Run(1);
         Assert.All(one.Layers, l => Assert.True(l.SpikesAtStep.Sum() > 0));
         AssertSameResult(one, Run(3));
@@ -233,15 +241,14 @@ public class SnnSimulatorTests
             new SnnFlatten(),
             new SnnLinear(2, 3) { Weight = [0.25f, 0.5f, 0.375f, 0.625f, 1f, 0.4375f], Thresholds = [1f], Spiking = false }) with { Readout = Readout.SpikeCount };
         ImageDataset data = TestNets.Dataset(1, 1, 2, 3, [[255, 0], [0, 255]], [2, 1]);
-        var runner = new SnnBatchRunner(net, 2, InputEncoding.Direct, net.Layers.Count, Readout.SpikeCount);
+        var runner = new SnnMultiStepRunner(net, 2, 2, InputEncoding.Direct, net.Layers.Count, Readout.SpikeCount, SynapseEngine.Auto);
         runner.Start(data, 0, 2, seed: 1);
-        var predictions = new int[2];
-        for (int t = 1; t <= 5; t++)
+        foreach (int block in new[] { 1, 2, 2 })   // five steps in blocks of 1, 2 and 2
         {
-            runner.Step();
-            runner.Predict(predictions);
-            Assert.Equal([2, 1], predictions);
+            runner.Run(block);
+            for (int t = 0; t < block; t++) Assert.Equal([2, 1], new[] { runner.Prediction(t, 0), runner.Prediction(t, 1) });
         }
+        Assert.Equal(5, runner.Time);
         // Through the simulator: both images correct at every step.
         SimulationResult result = SnnSimulator.Run(net, data, new SimulationOptions(5));
         Assert.All(result.CorrectAtStep, c => Assert.Equal(2, c));

@@ -1,0 +1,430 @@
+using System.Numerics;
+using SnnConvert.Data;
+using SnnConvert.Layers;
+using SnnConvert.Tensors;
+using SnnConvert.Training;
+
+namespace SnnConvert.Snn;
+
+/// <summary>
+/// Simulates a batch of images layer by layer over a block of time steps: each weighted layer's currents for all
+/// steps and images of the block are computed together (a batch of steps x images for the GEMM or the event-driven
+/// kernel), then the IF recurrence runs per image over the block's steps, and the spike maps of all steps feed the
+/// next layer. Membranes carry over from block to block, so running T steps in blocks equals running them one by one.
+/// Under direct input the first weighted layer's current is constant: it is computed once per batch.
+/// Stages [0, <c>stopAt</c>) are simulated; when <c>stopAt</c> is a weighted stage, its currents are computed but not
+/// integrated (what calibration records). Buffers are allocated once; the block loop does not allocate.
+/// Maps are laid out time-major: element (t, i) of a block is image i at the block's step t.
+/// </summary>
+public sealed class SnnMultiStepRunner
+{
+    /// <summary>Floats per map buffer that <see cref="BlockSteps"/> aims at (three such buffers are used).</summary>
+    public const long BlockBudgetFloats = 16L << 20;
+
+    private const long RateStream = 4;
+    private const int GatherImages = 32;
+    private readonly SpikingNetwork _net;
+    private readonly IReadOnlyList<int[]> _shapes;
+    private readonly int[] _sizes;
+    private readonly int _maxBatch, _maxSteps, _stopAt, _firstSynaptic, _stages;
+    private readonly InputEncoding _encoding;
+    private readonly Readout _readout;
+    private readonly SynapseEngine _engine;
+    private readonly float[] _images;                  // (N, input)
+    private readonly float[] _mapA, _mapB, _current;   // (T_block * N, largest map / largest current)
+    private readonly float[] _constant;                // direct input: (N, first weighted layer's output)
+    private readonly float[]?[] _membrane, _fanOut;    // per weighted stage
+    private readonly object?[] _eventKernels;          // per weighted stage: EventDrivenConv2d or EventDrivenLinear
+    private readonly float[] _inputFanOut, _outputSpikeCounts;
+    private readonly bool[] _eventImage;               // (T_block * N): computed event-driven in the current layer
+    private readonly float[] _gatherIn, _gatherOut;
+    private readonly int[] _predictions;               // (T_block, N)
+    private readonly ChunkBuffers _workspace = new(), _eventScratch = new();
+    private readonly Random[] _rates;
+    private readonly long[] _chunkCounts;              // (chunk, step) partial sums, reduced in chunk order
+    private readonly double[] _chunkOps;
+    private readonly long[][] _spikes;                 // per stage, per step of the block
+    private readonly double[][] _synOps;
+    private readonly long[] _inputSpikes;
+    private readonly double[] _inputSynOps;
+    private int _n, _t, _steps;
+
+    /// <summary>Creates buffers for batches of up to <paramref name="maxBatch"/> images and blocks of up to <paramref name="maxSteps"/> steps.</summary>
+    /// <param name="net">The network; spiking stages before <paramref name="stopAt"/> need thresholds.</param>
+    /// <param name="maxBatch">Largest batch.</param>
+    /// <param name="maxSteps">Largest block of steps (see <see cref="BlockSteps"/>).</param>
+    /// <param name="encoding">Input encoding.</param>
+    /// <param name="stopAt">First stage not simulated (Layers.Count simulates everything).</param>
+    /// <param name="readout">Readout of the output layer (used only when the output layer is simulated).</param>
+    /// <param name="engine">How synaptic currents are computed.</param>
+    public SnnMultiStepRunner(SpikingNetwork net, int maxBatch, int maxSteps, InputEncoding encoding, int stopAt, Readout readout, SynapseEngine engine)
+    {
+        _net = net; _maxBatch = maxBatch; _maxSteps = maxSteps; _encoding = encoding; _stopAt = stopAt; _readout = readout; _engine = engine;
+        _shapes = net.Shapes;
+        _stages = net.Layers.Count;
+        _sizes = _shapes.Select(Size).ToArray();
+        _firstSynaptic = net.SynapticIndices[0];
+        int last = Math.Min(stopAt, _stages - 1);
+        int maxMap = Enumerable.Range(0, last + 2).Max(k => _sizes[k]);
+        int maxCurrent = 1, maxIn = 1;
+        _membrane = new float[_stages][]; _fanOut = new float[_stages][]; _eventKernels = new object[_stages];
+        for (int s = 0; s <= last; s++)
+        {
+            if (net.Layers[s] is not SynapticLayer layer) continue;
+            maxCurrent = Math.Max(maxCurrent, _sizes[s + 1]);
+            maxIn = Math.Max(maxIn, _sizes[s]);
+            if (EventEligible(layer, s))
+                _eventKernels[s] = layer switch
+                {
+                    SnnConv2d conv => new EventDrivenConv2d(conv, _shapes[s]),
+                    SnnLinear linear => new EventDrivenLinear(linear),
+                    _ => null,
+                };
+            if (s == stopAt) continue;
+            _membrane[s] = new float[maxBatch * _sizes[s + 1]];
+            if (layer.Spiking) _fanOut[s] = FanOut.OfInputTo(net.Layers, _shapes, s + 1);
+        }
+        long mapFloats = (long)maxSteps * maxBatch * maxMap;
+        _mapA = new float[mapFloats];
+        _mapB = new float[mapFloats];
+        _current = new float[(long)maxSteps * maxBatch * maxCurrent];
+        _images = new float[maxBatch * _sizes[0]];
+        _constant = encoding == InputEncoding.Direct ? new float[maxBatch * _sizes[_firstSynaptic + 1]] : [];
+        _inputFanOut = encoding == InputEncoding.Rate ? FanOut.OfInputTo(net.Layers, _shapes, 0) : [];
+        _outputSpikeCounts = new float[maxBatch * net.ClassNames.Count];
+        _eventImage = new bool[maxSteps * maxBatch];
+        bool gather = _engine == SynapseEngine.Auto && _eventKernels.Any(k => k is not null);
+        _gatherIn = gather ? new float[GatherImages * maxIn] : [];
+        _gatherOut = gather ? new float[GatherImages * maxCurrent] : [];
+        _predictions = new int[maxSteps * maxBatch];
+        _rates = new Random[maxBatch];
+        _chunkCounts = new long[ChunkedParallel.MaxChunks * maxSteps];
+        _chunkOps = new double[ChunkedParallel.MaxChunks * maxSteps];
+        _spikes = Enumerable.Range(0, _stages).Select(_ => new long[maxSteps]).ToArray();
+        _synOps = Enumerable.Range(0, _stages).Select(_ => new double[maxSteps]).ToArray();
+        _inputSpikes = new long[maxSteps];
+        _inputSynOps = new double[maxSteps];
+        EventImages = new long[_stages];
+        DenseImages = new long[_stages];
+    }
+
+    /// <summary>
+    /// Steps per block for <paramref name="batch"/> images so that each map buffer stays near
+    /// <see cref="BlockBudgetFloats"/>; at least 1, at most <paramref name="steps"/>.
+    /// </summary>
+    public static int BlockSteps(SpikingNetwork net, int batch, int steps)
+    {
+        long largest = net.Shapes.Max(s => (long)Size(s)) * Math.Max(1, batch);
+        return (int)Math.Clamp(BlockBudgetFloats / largest, 1, steps);
+    }
+
+    /// <summary>Images in the current batch.</summary>
+    public int BatchSize => _n;
+
+    /// <summary>Steps taken since <see cref="Start"/>.</summary>
+    public int Time => _t;
+
+    /// <summary>Steps of the last block.</summary>
+    public int Steps => _steps;
+
+    /// <summary>Per stage: (image, step) pairs whose current was computed event-driven, since construction.</summary>
+    public long[] EventImages { get; }
+
+    /// <summary>Per stage: (image, step) pairs whose current was computed densely, since construction.</summary>
+    public long[] DenseImages { get; }
+
+    /// <summary>Spikes of stage <paramref name="stage"/> at each step of the last block, summed over the batch.</summary>
+    public ReadOnlySpan<long> Spikes(int stage) => _spikes[stage].AsSpan(0, _steps);
+
+    /// <summary>Synaptic operations caused by stage <paramref name="stage"/>'s spikes at each step of the last block.</summary>
+    public ReadOnlySpan<double> SynOps(int stage) => _synOps[stage].AsSpan(0, _steps);
+
+    /// <summary>Input spikes at each step of the last block (rate encoding), summed over the batch.</summary>
+    public ReadOnlySpan<long> InputSpikes => _inputSpikes.AsSpan(0, _steps);
+
+    /// <summary>Synaptic operations of the input spikes at each step of the last block (rate encoding).</summary>
+    public ReadOnlySpan<double> InputSynOps => _inputSynOps.AsSpan(0, _steps);
+
+    /// <summary>Predicted class of image <paramref name="image"/> after step <paramref name="step"/> of the last block.</summary>
+    public int Prediction(int step, int image) => _predictions[step * _n + image];
+
+    /// <summary>
+    /// The synaptic current of the stop stage in the last block, (T_block * N, its output), time-major; under direct
+    /// input, when the stop stage is the first weighted layer, its constant current, (N, its output).
+    /// </summary>
+    public ReadOnlySpan<float> StopCurrent =>
+        ConstantFirst(_stopAt) ? _constant.AsSpan(0, _n * _sizes[_stopAt + 1]) : _current.AsSpan(0, _steps * _n * _sizes[_stopAt + 1]);
+
+    /// <summary>Loads images [start, start + count) of <paramref name="data"/> and resets every membrane.</summary>
+    /// <param name="data">Dataset.</param>
+    /// <param name="start">First image.</param>
+    /// <param name="count">Images in this batch (at most the size given at construction).</param>
+    /// <param name="seed">Seed of rate encoding; each image's spike train depends only on the seed and its index.</param>
+    public void Start(ImageDataset data, int start, int count, int seed)
+    {
+        if (count > _maxBatch) throw new ArgumentOutOfRangeException(nameof(count), $"batch of {count} exceeds {_maxBatch}");
+        _n = count; _t = 0; _steps = 0;
+        int size = data.ImageSize;
+        for (int i = 0; i < count; i++)
+        {
+            data.CopyImage(start + i, _images.AsSpan(i * size, size));
+            if (_encoding == InputEncoding.Rate) _rates[i] = SeedMixer.Random(seed, RateStream, start + i);
+        }
+        for (int s = 0; s < _stages; s++)
+        {
+            if (_membrane[s] is not { } membrane) continue;
+            var layer = (SynapticLayer)_net.Layers[s];
+            int per = _sizes[s + 1];
+            if (layer.Spiking || _readout == Readout.SpikeCount)
+                for (int i = 0; i < count; i++)
+                    IfNeuron.Initialise(membrane.AsSpan(i * per, per), layer.Thresholds, ChannelSize(s), _net.Neuron.Initial);
+            else membrane.AsSpan(0, count * per).Clear();
+        }
+        _outputSpikeCounts.AsSpan(0, count * _net.ClassNames.Count).Clear();
+    }
+
+    /// <summary>Advances the whole batch by <paramref name="steps"/> time steps (at most the block size given at construction).</summary>
+    public void Run(int steps)
+    {
+        if (steps < 1 || steps > _maxSteps) throw new ArgumentOutOfRangeException(nameof(steps), $"{steps} steps; blocks hold 1 to {_maxSteps}");
+        _steps = steps;
+        for (int s = 0; s < _stages; s++) { _spikes[s].AsSpan(0, steps).Clear(); _synOps[s].AsSpan(0, steps).Clear(); }
+        _inputSpikes.AsSpan(0, steps).Clear();
+        _inputSynOps.AsSpan(0, steps).Clear();
+        float[] x = _mapA, other = _mapB;
+        int s0 = 0;
+        if (_encoding == InputEncoding.Direct)
+        {
+            if (_t == 0) ComputeConstantCurrent();
+            s0 = _firstSynaptic;
+        }
+        else EncodeRate(x);
+        int m = steps * _n;
+        for (int s = s0; s < _stages && s <= _stopAt; s++)
+        {
+            switch (_net.Layers[s])
+            {
+                case SynapticLayer layer:
+                    if (!ConstantFirst(s)) ComputeCurrent(layer, s, x, m, _current);
+                    if (s == _stopAt) break;
+                    Integrate(layer, s, other);
+                    (x, other) = (other, x);
+                    break;
+                case SnnAvgPool2d pool:
+                    Pool(pool, _shapes[s], x, m, other);
+                    (x, other) = (other, x);
+                    break;
+                case SnnFlatten:
+                    break;
+            }
+        }
+        _t += steps;
+    }
+
+    private bool ConstantFirst(int stage) => _encoding == InputEncoding.Direct && stage == _firstSynaptic;
+
+    // Pixels are not spikes, and a folded normalisation's pad values feed the borders at every position.
+    private bool EventEligible(SynapticLayer layer, int stage) =>
+        !ConstantFirst(stage) && !(layer is SnnConv2d { PadValues: { } pad } && pad.Any(v => v != 0f));
+
+    // Direct input: stages up to the first weighted layer see the same image at every step; run them once.
+    private void ComputeConstantCurrent()
+    {
+        float[] x = _images, a = _mapA, b = _mapB;
+        for (int s = 0; s < _firstSynaptic; s++)
+            if (_net.Layers[s] is SnnAvgPool2d pool)
+            {
+                float[] target = x == a ? b : a;
+                Pool(pool, _shapes[s], x, _n, target);
+                x = target;
+            }
+        ComputeCurrent((SynapticLayer)_net.Layers[_firstSynaptic], _firstSynaptic, x, _n, _constant);
+    }
+
+    private void EncodeRate(float[] x)
+    {
+        int size = _sizes[0], n = _n, steps = _steps;
+        Array.Clear(_chunkCounts);
+        Array.Clear(_chunkOps);
+        ChunkedParallel.For(n, (chunk, start, end) =>
+        {
+            for (int i = start; i < end; i++)
+            {
+                Random random = _rates[i];
+                ReadOnlySpan<float> src = _images.AsSpan(i * size, size);
+                for (int t = 0; t < steps; t++)
+                {
+                    Span<float> dst = x.AsSpan((t * n + i) * size, size);
+                    long spikes = 0;
+                    double ops = 0;
+                    for (int p = 0; p < size; p++)
+                    {
+                        bool fire = random.NextSingle() < src[p];
+                        dst[p] = fire ? 1f : 0f;
+                        if (fire) { spikes++; ops += _inputFanOut[p]; }
+                    }
+                    _chunkCounts[chunk * _maxSteps + t] += spikes;
+                    _chunkOps[chunk * _maxSteps + t] += ops;
+                }
+            }
+        });
+        Reduce(n, _inputSpikes, _inputSynOps);
+    }
+
+    private void ComputeCurrent(SynapticLayer layer, int s, float[] input, int m, float[] current)
+    {
+        int inSize = _sizes[s], outSize = _sizes[s + 1];
+        object? kernel = _engine == SynapseEngine.Dense ? null : _eventKernels[s];
+        int eventCount = 0;
+        if (kernel is not null)
+        {
+            bool[] eventImage = _eventImage;
+            if (_engine == SynapseEngine.EventDriven) eventImage.AsSpan(0, m).Fill(true);
+            else
+                ChunkedParallel.For(m, (_, start, end) =>
+                {
+                    for (int j = start; j < end; j++)
+                        eventImage[j] = CountNonZero(input.AsSpan(j * inSize, inSize)) < SynapseEngines.EventDrivenBelow * inSize;
+                });
+            float[][] scratch = _eventScratch.Get(m, kernel is EventDrivenConv2d c ? c.ScratchSize : ((EventDrivenLinear)kernel).ScratchSize);
+            ChunkedParallel.For(m, (chunk, start, end) =>
+            {
+                for (int j = start; j < end; j++)
+                {
+                    if (!eventImage[j]) continue;
+                    ReadOnlySpan<float> x = input.AsSpan(j * inSize, inSize);
+                    Span<float> y = current.AsSpan(j * outSize, outSize);
+                    if (kernel is EventDrivenConv2d conv) conv.Forward(x, y, scratch[chunk]);
+                    else ((EventDrivenLinear)kernel).Forward(x, y, scratch[chunk]);
+                }
+            });
+            for (int j = 0; j < m; j++) eventCount += eventImage[j] ? 1 : 0;
+        }
+        EventImages[s] += eventCount;
+        DenseImages[s] += m - eventCount;
+        if (eventCount == m) return;
+        if (eventCount == 0) { Dense(layer, s, input, m, current); return; }
+        // Mixed: the dense images go through the GEMM in small gathered groups.
+        int group = 0;
+        Span<int> members = stackalloc int[GatherImages];
+        for (int j = 0; j <= m; j++)
+        {
+            if (j < m && !_eventImage[j])
+            {
+                input.AsSpan(j * inSize, inSize).CopyTo(_gatherIn.AsSpan(group * inSize, inSize));
+                members[group++] = j;
+            }
+            if (group == GatherImages || (j == m && group > 0))
+            {
+                Dense(layer, s, _gatherIn, group, _gatherOut);
+                for (int g = 0; g < group; g++) _gatherOut.AsSpan(g * outSize, outSize).CopyTo(current.AsSpan(members[g] * outSize, outSize));
+                group = 0;
+            }
+        }
+    }
+
+    private void Dense(SynapticLayer layer, int s, float[] input, int m, float[] current)
+    {
+        switch (layer)
+        {
+            case SnnConv2d conv:
+                Conv2dKernel.Forward(input, m, Conv2dGeometry.Of(conv.Spec, _shapes[s]), conv.Weight, conv.Bias, conv.PadValues, current, _workspace);
+                break;
+            case SnnLinear linear:
+                LinearKernel.Forward(input, m, linear.InFeatures, linear.OutFeatures, linear.Weight, linear.Bias, current);
+                break;
+        }
+    }
+
+    // Runs stage s's neurons over the block's steps; spikes go to `spikesOut` (time-major), predictions for the output layer.
+    private void Integrate(SynapticLayer layer, int s, float[] spikesOut)
+    {
+        int n = _n, steps = _steps, outSize = _sizes[s + 1], channelSize = ChannelSize(s), k = _net.ClassNames.Count;
+        float[] membrane = _membrane[s]!;
+        bool constant = ConstantFirst(s);
+        float[] current = constant ? _constant : _current;
+        float[]? fanOut = _fanOut[s];
+        bool accumulate = !layer.Spiking && _readout == Readout.Membrane;
+        Array.Clear(_chunkCounts);
+        Array.Clear(_chunkOps);
+        ChunkedParallel.For(n, (chunk, start, end) =>
+        {
+            for (int i = start; i < end; i++)
+            {
+                Span<float> v = membrane.AsSpan(i * outSize, outSize);
+                for (int t = 0; t < steps; t++)
+                {
+                    ReadOnlySpan<float> z = current.AsSpan((constant ? i : t * n + i) * outSize, outSize);
+                    if (accumulate)
+                    {
+                        TensorPrimitives.Add(v, z, v);
+                        _predictions[t * n + i] = TensorPrimitives.IndexOfMax(v);
+                        continue;
+                    }
+                    Span<float> spikes = spikesOut.AsSpan((t * n + i) * outSize, outSize);
+                    int fired = IfNeuron.Step(z, v, layer.Thresholds, spikes, channelSize, _net.Neuron.Reset);
+                    _chunkCounts[chunk * _maxSteps + t] += fired;
+                    if (fanOut is not null && fired > 0) _chunkOps[chunk * _maxSteps + t] += TensorPrimitives.Dot(spikes, fanOut);
+                    if (!layer.Spiking)
+                    {
+                        Span<float> counts = _outputSpikeCounts.AsSpan(i * k, k);
+                        TensorPrimitives.Add(counts, spikes, counts);
+                        _predictions[t * n + i] = ArgMaxCounts(counts, v);
+                    }
+                }
+            }
+        });
+        if (layer.Spiking) Reduce(n, _spikes[s], _synOps[s]);
+    }
+
+    // Reduces the per-chunk partial sums in chunk order (the same result whatever the thread count).
+    private void Reduce(int n, long[] counts, double[] ops)
+    {
+        int chunks = ChunkedParallel.ChunkCount(n);
+        for (int c = 0; c < chunks; c++)
+            for (int t = 0; t < _steps; t++)
+            {
+                counts[t] += _chunkCounts[c * _maxSteps + t];
+                ops[t] += _chunkOps[c * _maxSteps + t];
+            }
+    }
+
+    // Spike-count readout: most spikes; ties go to the larger membrane potential.
+    private static int ArgMaxCounts(ReadOnlySpan<float> counts, ReadOnlySpan<float> v)
+    {
+        int best = 0;
+        for (int j = 1; j < counts.Length; j++)
+            if (counts[j] > counts[best] || (counts[j] == counts[best] && v[j] > v[best])) best = j;
+        return best;
+    }
+
+    private static void Pool(SnnAvgPool2d pool, int[] inShape, float[] input, int m, float[] output)
+    {
+        int c = inShape[0], h = inShape[1], w = inShape[2];
+        int[] o = pool.OutputShape(inShape);
+        ChunkedParallel.For(m * c, (_, start, end) =>
+        {
+            for (int p = start; p < end; p++)
+                AvgPool2dLayer.Forward(input.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
+        });
+    }
+
+    private static int CountNonZero(ReadOnlySpan<float> values)
+    {
+        int i = 0, count = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            var zeros = Vector<int>.Zero;
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+                zeros -= Vector.Equals(new Vector<float>(values.Slice(i)), Vector<float>.Zero);
+            count = i - Vector.Sum(zeros);
+        }
+        for (; i < values.Length; i++) count += values[i] != 0f ? 1 : 0;
+        return count;
+    }
+
+    // Values per channel of stage s's output: H*W for conv maps, 1 for dense layers.
+    private int ChannelSize(int s) => _shapes[s + 1].Length == 3 ? _shapes[s + 1][1] * _shapes[s + 1][2] : 1;
+
+    private static int Size(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+}

@@ -1,0 +1,25 @@
+namespace SnnConvert.Snn;
+
+/// <summary>How the synaptic currents of weighted layers are computed.</summary>
+public enum SynapseEngine
+{
+    /// <summary>Per image and layer: event-driven when the input's fraction of non-zero values is below
+    /// <see cref="SynapseEngines.EventDrivenBelow"/>, dense otherwise. The choice depends only on that image's input,
+    /// so results do not depend on the batch.</summary>
+    Auto,
+    /// <summary>im2col + GEMM (conv) or GEMM (dense) on the whole input map.</summary>
+    Dense,
+    /// <summary>Accumulate the weights of the non-zero inputs only (see <see cref="EventDrivenConv2d"/>).</summary>
+    EventDriven,
+}
+
+/// <summary>Constants of the engine choice.</summary>
+public static class SynapseEngines
+{
+    /// <summary>
+    /// Under <see cref="SynapseEngine.Auto"/>, inputs with a smaller fraction of non-zero values go event-driven.
+    /// Measured on the zoo models (docs/benchmarks.md, "event-driven versus dense"): below this density the
+    /// event-driven kernel was faster on every layer.
+    /// </summary>
+    public const double EventDrivenBelow = 0.3;
+}
