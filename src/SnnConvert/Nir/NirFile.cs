@@ -100,6 +100,11 @@ public static class NirFile
                 throw new NirFormatException($"{path}: dataset \"/{GraphName}/edges\" is missing");
             return new NirGraph(version, nodes, ReadEdges(path, edgeValue), metadata);
         }
+        catch (Exception e) when (e is not NirFormatException and not OutOfMemoryException)
+        {
+            // A truncated or damaged file fails inside PureHDF while walking groups, with a plain Exception.
+            throw new NirFormatException($"{path}: damaged HDF5 file ({e.Message})", e);
+        }
         finally
         {
             (file as IDisposable)?.Dispose();
