@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PureHDF;
 using SnnConvert.Nir;
 using SnnConvert.Snn;
@@ -85,7 +84,7 @@ public sealed class NirLayoutTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string path = dir.File("mnist.nir");
         NirExporter.Save(path, net);
-        var (code, stdout, stderr) = Run(python, RepositoryFiles.Path("tools/list_nir.py"), path);
+        var (code, stdout, stderr) = ChildProcess.Run(python, 60, RepositoryFiles.Path("tools/list_nir.py"), path);
         output.WriteLine(stdout + stderr);
         Assert.True(code == 0, $"list_nir.py exited {code}: {stderr}");
         Assert.Contains($"version: {NirExporter.Version}", stdout);
@@ -100,18 +99,7 @@ public sealed class NirLayoutTests(ITestOutputHelper output)
 
     private static bool HasH5py(string python)
     {
-        try { return Run(python, "-c", "import h5py").Code == 0; }
+        try { return ChildProcess.Run(python, 60, "-c", "import h5py").Code == 0; }
         catch (System.ComponentModel.Win32Exception) { return false; }   // no such interpreter
-    }
-
-    private static (int Code, string Out, string Err) Run(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000)) { process.Kill(entireProcessTree: true); throw new TimeoutException($"{program} ran over 60 s"); }
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

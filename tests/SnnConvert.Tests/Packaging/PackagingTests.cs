@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using Xunit;
 using Xunit.Abstractions;
@@ -41,7 +40,7 @@ public sealed class PackagingTests(ITestOutputHelper output) : IDisposable
 
         string version = Path.GetFileNameWithoutExtension(Directory.GetFiles(packages, "SnnConvert.Cli.*.nupkg").Single())["SnnConvert.Cli.".Length..];
         Dotnet(300, "tool", "install", "--tool-path", tools, "--add-source", packages, "SnnConvert.Cli", "--version", version);
-        var (code, stdout, stderr) = Run(Path.Combine(tools, OperatingSystem.IsWindows() ? "snnconvert.exe" : "snnconvert"), 120, "--help");
+        var (code, stdout, stderr) = ChildProcess.Run(Path.Combine(tools, OperatingSystem.IsWindows() ? "snnconvert.exe" : "snnconvert"), 120, "--help");
         Assert.True(code == 0, stderr);
         Assert.Contains("snnconvert [command] [options]", stdout);
         Assert.Contains("export", stdout);
@@ -49,25 +48,8 @@ public sealed class PackagingTests(ITestOutputHelper output) : IDisposable
 
     private void Dotnet(int timeoutSeconds, params string[] args)
     {
-        var (code, stdout, stderr) = Run("dotnet", timeoutSeconds, args);
+        var (code, stdout, stderr) = ChildProcess.Run("dotnet", timeoutSeconds, args);
         output.WriteLine($"dotnet {string.Join(" ", args)}: exit {code}\n{stdout}{stderr}");
         Assert.True(code == 0, $"dotnet {string.Join(" ", args)} exited {code}:\n{stdout}{stderr}");
-    }
-
-    private static (int Code, string Out, string Err) Run(string program, int timeoutSeconds, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeoutSeconds * 1000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(" ", args)} ran over {timeoutSeconds} s");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }
