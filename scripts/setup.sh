@@ -2,6 +2,7 @@
 # Installs what SnnConvert needs on a fresh Debian 12 machine and builds it (Release).
 #   - libopenblas0: OpenBLAS for matrix products (SnnConvert falls back to managed code without it)
 #   - dataset-fashion-mnist: Fashion-MNIST in /usr/share/datasets/fashion-mnist
+#   - python3-h5py: tools/list_nir.py, with which a test checks the NIR files we write (skipped without it)
 #   - the .NET 10 SDK (package dotnet-sdk-10.0 from Microsoft's Debian feed) when `dotnet` is missing
 #   - the NuGet packages of the solution (dotnet restore)
 # Set SNNCONVERT_WITH_TORCH=1 to also install python3-torch, used only by bench/ to measure PyTorch side by side.
@@ -9,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo=sudo; fi
-packages="libopenblas0 dataset-fashion-mnist"
+packages="libopenblas0 dataset-fashion-mnist python3-h5py"
 if [ "${SNNCONVERT_WITH_TORCH:-0}" = 1 ]; then packages="$packages python3-torch"; fi
 missing=""
 for p in $packages; do

@@ -3,6 +3,7 @@ using System.Text.Json;
 using SnnConvert.Errors;
 using SnnConvert.IO;
 using SnnConvert.Models;
+using SnnConvert.Nir;
 using SnnConvert.Reporting;
 using SnnConvert.Snn;
 using SnnConvert.Training;
@@ -19,7 +20,7 @@ public static class SimulateCommand
     public static Command Create()
     {
         var o = new SnnOptions();
-        var snnPath = new Option<string>("--snn") { Description = "Converted network (.snn)", Required = true };
+        var snnPath = new Option<string>("--snn") { Description = "Converted network (.snn, or a NIR graph .nir)", Required = true };
         var source = new ModelSource("The source CNN (.snnm): adds its accuracy, the conversion loss and the agreement of predictions");
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset whose test split is simulated (default: the SNN's)";
@@ -36,7 +37,7 @@ public static class SimulateCommand
         command.Add(o.Engine);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            SpikingNetwork snn = SnnFile.Load(parse.GetValue(snnPath)!);
+            SpikingNetwork snn = SpikingNetworkFile.Load(parse.GetValue(snnPath)!);
             int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
             string name = parse.GetValue(dataset) ?? snn.Dataset ?? throw new UsageException("--dataset: the SNN file records no dataset; name one");
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));

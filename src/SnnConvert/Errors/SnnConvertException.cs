@@ -85,3 +85,12 @@ public sealed class OnnxFormatException(string message, Exception? inner = null)
     /// <inheritdoc/>
     public override string Category => "onnx-format";
 }
+
+/// <summary>A NIR file is unreadable, or its graph uses a node, field or structure SnnConvert does not import (exit code 10).</summary>
+public sealed class NirFormatException(string message, Exception? inner = null) : SnnConvertException(message, inner)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 10;
+    /// <inheritdoc/>
+    public override string Category => "nir-format";
+}

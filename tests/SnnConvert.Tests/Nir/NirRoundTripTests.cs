@@ -1,0 +1,117 @@
+using SnnConvert.Conversion;
+using SnnConvert.Data;
+using SnnConvert.Models;
+using SnnConvert.Nir;
+using SnnConvert.Snn;
+using SnnConvert.Tests.Snn;
+using Xunit;
+
+namespace SnnConvert.Tests.Nir;
+
+/// <summary>Export -> import gives back the same network: weights, thresholds, settings and simulation results.</summary>
+public sealed class NirRoundTripTests
+{
+    public static TheoryData<string> ZooModels => new(ModelZoo.All.Select(m => m.Name));
+
+    [Theory]
+    [MemberData(nameof(ZooModels))]
+    public void Round_trip_of_every_zoo_model_keeps_thresholds_weights_and_simulation(string zooName)
+    {
+        SpikingNetwork net = ZooSnn(zooName, seed: 3);
+        using var dir = new TempDirectory();
+        string path = dir.File(zooName + ".nir");
+        NirExporter.Save(path, net);
+        SpikingNetwork back = NirImporter.Load(path);
+
+        AssertSameNetwork(net, back);
+        ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 5);
+        AssertSameSimulation(net, back, images, steps: 6);
+    }
+
+    [Fact]
+    public void Round_trip_keeps_hard_reset_half_threshold_start_and_spike_count_readout()
+    {
+        SpikingNetwork template = TestNets.DyadicConvTemplate(seed: 2);
+        SpikingNetwork net = TestNets.WithThresholds(template, [0.5f, 0.25f, 0.75f], [0.5f], [0.25f, 0.5f, 0.5f, 0.75f, 1f], [1f, 0.5f, 0.75f])
+            with { Neuron = new NeuronModel(ResetMode.Hard, InitialMembrane.HalfThreshold), Readout = Readout.SpikeCount, Dataset = "mnist" };
+        net.Conversion["method"] = "test";
+        using var dir = new TempDirectory();
+        string path = dir.File("hard.nir");
+        NirExporter.Save(path, net);
+        SpikingNetwork back = NirImporter.Load(path);
+
+        AssertSameNetwork(net, back);
+        AssertSameSimulation(net, back, TestNets.Binary(6, 1, 6, 6, 3, seed: 9), steps: 10);
+    }
+
+    [Fact]
+    public void Spiking_network_file_loads_nir_by_extension_and_snn_otherwise()
+    {
+        SpikingNetwork net = ZooSnn("mnist-seed", seed: 1);
+        using var dir = new TempDirectory();
+        NirExporter.Save(dir.File("a.nir"), net);
+        SnnFile.Save(dir.File("a.snn"), net);
+        AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.nir")));
+        AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.snn")));
+    }
+
+    /// <summary>
+    /// A zoo architecture with random weights, converted (normalisation and batch norm folded, so fmnist and cifar10
+    /// have pad values) and given random positive thresholds: per channel on the conv layers, one per layer on dense ones.
+    /// </summary>
+    internal static SpikingNetwork ZooSnn(string zooName, int seed)
+    {
+        ZooModel zoo = ModelZoo.Find(zooName)!;
+        var model = new SavedModel(zoo.Build(new Random(seed)), zoo.Dataset, TestNets.Classes(10), new());
+        SpikingNetwork net = CnnToSnnConverter.Convert(model).Network;
+        var rng = new Random(seed + 100);
+        var layers = net.Layers.ToArray();
+        for (int i = 0; i < layers.Length; i++)
+            if (layers[i] is SynapticLayer { Spiking: true } s)
+                layers[i] = s with { Thresholds = Enumerable.Range(0, s is SnnConv2d ? s.OutputChannels : 1).Select(_ => 0.05f + 0.5f * rng.NextSingle()).ToArray() };
+        net = net with { Layers = layers };
+        net.Conversion["method"] = "random thresholds";
+        net.Validate(zooName, requireThresholds: true);
+        return net;
+    }
+
+    internal static void AssertSameNetwork(SpikingNetwork expected, SpikingNetwork actual)
+    {
+        Assert.Equal(expected.Name, actual.Name);
+        Assert.Equal(expected.InputShape, actual.InputShape);
+        Assert.Equal(expected.ClassNames, actual.ClassNames);
+        Assert.Equal(expected.Dataset, actual.Dataset);
+        Assert.Equal(expected.Neuron, actual.Neuron);
+        Assert.Equal(expected.Readout, actual.Readout);
+        Assert.Equal(expected.Conversion.ToJsonString(), actual.Conversion.ToJsonString());
+        Assert.Equal(expected.Layers.Count, actual.Layers.Count);
+        for (int i = 0; i < expected.Layers.Count; i++)
+        {
+            SnnLayer e = expected.Layers[i], a = actual.Layers[i];
+            Assert.Equal(e.GetType(), a.GetType());
+            Assert.Equal(e.Describe(), a.Describe());
+            if (e is SynapticLayer es && a is SynapticLayer @as)
+            {
+                Assert.Equal(es.Weight, @as.Weight);
+                Assert.Equal(es.Bias, @as.Bias);
+                Assert.Equal(es.Thresholds, @as.Thresholds);
+                Assert.Equal(es.Spiking, @as.Spiking);
+            }
+            if (e is SnnConv2d ec && a is SnnConv2d ac) Assert.Equal(ec.PadValues, ac.PadValues);
+        }
+    }
+
+    internal static void AssertSameSimulation(SpikingNetwork expected, SpikingNetwork actual, ImageDataset images, int steps)
+    {
+        var options = new SimulationOptions(steps, BatchSize: images.Count);
+        SimulationResult a = SnnSimulator.Run(expected, images, options), b = SnnSimulator.Run(actual, images, options);
+        Assert.Equal(a.CorrectAtStep, b.CorrectAtStep);
+        Assert.Equal(a.Layers.Count, b.Layers.Count);
+        for (int l = 0; l < a.Layers.Count; l++)
+        {
+            Assert.Equal(a.Layers[l].SpikesAtStep, b.Layers[l].SpikesAtStep);
+            Assert.Equal(a.Layers[l].SynOpsAtStep, b.Layers[l].SynOpsAtStep);
+        }
+        Assert.True(a.Layers.Sum(l => l.SpikesAtStep.Sum()) > 0, "the test network should spike");
+    }
+}
