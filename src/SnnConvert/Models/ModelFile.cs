@@ -102,9 +102,13 @@ public static class ModelFile
                 _ => 0,
             });
         long stored = tensors.Sum(t => (long)t.Value.Length);
-        if (needed > stored)
+        // Small differences fall through to the per-tensor checks after the build, whose messages name the tensor.
+        if (needed > stored + SizeSlack)
             throw new ModelFormatException($"{path}: the architecture needs {needed:0} weight values but the file holds {stored}: weights do not match the architecture");
     }
+
+    // Values an architecture may name beyond those stored before it is refused unbuilt (4 MiB of floats).
+    private const double SizeSlack = 1 << 20;
 
     // Largest input dimension accepted; real image inputs are far smaller.
     private const int MaxDimension = 1 << 16;
@@ -117,10 +121,12 @@ public static class ModelFile
     // ModelFormatException naming the file and the field.
     private static T? Field<T>(string path, JsonObject header, string field, Func<JsonNode, T?> read)
     {
-        JsonNode? node = header[field];
-        if (node is null) return default;
-        try { return read(node); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException or NotSupportedException)
+        try
+        {
+            JsonNode? node = header[field];
+            return node is null ? default : read(node);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException or NotSupportedException or ArgumentException)
         {
             throw new ModelFormatException($"{path}: header field \"{field}\" is malformed: {e.Message}", e);
         }

@@ -89,7 +89,7 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposab
         ["model-flipped-byte"] = t => EvalModel(t, b => { byte[] c = (byte[])b.Clone(); c[c.Length / 2] ^= 0x40; return c; }, ModelFormat, "SHA-256"),
         ["model-nan-weight"] = t => EvalEditedModel(t, tensors => tensors[0].Value.Data[7] = float.NaN, "\"0.weight\"", "non-finite", "NaN"),
         ["model-infinite-weight"] = t => EvalEditedModel(t, tensors => tensors[^1].Value.Data[0] = float.PositiveInfinity, "non-finite", "Infinity"),
-        ["model-architecture-not-matching-weights"] = t => EvalEditedHeader(t, h => h["architecture"]![0]!["outChannels"] = 16, "do not match the architecture"),
+        ["model-architecture-not-matching-weights"] = t => EvalEditedHeader(t, h => h["architecture"]![0]!["outChannels"] = 16, "architecture is inconsistent", "[16, 12, 12]"),
         ["model-lying-architecture"] = t => EvalEditedHeader(t, h => h["architecture"]![9]!["inFeatures"] = 100_000_000, "architecture"),
         ["model-is-a-checkpoint"] = t =>
         {
