@@ -6,7 +6,8 @@
 # Needs afl-fuzz (Debian: apt-get install afl++) and the .NET SDK. Builds fuzz/SnnConvert.Fuzz in Release,
 # instruments SnnConvert.dll (and Google.Protobuf.dll) with the sharpfuzz tool (fuzz/dotnet-tools.json), and runs
 # afl-fuzz on each target with the seeds in fuzz/corpus/TARGET. Findings go to fuzz/findings/TARGET (ignored by
-# git) and are resumed on the next run, so executions add up; fuzz/findings/ledger.tsv gets one line per run.
+# git) and are resumed on the next run, so executions add up (afl-fuzz keeps the totals); fuzz/findings/ledger.tsv
+# gets one line per target and run.
 # Exit status 1 when any target has a saved crash or hang: replay it with
 #   dotnet fuzz/findings/build/SnnConvert.Fuzz.dll TARGET fuzz/findings/TARGET/default/crashes/id*
 # fix it, and keep the input as a regression test (tests/fixtures/fuzz/TARGET/, FuzzRegressionTests).
@@ -44,12 +45,11 @@ for target in "${targets[@]}"; do
   field() { awk -F' *: *' -v k="$1" '$1 == k { print $2 }' "$stats"; }
   crashes=$(find "$out/default/crashes" -name 'id*' 2>/dev/null | wc -l)
   hangs=$(find "$out/default/hangs" -name 'id*' 2>/dev/null | wc -l)
-  # execs_done counts this session only (a resumed session starts again at 0), so the ledger sums sessions.
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$seconds" "$(field execs_done)" \
+  # afl-fuzz restores execs_done and run_time when it resumes: both are totals over every session of the target.
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$target" "$(field run_time)" "$(field execs_done)" \
     "$(field execs_per_sec)" "$crashes" "$hangs" >> findings/ledger.tsv
-  total=$(awk -F'\t' -v t="$target" '$2 == t { s += $4 } END { print s }' findings/ledger.tsv)
-  echo "   execs $(field execs_done) ($(field execs_per_sec)/s), all runs $total; paths $(field corpus_count); crashes $crashes, hangs $hangs" >&2
+  echo "   total $(field execs_done) execs in $(field run_time) s over all sessions (now $(field execs_per_sec)/s); paths $(field corpus_count); crashes $crashes, hangs $hangs" >&2
   [ "$crashes" -eq 0 ] && [ "$hangs" -eq 0 ] || status=1
 done
-echo "ledger (time, target, seconds, execs, execs/s, crashes, hangs): fuzz/findings/ledger.tsv" >&2
+echo "ledger (time, target, total seconds, total execs, execs/s, crashes, hangs): fuzz/findings/ledger.tsv" >&2
 exit $status
