@@ -11,6 +11,9 @@ public static class DatasetAccess
     public static ImageDataset Load(string name, string split, string? dataDir, bool download, int? limit)
     {
         if (limit is <= 0) throw new UsageException($"image limit must be at least 1, got {limit}");
+        // A folder the user named and that is not there is a mistake to report, not a place to skip silently.
+        if (dataDir is not null && !Directory.Exists(dataDir))
+            throw new DatasetNotFoundException($"--data-dir {dataDir}: folder does not exist (dataset {name})");
         DatasetInfo info = DatasetCatalog.Find(name);
         var locator = DatasetLocator.CreateDefault(dataDir);
         if (download && locator.TryLocate(info, split) is null) Fetch(info);

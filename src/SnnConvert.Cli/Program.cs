@@ -34,6 +34,18 @@ public static class Program
             Console.Error.WriteLine("Run `snnconvert --help` or `snnconvert <command> --help` for usage.");
             return new Errors.UsageException("").ExitCode;
         }
-        return parsed.Invoke();
+        int code = parsed.Invoke();
+        if (Environment.GetEnvironmentVariable(PeakMemoryVariable) == "1") ReportPeakMemory();
+        return code;
+    }
+
+    /// <summary>Set to 1, the process reports its peak memory on standard error when it ends (docs/reliability.md).</summary>
+    public const string PeakMemoryVariable = "SNNCONVERT_PEAK_MEMORY";
+
+    // One line a script or test can parse: the peak resident set (VmHWM on Linux) and all bytes the GC ever allocated.
+    private static void ReportPeakMemory()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        Console.Error.WriteLine($"peak memory: working set {self.PeakWorkingSet64 >> 20} MiB, allocated {GC.GetTotalAllocatedBytes() >> 20} MiB in total");
     }
 }

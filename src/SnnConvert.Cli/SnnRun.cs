@@ -22,7 +22,17 @@ public static class SnnRun
         var (net, warnings) = WithCalibrationProgress(progress =>
             SnnConversion.Convert(model, m, settings, maxPool, o.Neuron(parse), o.ReadoutChoice(parse) ?? Readout.Membrane, progress));
         foreach (string w in warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        foreach (string w in DeadChannelWarnings(net)) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
         return net;
+    }
+
+    /// <summary>One line per layer with channels that never received a positive current during calibration.</summary>
+    public static IEnumerable<string> DeadChannelWarnings(SpikingNetwork net)
+    {
+        foreach (var entry in net.Conversion["layers"]?.AsArray() ?? [])
+            if (entry?["deadChannels"]?.GetValue<int>() is > 0 and var dead)
+                yield return $"stage {entry["stage"]} ({entry["layer"]}): {dead} of {entry["thresholds"]} channels never received a positive " +
+                    "input current during calibration; they never fire (threshold set to the layer's largest)";
     }
 
     /// <summary>Simulates <paramref name="net"/> on <paramref name="data"/> with a progress bar.</summary>

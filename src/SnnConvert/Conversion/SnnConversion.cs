@@ -41,6 +41,25 @@ public static class SnnConversion
         ConversionTemplate template = CnnToSnnConverter.Convert(model, maxPool, neuron, readout);
         SpikingNetwork balanced = method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
+        RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
         return (balanced, template.Warnings);
+    }
+
+    /// <summary>
+    /// Refuses a network in which a whole spiking layer never received a positive input current during calibration:
+    /// its thresholds are placeholders, it never fires, and every layer after it is silent, so the SNN answers one
+    /// class for every image. (Some dead channels in a layer are normal for ReLU networks; they are only reported.)
+    /// </summary>
+    /// <exception cref="ConversionException">A spiking layer has no live channel.</exception>
+    public static void RequireLiveLayers(string model, SpikingNetwork balanced, int calibrationImages)
+    {
+        foreach (var entry in balanced.Conversion["layers"]?.AsArray() ?? [])
+        {
+            int thresholds = entry?["thresholds"]?.GetValue<int>() ?? 0, dead = entry?["deadChannels"]?.GetValue<int>() ?? 0;
+            if (thresholds > 0 && dead == thresholds)
+                throw new ConversionException($"{model}: stage {entry!["stage"]} ({entry["layer"]}): no neuron of this layer received a positive input " +
+                    $"current on the {calibrationImages} calibration images, so it never fires and the SNN after it is silent; check the model's weights " +
+                    "(a layer whose ReLU is always zero) and that the calibration data is the model's dataset");
+        }
     }
 }

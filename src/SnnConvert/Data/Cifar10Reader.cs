@@ -135,7 +135,10 @@ public static class Cifar10Reader
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException)
+        // TarReader reports a damaged header as any of these (an OverflowException for a base-256 size field that
+        // does not fit, found by fuzzing: tests/fixtures/fuzz/cifar-targz/).
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or FormatException or OverflowException
+            or ArgumentException or NotSupportedException)
         {
             throw new DataFormatException($"{archivePath}: archive: expected a valid gzip-compressed tar, found corrupt data ({ex.Message})", ex);
         }

@@ -1,10 +1,18 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
 namespace SnnConvert.IO;
 
 /// <summary>
 /// Crash-safe file writes: the content goes to a temporary file in the same folder, is flushed to disk,
-/// then renamed over the target. A reader sees either the old complete file or the new complete file.
+/// then renamed over the target, and the folder is flushed so the rename itself survives a power cut. A reader
+/// sees either the old complete file or the new complete file, never a part of one.
 /// </summary>
-public static class AtomicFile
+/// <remarks>
+/// A process killed while writing leaves its temporary file (<c>.NAME.PID.GUID.tmp</c>) behind, never a damaged
+/// target. The next write of the same target removes such leftovers of processes that no longer run.
+/// </remarks>
+public static partial class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
     public static void Write(string path, Action<Stream> write)
@@ -12,6 +20,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
+        RemoveStaleTemporaries(full);
         string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -22,6 +31,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+            FlushFolder(dir);
         }
         finally
         {
@@ -32,4 +42,60 @@ public static class AtomicFile
     /// <summary>Writes all of <paramref name="text"/> (UTF-8) atomically.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });
+
+    /// <summary>Whether <paramref name="fileName"/> is the temporary file of an atomic write (of any target).</summary>
+    public static bool IsTemporary(string fileName) =>
+        fileName.StartsWith('.') && fileName.EndsWith(".tmp", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Deletes the temporary files that writes of <paramref name="fullPath"/> by processes that no longer run left
+    /// behind (killed between creating and renaming them). Files of running processes are left alone.
+    /// </summary>
+    public static void RemoveStaleTemporaries(string fullPath)
+    {
+        string dir = Path.GetDirectoryName(fullPath)!, prefix = $".{Path.GetFileName(fullPath)}.";
+        string[] candidates;
+        try { candidates = Directory.GetFiles(dir, prefix + "*.tmp"); }
+        catch (IOException) { return; }
+        foreach (string candidate in candidates)
+        {
+            // .NAME.PID.GUID.tmp: the name may itself contain dots, so read PID from the end.
+            string[] parts = Path.GetFileName(candidate)[prefix.Length..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try { File.Delete(candidate); }
+            catch (IOException) { }   // another writer got there first
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using Process process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }        // no such process
+        catch (InvalidOperationException) { return false; }
+    }
+
+    // fsync of the folder makes the rename durable (POSIX); best effort, and not possible on Windows, where
+    // File.Move's MoveFileEx is already write-through enough for NTFS's journal.
+    private static void FlushFolder(string dir)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        int fd = Open(dir, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        try { _ = Fsync(fd); }
+        finally { _ = Close(fd); }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 }

@@ -115,8 +115,15 @@ public static class TensorContainer
             throw new ModelFormatException($"{path}: SHA-256 checksum mismatch (stored {Convert.ToHexString(bytes[^32..])}, computed {Convert.ToHexString(actualHash)}): the file was altered or corrupted");
 
         JsonObject json;
-        try { json = JsonNode.Parse(bytes.Slice(12, (int)headerLength).ToArray())?.AsObject() ?? throw new JsonException("empty header"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        try
+        {
+            // Strict UTF-8 and a full walk up front: JsonNode parses lazily, so invalid UTF-8 in a string or a
+            // repeated property name would otherwise surface later as other exceptions (found by fuzzing).
+            string text = StrictUtf8.GetString(bytes.Slice(12, (int)headerLength));
+            json = JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("empty header");
+            Materialize(json);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
             throw new ModelFormatException($"{path}: header is not valid JSON: {e.Message}", e);
         }
@@ -154,6 +161,25 @@ public static class TensorContainer
         if (offset != payloadAt + (long)payloadLength)
             throw new ModelFormatException($"{path}: tensors cover {offset - payloadAt} bytes but the payload is {payloadLength} bytes");
         return new Contents(kind, header, tensors);
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    // Visits every node, so a duplicate property name or an undecodable string fails here, inside the parse.
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var property in o) Materialize(property.Value);
+                break;
+            case JsonArray a:
+                foreach (JsonNode? item in a) Materialize(item);
+                break;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                _ = v.GetValue<string>();
+                break;
+        }
     }
 
     // Reads one JSON value; a value of the wrong JSON type becomes a ModelFormatException naming it.

@@ -56,6 +56,7 @@ public static class ModelFile
         if (architecture.Any(spec => spec is null))
             throw new ModelFormatException($"{path}: header field \"architecture\" is malformed: a layer is null");
         string[] classes = Field(path, header, "classes", n => n.AsArray().Select(Text).ToArray()) ?? [];
+        CheckSizes(path, inputShape, architecture, tensors);
         Network network;
         try { network = new Network(name, architecture, inputShape, new Random(0)); }
         catch (ArgumentException e) { throw new ModelFormatException($"{path}: architecture is inconsistent: {e.Message}", e); }
@@ -83,6 +84,35 @@ public static class ModelFile
         return new SavedModel(network, dataset, classes, training);
     }
 
+    // The header is not trusted for allocation: building the network allocates every parameter the architecture
+    // names, so a lying header ("linear 100000->100000" in a 1 kB file) must fail here, against the values the file
+    // really holds, before anything is allocated.
+    private static void CheckSizes(string path, int[] inputShape, LayerSpec[] architecture, IReadOnlyList<(string Name, Tensor Value)> tensors)
+    {
+        if (inputShape.Length == 0 || inputShape.Any(d => d <= 0 || d > MaxDimension))
+            throw new ModelFormatException($"{path}: header field \"inputShape\" is {Tensor.ShapeToText(inputShape)}; every dimension must be 1..{MaxDimension}");
+        double needed = 0;
+        foreach (LayerSpec spec in architecture)
+            needed += Math.Abs(spec switch   // a negative size must not cancel a huge one
+            {
+                Conv2dSpec c => (double)c.OutChannels * c.InChannels * c.Kernel * c.Kernel + (c.Bias ? c.OutChannels : 0),
+                LinearSpec l => (double)l.InFeatures * l.OutFeatures + (l.Bias ? l.OutFeatures : 0),
+                BatchNorm2dSpec b => 4.0 * b.Channels,   // scale, shift, running mean, running variance
+                BatchNorm1dSpec b => 4.0 * b.Features,
+                _ => 0,
+            });
+        long stored = tensors.Sum(t => (long)t.Value.Length);
+        // Small differences fall through to the per-tensor checks after the build, whose messages name the tensor.
+        if (needed > stored + SizeSlack)
+            throw new ModelFormatException($"{path}: the architecture needs {needed:0} weight values but the file holds {stored}: weights do not match the architecture");
+    }
+
+    // Values an architecture may name beyond those stored before it is refused unbuilt (4 MiB of floats).
+    private const double SizeSlack = 1 << 20;
+
+    // Largest input dimension accepted; real image inputs are far smaller.
+    private const int MaxDimension = 1 << 16;
+
     private static int Int(JsonNode? node) => node?.GetValue<int>() ?? throw new FormatException("an element is null");
 
     private static string Text(JsonNode? node) => node?.GetValue<string>() ?? throw new FormatException("an element is null");
@@ -91,10 +121,12 @@ public static class ModelFile
     // ModelFormatException naming the file and the field.
     private static T? Field<T>(string path, JsonObject header, string field, Func<JsonNode, T?> read)
     {
-        JsonNode? node = header[field];
-        if (node is null) return default;
-        try { return read(node); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException or NotSupportedException)
+        try
+        {
+            JsonNode? node = header[field];
+            return node is null ? default : read(node);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException or NotSupportedException or ArgumentException)
         {
             throw new ModelFormatException($"{path}: header field \"{field}\" is malformed: {e.Message}", e);
         }

@@ -132,18 +132,19 @@ internal sealed class OnnxGraph
         switch (node.Proto.Attribute[0].Name)
         {
             case "value":
-                TensorProto t = node.Tensor("value")!.Clone();
+                // An attribute typed TENSOR may still hold no tensor (found by fuzzing: tests/fixtures/fuzz/onnx/).
+                TensorProto t = (node.Tensor("value") ?? throw node.Error("attribute \"value\" holds no tensor")).Clone();
                 t.Name = output;
                 return t;
             case "value_float":
                 return OnnxTensorData.FromFloats(output, [node.Float("value_float", 0f)]);
             case "value_floats":
-                float[] floats = node.Floats("value_floats")!;
+                float[] floats = node.Floats("value_floats") ?? throw node.Error("attribute \"value_floats\" holds no list of floats");
                 return OnnxTensorData.FromFloats(output, floats, floats.Length);
             case "value_int":
                 return OnnxTensorData.FromInt64s(output, [node.Int("value_int", 0)]);
             default:
-                long[] ints = node.Ints("value_ints")!;
+                long[] ints = node.Ints("value_ints") ?? throw node.Error("attribute \"value_ints\" holds no list of integers");
                 return OnnxTensorData.FromInt64s(output, ints, ints.Length);
         }
     }

@@ -56,8 +56,10 @@ public static class TrainingCheckpoint
         if (contents.Kind != "checkpoint")
             throw new ModelFormatException($"{path}: file kind is \"{contents.Kind}\", expected \"checkpoint\"");
         var modelTensors = contents.Tensors.Where(t => !t.Name.StartsWith("optim.", StringComparison.Ordinal)).ToList();
-        var optimizer = contents.Tensors.Where(t => t.Name.StartsWith("optim.", StringComparison.Ordinal))
-            .ToDictionary(t => t.Name["optim.".Length..], t => t.Value);
+        var optimizer = new Dictionary<string, Tensor>();
+        foreach (var (name, value) in contents.Tensors.Where(t => t.Name.StartsWith("optim.", StringComparison.Ordinal)))
+            if (!optimizer.TryAdd(name["optim.".Length..], value))   // found by fuzzing: tests/fixtures/fuzz/checkpoint/
+                throw new ModelFormatException($"{path}: tensor \"{name}\" appears twice");
         SavedModel model = ModelFile.FromHeader(path, contents.Header, modelTensors);
         try
         {

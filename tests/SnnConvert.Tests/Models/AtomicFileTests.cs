@@ -54,4 +54,20 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal(Encoding.UTF8.GetBytes("héllo ✓"), File.ReadAllBytes(path));
         Assert.Equal(["notes.txt"], Directory.GetFileSystemEntries(Path.GetDirectoryName(path)!).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void A_write_removes_the_temporary_files_of_killed_writers_of_the_same_target_only()
+    {
+        string path = _temp.File("m.snnm");
+        string dead = _temp.File($".m.snnm.{int.MaxValue}.{Guid.NewGuid():N}.tmp");   // no process has this id
+        string alive = _temp.File($".m.snnm.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string other = _temp.File($".other.snnm.{int.MaxValue}.{Guid.NewGuid():N}.tmp");
+        foreach (string f in new[] { dead, alive, other }) File.WriteAllBytes(f, [1]);
+        AtomicFile.Write(path, s => s.Write([7]));
+        Assert.False(File.Exists(dead));
+        Assert.True(File.Exists(alive));
+        Assert.True(File.Exists(other));   // another target's: cleaned when that target is written
+        Assert.True(AtomicFile.IsTemporary(Path.GetFileName(dead)));
+        Assert.False(AtomicFile.IsTemporary("m.snnm"));
+    }
 }
