@@ -77,7 +77,10 @@ public sealed class AvgPool2dLayer(AvgPool2dSpec spec) : Layer
                         {
                             Span<float> row = dx.Slice((oh * k + i) * w, wo * k);
                             ReadOnlySpan<float> g = dy.Slice(oh * wo, wo);
-                            for (int iw = 0; iw < row.Length; iw++) row[iw] = g[iw / k] * scale;
+                            if (k == 2)
+                                for (int ow = 0; ow < g.Length; ow++) row[2 * ow] = row[2 * ow + 1] = g[ow] * scale;
+                            else
+                                for (int ow = 0; ow < g.Length; ow++) row.Slice(ow * k, k).Fill(g[ow] * scale);
                         }
                     continue;
                 }
