@@ -16,7 +16,8 @@ public sealed class BatchNormLayer : Layer
     private readonly bool _spatial;
     private readonly Parameter _gamma, _beta;             // (C)
     private readonly Tensor _runningMean, _runningVar;    // (C)
-    private Tensor? _xhat;                                // cached (same shape as input)
+    private Tensor? _xhat;                                // cached after a training pass (same shape as input)
+    private Tensor? _evalInput;                           // cached after an evaluation pass instead of xhat
     private float[]? _rstd;                               // cached (C)
     private bool _trainingPass;
 
@@ -66,57 +67,72 @@ public sealed class BatchNormLayer : Layer
         long m = (long)n * s;
         if (context.Training && m < 2) throw new ArgumentException($"{_spec.Describe()}: training needs more than one value per channel, got shape {input.ShapeText}");
         var output = new Tensor(input.Shape);
-        var xhat = new Tensor(input.Shape);
         var rstd = new float[_channels];
         _trainingPass = context.Training;
+        _rstd = rstd;
+        float[] x = input.Data, y = output.Data;
+        if (!context.Training)
+        {
+            // y = x * (g rstd) + (b - mean g rstd), one pass; backward recomputes xhat from the cached input.
+            _xhat = null;
+            _evalInput = input;
+            ChunkedParallel.For(_channels, (_, c0, c1) =>
+            {
+                for (int c = c0; c < c1; c++)
+                {
+                    rstd[c] = 1f / MathF.Sqrt(_runningVar.Data[c] + _eps);
+                    float scale = _gamma.Value.Data[c] * rstd[c], shift = _beta.Value.Data[c] - _runningMean.Data[c] * scale;
+                    for (int i = 0; i < n; i++)
+                        SpanMath.Affine(x.AsSpan((i * _channels + c) * s, s), scale, shift, y.AsSpan((i * _channels + c) * s, s));
+                }
+            });
+            return output;
+        }
+        var xhat = new Tensor(input.Shape);
+        float[] xh = xhat.Data;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
             for (int c = c0; c < c1; c++)
             {
-                float mean, invStd;
-                if (context.Training)
+                // Two passes (mean, then squares of x - mean) rather than E[x^2] - mean^2, which cancels badly.
+                double sum = 0;
+                for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.AsSpan((i * _channels + c) * s, s));
+                float mean = (float)(sum / m);
+                double sumSq = 0;
+                for (int i = 0; i < n; i++)
                 {
-                    double sum = 0, sumSq = 0;
-                    for (int i = 0; i < n; i++)
-                        foreach (float v in input.Data.AsSpan((i * _channels + c) * s, s)) { sum += v; sumSq += (double)v * v; }
-                    double mu = sum / m, variance = Math.Max(0, sumSq / m - mu * mu);
-                    mean = (float)mu;
-                    invStd = (float)(1.0 / Math.Sqrt(variance + _eps));
-                    _runningMean.Data[c] = (1 - _momentum) * _runningMean.Data[c] + _momentum * mean;
-                    _runningVar.Data[c] = (1 - _momentum) * _runningVar.Data[c] + _momentum * (float)(variance * m / (m - 1));
+                    Span<float> centred = xh.AsSpan((i * _channels + c) * s, s);
+                    TensorPrimitives.Subtract(x.AsSpan((i * _channels + c) * s, s), mean, centred);
+                    sumSq += TensorPrimitives.SumOfSquares(centred);
                 }
-                else
-                {
-                    mean = _runningMean.Data[c];
-                    invStd = 1f / MathF.Sqrt(_runningVar.Data[c] + _eps);
-                }
+                double variance = sumSq / m;
+                float invStd = (float)(1.0 / Math.Sqrt(variance + _eps));
+                _runningMean.Data[c] = (1 - _momentum) * _runningMean.Data[c] + _momentum * mean;
+                _runningVar.Data[c] = (1 - _momentum) * _runningVar.Data[c] + _momentum * (float)(variance * m / (m - 1));
                 rstd[c] = invStd;
                 float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
                 for (int i = 0; i < n; i++)
                 {
-                    int off = (i * _channels + c) * s;
-                    for (int k = 0; k < s; k++)
-                    {
-                        float xh = (input.Data[off + k] - mean) * invStd;
-                        xhat.Data[off + k] = xh;
-                        output.Data[off + k] = g * xh + b;
-                    }
+                    Span<float> xhatSlice = xh.AsSpan((i * _channels + c) * s, s);
+                    TensorPrimitives.Multiply(xhatSlice, invStd, xhatSlice);
+                    SpanMath.Affine(xhatSlice, g, b, y.AsSpan((i * _channels + c) * s, s));
                 }
             }
         });
         _xhat = xhat;
-        _rstd = rstd;
+        _evalInput = null;
         return output;
     }
 
     /// <inheritdoc/>
     public override Tensor Backward(Tensor gradOutput)
     {
-        Tensor xhat = Cached(_xhat);
         float[] rstd = Cached(_rstd);
+        Tensor xhat = _trainingPass ? Cached(_xhat) : EvalXhat(Cached(_evalInput), rstd);
         int n = xhat.Dim(0), s = _spatial ? xhat.Dim(2) * xhat.Dim(3) : 1;
         float m = n * s;
         var gradInput = new Tensor(xhat.Shape);
+        float[] dy = gradOutput.Data, xh = xhat.Data, dx = gradInput.Data;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
             for (int c = c0; c < c1; c++)
@@ -125,25 +141,42 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    for (int k = 0; k < s; k++) { sumDy += gradOutput.Data[off + k]; sumDyXhat += gradOutput.Data[off + k] * xhat.Data[off + k]; }
+                    sumDy += TensorPrimitives.Sum(dy.AsSpan(off, s));
+                    sumDyXhat += TensorPrimitives.Dot(dy.AsSpan(off, s), xh.AsSpan(off, s));
                 }
                 _beta.Grad.Data[c] += (float)sumDy;
                 _gamma.Grad.Data[c] += (float)sumDyXhat;
-                float g = _gamma.Value.Data[c], r = rstd[c];
+                float gr = _gamma.Value.Data[c] * rstd[c];
                 float meanDy = (float)(sumDy / m), meanDyXhat = (float)(sumDyXhat / m);
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    for (int k = 0; k < s; k++)
+                    Span<float> d = dx.AsSpan(off, s);
+                    if (_trainingPass)
                     {
-                        float dy = gradOutput.Data[off + k];
-                        gradInput.Data[off + k] = _trainingPass
-                            ? g * r * (dy - meanDy - xhat.Data[off + k] * meanDyXhat)
-                            : g * r * dy;
+                        // dx = g r (dy - meanDy - xhat meanDyXhat)
+                        TensorPrimitives.MultiplyAdd(xh.AsSpan(off, s), -meanDyXhat, dy.AsSpan(off, s), d);
+                        SpanMath.Affine(d, gr, -meanDy * gr, d);
                     }
+                    else TensorPrimitives.Multiply(dy.AsSpan(off, s), gr, d);
                 }
             }
         });
         return gradInput;
+    }
+
+    // xhat = (x - running mean) * rstd, for a backward pass after an evaluation forward (rare: gradient checks).
+    private Tensor EvalXhat(Tensor input, float[] rstd)
+    {
+        int n = input.Dim(0), s = _spatial ? input.Dim(2) * input.Dim(3) : 1;
+        var xhat = new Tensor(input.Shape);
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < _channels; c++)
+            {
+                Span<float> d = xhat.Data.AsSpan((i * _channels + c) * s, s);
+                TensorPrimitives.Subtract(input.Data.AsSpan((i * _channels + c) * s, s), _runningMean.Data[c], d);
+                TensorPrimitives.Multiply(d, rstd[c], d);
+            }
+        return xhat;
     }
 }

@@ -4,14 +4,18 @@ namespace SnnConvert.Layers;
 
 /// <summary>
 /// Inverted dropout: in training each element (or each (n, c) feature map when channel-wise) is kept with
-/// probability 1 - p and scaled by 1 / (1 - p); evaluation is the identity. Masks come from the context's Random.
+/// probability 1 - p and scaled by 1 / (1 - p); evaluation is the identity.
+/// The mask is counter-based: one 64-bit key is drawn from the context's Random per pass, and element (or map) j is
+/// kept when the top 24 bits of SplitMix64(key, j) are at least p * 2^24. So chunks of the mask are drawn in parallel
+/// and the mask depends only on the seed, never on the thread count.
 /// </summary>
 public sealed class DropoutLayer : Layer
 {
     private readonly LayerSpec _spec;
     private readonly float _p;
     private readonly bool _channelWise;
-    private float[]? _mask;   // per element: 0 or 1 / (1 - p); null after an evaluation pass
+    private float[] _mask = [];   // per element: 0 or 1 / (1 - p), reused across passes
+    private bool _masked;         // false after an evaluation pass
 
     /// <summary>Creates the layer; <paramref name="p"/> must lie in [0, 1).</summary>
     public DropoutLayer(LayerSpec spec, float p, bool channelWise)
@@ -26,27 +30,53 @@ public sealed class DropoutLayer : Layer
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
-        if (!context.Training || _p == 0f) { _mask = null; return input; }
-        var mask = new float[input.Length];
-        float keep = 1f / (1f - _p);
-        int group = _channelWise ? input.Length / (input.Dim(0) * input.Dim(1)) : 1;
-        for (int start = 0; start < mask.Length; start += group)
-        {
-            float v = context.Random.NextSingle() >= _p ? keep : 0f;
-            mask.AsSpan(start, group).Fill(v);
-        }
-        _mask = mask;
+        if (!context.Training || _p == 0f) { _masked = false; return input; }
+        if (_mask.Length < input.Length) _mask = new float[input.Length];
+        float[] mask = _mask, x = input.Data;
         var output = new Tensor(input.Shape);
-        TensorPrimitives.Multiply(input.Data, mask, output.Data);
+        float[] y = output.Data;
+        int keepBits = BitConverter.SingleToInt32Bits(1f / (1f - _p));
+        ulong key = (ulong)context.Random.NextInt64(long.MinValue, long.MaxValue);
+        uint threshold = (uint)Math.Ceiling(_p * (double)(1 << 24));   // keep when u >= p, u = bits * 2^-24
+        int group = _channelWise ? input.Length / (input.Dim(0) * input.Dim(1)) : 1;
+        int groups = input.Length / group;
+        ChunkedParallel.ForElements(groups, (g0, g1) =>
+        {
+            if (group == 1)
+                for (int j = g0; j < g1; j++) mask[j] = Scale(key, j, threshold, keepBits);
+            else
+                for (int j = g0; j < g1; j++) mask.AsSpan(j * group, group).Fill(Scale(key, j, threshold, keepBits));
+            int start = g0 * group, count = (g1 - g0) * group;
+            TensorPrimitives.Multiply(x.AsSpan(start, count), mask.AsSpan(start, count), y.AsSpan(start, count));
+        });
+        _masked = true;
         return output;
     }
 
     /// <inheritdoc/>
     public override Tensor Backward(Tensor gradOutput)
     {
-        if (_mask is null) return gradOutput;
+        if (!_masked) return gradOutput;
         var gradInput = new Tensor(gradOutput.Shape);
-        TensorPrimitives.Multiply(gradOutput.Data, _mask, gradInput.Data);
+        float[] dy = gradOutput.Data, dx = gradInput.Data, mask = _mask;
+        ChunkedParallel.ForElements(dx.Length, (start, end) =>
+            TensorPrimitives.Multiply(dy.AsSpan(start, end - start), mask.AsSpan(start, end - start), dx.AsSpan(start, end - start)));
         return gradInput;
+    }
+
+    // 1 / (1 - p) when draw j is kept, else 0; branch-free, since a coin flip per element defeats branch prediction.
+    private static float Scale(ulong key, int j, uint threshold, int keepBits)
+    {
+        int dropped = (int)(Bits24(key, j) - threshold) >> 31;   // all ones when the draw is below the threshold
+        return BitConverter.Int32BitsToSingle(keepBits & ~dropped);
+    }
+
+    // The top 24 bits of SplitMix64's output for counter j under key (a counter-based uniform draw).
+    private static uint Bits24(ulong key, int j)
+    {
+        ulong z = key + ((ulong)j + 1) * 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return (uint)((z ^ (z >> 31)) >> 40);
     }
 }

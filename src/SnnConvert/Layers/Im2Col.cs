@@ -3,6 +3,8 @@ namespace SnnConvert.Layers;
 /// <summary>
 /// Unfolds one image into the column matrix of a convolution and folds gradients back.
 /// cols has shape (C*K*K, Ho*Wo): row (c, ki, kj), column (oh, ow) holds x[c, oh*s-p+ki, ow*s-p+kj] (0 outside).
+/// Each output row is split into the columns left of the image, the columns inside it (a block copy when the
+/// stride is 1) and the columns right of it, so padding costs no per-element bounds test.
 /// </summary>
 public static class Im2Col
 {
@@ -25,22 +27,19 @@ public static class Im2Col
                 for (int kj = 0; kj < k; kj++)
                 {
                     Span<float> row = cols.Slice(((ch * k + ki) * k + kj) * hw, hw);
+                    (int first, int last) = InsideColumns(w, kj, stride, pad, wo);
                     for (int oh = 0; oh < ho; oh++)
                     {
                         int ih = oh * stride - pad + ki;
                         Span<float> dst = row.Slice(oh * wo, wo);
                         if ((uint)ih >= (uint)h) { dst.Fill(fill); continue; }
                         ReadOnlySpan<float> src = image.Slice((ch * h + ih) * w, w);
-                        if (stride == 1 && pad == 0)
-                        {
-                            src.Slice(kj, wo).CopyTo(dst);
-                            continue;
-                        }
-                        for (int ow = 0; ow < wo; ow++)
-                        {
-                            int iw = ow * stride - pad + kj;
-                            dst[ow] = (uint)iw < (uint)w ? src[iw] : fill;
-                        }
+                        dst.Slice(0, first).Fill(fill);
+                        dst.Slice(last).Fill(fill);
+                        if (stride == 1)
+                            src.Slice(first - pad + kj, last - first).CopyTo(dst.Slice(first, last - first));
+                        else
+                            for (int ow = first; ow < last; ow++) dst[ow] = src[ow * stride - pad + kj];
                     }
                 }
         }
@@ -56,18 +55,33 @@ public static class Im2Col
                 for (int kj = 0; kj < k; kj++)
                 {
                     ReadOnlySpan<float> row = cols.Slice(((ch * k + ki) * k + kj) * hw, hw);
+                    (int first, int last) = InsideColumns(w, kj, stride, pad, wo);
+                    if (last <= first) continue;
                     for (int oh = 0; oh < ho; oh++)
                     {
                         int ih = oh * stride - pad + ki;
                         if ((uint)ih >= (uint)h) continue;
                         Span<float> dst = image.Slice((ch * h + ih) * w, w);
                         ReadOnlySpan<float> src = row.Slice(oh * wo, wo);
-                        for (int ow = 0; ow < wo; ow++)
+                        if (stride == 1)
                         {
-                            int iw = ow * stride - pad + kj;
-                            if ((uint)iw < (uint)w) dst[iw] += src[ow];
+                            Span<float> d = dst.Slice(first - pad + kj, last - first);
+                            TensorPrimitives.Add(d, src.Slice(first, last - first), d);
                         }
+                        else
+                            for (int ow = first; ow < last; ow++) dst[ow * stride - pad + kj] += src[ow];
                     }
                 }
+    }
+
+    // The output columns [first, last) whose input column ow*stride - pad + kj lies inside [0, w); first <= last.
+    private static (int First, int Last) InsideColumns(int w, int kj, int stride, int pad, int wo)
+    {
+        int lead = pad - kj;   // input column = ow*stride - lead
+        int first = lead <= 0 ? 0 : (lead + stride - 1) / stride;
+        int span = w - 1 + lead;   // ow*stride <= span
+        int last = span < 0 ? 0 : Math.Min(wo, span / stride + 1);
+        first = Math.Min(first, wo);
+        return (first, Math.Max(first, last));
     }
 }

@@ -21,9 +21,9 @@ public sealed class NormalizeLayer(NormalizeSpec spec) : Layer
             for (int ch = 0; ch < c; ch++)
             {
                 float m = spec.Mean[ch], inv = 1f / spec.Std[ch];
-                var x = input.Data.AsSpan((i * c + ch) * s, s);
                 var y = output.Data.AsSpan((i * c + ch) * s, s);
-                for (int k = 0; k < s; k++) y[k] = (x[k] - m) * inv;
+                TensorPrimitives.Subtract(input.Data.AsSpan((i * c + ch) * s, s), m, y);
+                TensorPrimitives.Multiply(y, inv, y);
             }
         return output;
     }
@@ -38,9 +38,7 @@ public sealed class NormalizeLayer(NormalizeSpec spec) : Layer
             for (int ch = 0; ch < c; ch++)
             {
                 float inv = 1f / spec.Std[ch];
-                var dy = gradOutput.Data.AsSpan((i * c + ch) * s, s);
-                var dx = gradInput.Data.AsSpan((i * c + ch) * s, s);
-                for (int k = 0; k < s; k++) dx[k] = dy[k] * inv;
+                TensorPrimitives.Multiply(gradOutput.Data.AsSpan((i * c + ch) * s, s), inv, gradInput.Data.AsSpan((i * c + ch) * s, s));
             }
         return gradInput;
     }

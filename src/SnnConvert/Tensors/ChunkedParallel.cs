@@ -25,6 +25,25 @@ public static class ChunkedParallel
         });
     }
 
+    /// <summary>Elements per chunk below which <see cref="ForElements"/> does not split further.</summary>
+    public const int MinElementsPerChunk = 16384;
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over chunks of [0, count) for element-wise work whose result does not
+    /// depend on the split: large ranges use up to <see cref="MaxChunks"/> chunks, small ones fewer (down to one, run
+    /// inline) so that a few thousand elements do not pay for a parallel loop.
+    /// </summary>
+    public static void ForElements(int count, Action<int, int> body)
+    {
+        int chunks = Math.Clamp(count / MinElementsPerChunk, 1, MaxChunks);
+        if (chunks == 1) { body(0, count); return; }
+        Parallel.For(0, chunks, chunk =>
+        {
+            (int start, int end) = Bounds(count, chunks, chunk);
+            body(start, end);
+        });
+    }
+
     /// <summary>The half-open range of chunk <paramref name="chunk"/> out of <paramref name="chunks"/>.</summary>
     public static (int Start, int End) Bounds(int count, int chunks, int chunk)
     {

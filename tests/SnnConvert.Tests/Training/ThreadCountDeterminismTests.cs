@@ -1,0 +1,48 @@
+using SnnConvert.Layers;
+using SnnConvert.Models;
+using SnnConvert.Tensors;
+using SnnConvert.Training;
+using Xunit;
+
+namespace SnnConvert.Tests.Training;
+
+/// <summary>Training steps give bit-identical weights whether the chunks run on one thread or on the thread pool.</summary>
+public sealed class ThreadCountDeterminismTests
+{
+    [Fact]
+    public async Task Training_steps_give_the_same_weights_on_one_thread_and_on_many()
+    {
+        float[] parallel = Train();
+        // Parallel.For schedules on the current scheduler: an exclusive scheduler runs every chunk on one thread.
+        var exclusive = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        float[] serial = await Task.Factory.StartNew(Train, CancellationToken.None, TaskCreationOptions.None, exclusive);
+        Assert.Equal(parallel, serial);
+    }
+
+    private static float[] Train()
+    {
+        LayerSpec[] architecture =
+        [
+            new Conv2dSpec(2, 6, 3, Padding: 1), new BatchNorm2dSpec(6), new ReluSpec(), new DropoutSpec(0.3f), new AvgPool2dSpec(2),
+            new Conv2dSpec(6, 8, 3, Padding: 1, Bias: true), new ReluSpec(), new AvgPool2dSpec(2),
+            new FlattenSpec(), new LinearSpec(8 * 3 * 3, 5, Bias: true),
+        ];
+        var network = new Network("tiny", architecture, [2, 12, 12], new Random(3));
+        var optimizer = new SgdOptimizer(0.9f, true, 5e-4f);
+        var random = new Random(4);
+        var images = new Tensor(37, 2, 12, 12);   // 37 images: uneven chunks
+        int[] labels = new int[37];
+        for (int step = 0; step < 3; step++)
+        {
+            for (int i = 0; i < images.Length; i++) images.Data[i] = random.NextSingle();
+            for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(5);
+            Tensor logits = network.Forward(images, new ForwardContext(true, new Random(step)));
+            var grad = new Tensor(logits.Shape);
+            SoftmaxCrossEntropy.Compute(logits, labels, grad);
+            network.ZeroGrad();
+            network.Backward(grad);
+            optimizer.Step(network.Parameters, 0.05f);
+        }
+        return network.Parameters.SelectMany(p => p.Value.Data).ToArray();
+    }
+}
