@@ -7,7 +7,7 @@ using Xunit;
 namespace SnnConvert.Tests.Training;
 
 /// <summary>Training steps give bit-identical weights whether the chunks run on one thread or on the thread pool.</summary>
-public sealed class ThreadCountDeterminismTests
+public sealed class TrainingStepThreadDeterminismTests
 {
     [Fact]
     public async Task Training_steps_give_the_same_weights_on_one_thread_and_on_many()
