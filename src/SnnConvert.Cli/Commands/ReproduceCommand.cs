@@ -91,8 +91,9 @@ public static class ReproduceCommand
                 }
                 else
                 {
-                    modelPath = bundled[d];
-                    cnn = ModelFile.Load(modelPath);
+                    cnn = ModelFile.Load(bundled[d]);
+                    modelPath = BundledModels.RelativePath(BundledModels.ForDataset(d));   // the report names the file as the repository does
+
                 }
                 Terminal.Log($"{d}: {cnn.Network.Name} from {modelPath}; {options.Methods.Count} methods, T up to {options.Timesteps.Max()}");
                 var report = ReproductionRun.Run(cnn, modelPath, d, trainSplit, testSplit, options, new ConsoleReproductionObserver(), commandLine, trainingSeconds);
