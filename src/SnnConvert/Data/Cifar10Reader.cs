@@ -109,7 +109,7 @@ public static class Cifar10Reader
             if (!GzipDetection.StartsWithGzipMagic(file))
                 throw Fail(archivePath, "archive format", "a gzip-compressed tar (magic 1f 8b)", "other data");
             using var gzip = new GZipStream(file, CompressionMode.Decompress);
-            using var tar = new TarReader(gzip);
+            using var tar = new TarReader(new TarHeaderGuard(gzip, archivePath));
             while (tar.GetNextEntry() is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
