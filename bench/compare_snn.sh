@@ -6,6 +6,7 @@
 # Usage: bench/compare_snn.sh [ROUNDS] [IMAGES] [STEPS]   (needs Debian's python3-torch)
 # THREADS=1 bench/compare_snn.sh ... runs both tools on one core (DOTNET_PROCESSOR_COUNT=1, torch.set_num_threads(1)):
 # on a loaded machine PyTorch's OpenMP threads collapse, which inflates the two-core ratio.
+# MODELS="mnist-seed cifar10-vgg" bench/compare_snn.sh ... measures only those zoo models.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -16,8 +17,8 @@ mkdir -p "$out"
 dotnet build -c Release src/SnnConvert.Cli -v q -nologo >/dev/null
 cli=src/SnnConvert.Cli/bin/Release/net10.0/SnnConvert.Cli
 for r in $(seq 1 "$rounds"); do
-  DOTNET_PROCESSOR_COUNT=${THREADS:-$(nproc)} "$cli" bench --snn-only --repeats 3 --snn-images "$images" --snn-steps "$steps" --json "$out/snnconvert-snn-$r.json" >/dev/null
-  /usr/bin/python3 bench/pytorch_snn_bench.py --threads "${THREADS:-0}" --repeats 3 --images "$images" --steps "$steps" --json "$out/pytorch-snn-$r.json" >/dev/null
+  DOTNET_PROCESSOR_COUNT=${THREADS:-$(nproc)} "$cli" bench --snn-only ${MODELS:+--model $MODELS} --repeats 3 --snn-images "$images" --snn-steps "$steps" --json "$out/snnconvert-snn-$r.json" >/dev/null
+  /usr/bin/python3 bench/pytorch_snn_bench.py ${MODELS:+--model $MODELS} --threads "${THREADS:-0}" --repeats 3 --images "$images" --steps "$steps" --json "$out/pytorch-snn-$r.json" >/dev/null
 done
 /usr/bin/python3 - "$out" "$rounds" <<'PY'
 import json, statistics, sys, platform, datetime, os
