@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using SnnConvert.Tensors;
 namespace SnnConvert.Conversion;
 
 /// <summary>
@@ -36,6 +39,39 @@ public sealed class ChannelStatistics
                 AddGroup(Groups == 1 ? 0 : c, values.Slice(start + c * channelSize, channelSize));
     }
 
+    /// <summary>
+    /// <see cref="Add(ReadOnlySpan{float}, int, int)"/> for large arrays: samples are split into chunks whose partial
+    /// statistics (maxima, counts) are merged in chunk order, so the result equals the sequential one exactly.
+    /// </summary>
+    public void AddParallel(ReadOnlyMemory<float> values, int channels, int channelSize)
+    {
+        int block = channels * channelSize, samples = values.Length / block;
+        if (_histogram is not null || samples < 2) { Add(values.Span, channels, channelSize); return; }
+        int chunks = ChunkedParallel.ChunkCount(samples);
+        var max = new float[chunks * Groups];
+        var positive = new long[chunks * Groups];
+        max.AsSpan().Fill(float.NegativeInfinity);
+        ChunkedParallel.For(samples, (chunk, start, end) =>
+        {
+            Span<float> chunkMax = max.AsSpan(chunk * Groups, Groups);
+            Span<long> chunkPositive = positive.AsSpan(chunk * Groups, Groups);
+            for (int n = start; n < end; n++)
+                for (int c = 0; c < channels; c++)
+                {
+                    ReadOnlySpan<float> group = values.Span.Slice(n * block + c * channelSize, channelSize);
+                    int g = Groups == 1 ? 0 : c;
+                    chunkMax[g] = Math.Max(chunkMax[g], TensorPrimitives.Max(group));
+                    chunkPositive[g] += CountPositive(group);
+                }
+        });
+        for (int chunk = 0; chunk < chunks; chunk++)
+            for (int g = 0; g < Groups; g++)
+            {
+                _max[g] = Math.Max(_max[g], max[chunk * Groups + g]);
+                _positive[g] += positive[chunk * Groups + g];
+            }
+    }
+
     private void AddGroup(int group, ReadOnlySpan<float> values)
     {
         float max = _max[group];
@@ -50,6 +86,21 @@ public sealed class ChannelStatistics
         }
         _max[group] = max;
         _positive[group] += positive;
+    }
+
+    private static int CountPositive(ReadOnlySpan<float> values)
+    {
+        int i = 0, count = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float x = ref MemoryMarshal.GetReference(values);
+            var counts = Vector256<int>.Zero;
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+                counts -= Vector256.GreaterThan(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256<float>.Zero).AsInt32();
+            count = Vector256.Sum(counts);
+        }
+        for (; i < values.Length; i++) count += values[i] > 0f ? 1 : 0;
+        return count;
     }
 
     /// <summary>The largest value seen in <paramref name="group"/> (negative infinity when none).</summary>

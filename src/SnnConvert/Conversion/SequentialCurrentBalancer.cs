@@ -48,7 +48,7 @@ public static class SequentialCurrentBalancer
                 for (int t = 0; t < steps; t += block)
                 {
                     runner.Run(Math.Min(block, steps - t));
-                    stats.Add(runner.StopCurrent, layer.OutputChannels, channelSize);
+                    stats.AddParallel(runner.StopCurrent, layer.OutputChannels, channelSize);
                 }
                 progress?.Report(new CalibrationProgress(stage, $"{method}: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
             }

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SnnConvert.Layers;
 
 namespace SnnConvert.Snn;
@@ -9,29 +11,33 @@ namespace SnnConvert.Snn;
 /// Event-driven synaptic current of a convolution: only the inputs that are non-zero (spikes, or spike maps after
 /// average pooling) contribute, each by adding its weight vector over all output channels to the outputs its
 /// kernel window reaches. The cost grows with the number of events, not with the size of the map. Weights are kept
-/// transposed, (Cin, K, K, Cout), so that one event adds a contiguous vector of Cout weights (vectorised) to an
-/// accumulator laid out (Ho, Wo, Cout); the accumulator is transposed to (Cout, Ho, Wo) at the end.
+/// as (Cin, K, K', Cout) with the kernel columns reversed (K' = K - 1 - kx): with stride 1 the outputs an event
+/// reaches through one kernel row are consecutive in the accumulator, laid out (Ho, Wo, Cout), and so are their
+/// weights, so the event adds one contiguous run of up to K * Cout values (vectorised). The accumulator is
+/// transposed to (Cout, Ho, Wo) at the end.
 /// A binary spike adds its weights (no multiplication); a pooled value a = m/k^2 (m spikes in the window) adds
 /// a * w, which equals adding w/k^2 once per spike up to rounding. Contributions reach each output in
 /// (input channel, kernel row, kernel column) order, so the result is deterministic; it differs from the dense
 /// GEMM only by floating-point rounding.
 /// </summary>
-public sealed class EventDrivenConv2d
+public sealed class EventDrivenConv2d : IEventDrivenSynapses
 {
     private readonly Conv2dGeometry _g;
-    private readonly float[] _weightT;   // (C, K, K, Cout)
+    private readonly float[] _weightT;   // (C, K, K', Cout), K' = K - 1 - kx
     private readonly float[]? _bias;
 
-    /// <summary>Prepares the transposed weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
+    /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
     public EventDrivenConv2d(SnnConv2d conv, int[] inputShape)
     {
         _g = Conv2dGeometry.Of(conv.Spec, inputShape);
         _bias = conv.Bias;
-        int cout = _g.Cout, patch = _g.PatchSize;
-        _weightT = new float[patch * cout];
+        int cout = _g.Cout, k = _g.K;
+        _weightT = new float[_g.PatchSize * cout];
         for (int co = 0; co < cout; co++)
-            for (int r = 0; r < patch; r++)
-                _weightT[r * cout + co] = conv.Weight[co * patch + r];
+            for (int c = 0; c < _g.C; c++)
+                for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++)
+                        _weightT[(((c * k + ky) * k) + (k - 1 - kx)) * cout + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, Cout) accumulator and one row's event list.</summary>
@@ -44,10 +50,12 @@ public sealed class EventDrivenConv2d
     public int Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
     {
         Conv2dGeometry g = _g;
-        int cout = g.Cout, k = g.K, stride = g.Stride, pad = g.Pad, w = g.W;
+        int cout = g.Cout, k = g.K, stride = g.Stride, pad = g.Pad, w = g.W, rowOut = g.Wo * cout;
         Span<float> acc = scratch.Slice(0, g.OutputSize);
         Span<int> columns = MemoryMarshal.Cast<float, int>(scratch.Slice(g.OutputSize, w));
         acc.Clear();
+        ref float accRef = ref MemoryMarshal.GetReference(acc);
+        ref float wRef = ref MemoryMarshal.GetReference(_weightT.AsSpan());
         int events = 0;
         for (int c = 0; c < g.C; c++)
             for (int iy = 0; iy < g.H; iy++)
@@ -60,68 +68,135 @@ public sealed class EventDrivenConv2d
                     // Output row oy receives input row iy through kernel row ky when oy * stride - pad + ky == iy.
                     int ty = iy + pad - ky;
                     if (ty < 0 || ty % stride != 0 || ty / stride >= g.Ho) continue;
-                    Span<float> outRow = acc.Slice(ty / stride * g.Wo * cout, g.Wo * cout);
-                    ReadOnlySpan<float> weights = _weightT.AsSpan((c * k + ky) * k * cout, k * cout);
+                    int outRow = ty / stride * rowOut, weights = (c * k + ky) * k * cout;
                     for (int e = 0; e < count; e++)
                     {
                         int ix = columns[e];
                         float a = row[ix];
                         if (stride == 1)
                         {
-                            // Output column ox = ix + pad - kx: the kernel columns that land inside the output.
-                            int first = Math.Max(0, ix + pad - g.Wo + 1), last = Math.Min(k - 1, ix + pad);
-                            for (int kx = first; kx <= last; kx++)
-                                AddScaled(outRow.Slice((ix + pad - kx) * cout, cout), weights.Slice(kx * cout, cout), a);
+                            // Output column ox = base + kx' (kx' = K - 1 - kx): the reversed kernel columns that land
+                            // inside the output form one run, in the accumulator and in the weights.
+                            int first = ix + pad - (k - 1);
+                            int lo = Math.Max(0, -first), hi = Math.Min(k - 1, g.Wo - 1 - first);
+                            if (hi < lo) continue;
+                            Add(ref Unsafe.Add(ref accRef, outRow + (first + lo) * cout), ref Unsafe.Add(ref wRef, weights + lo * cout), (hi - lo + 1) * cout, a);
                             continue;
                         }
                         for (int kx = 0; kx < k; kx++)
                         {
                             int tx = ix + pad - kx;
                             if (tx < 0 || tx % stride != 0 || tx / stride >= g.Wo) continue;
-                            AddScaled(outRow.Slice(tx / stride * cout, cout), weights.Slice(kx * cout, cout), a);
+                            Add(ref Unsafe.Add(ref accRef, outRow + tx / stride * cout), ref Unsafe.Add(ref wRef, weights + (k - 1 - kx) * cout), cout, a);
                         }
                     }
                 }
             }
-        int positions = g.Positions;
-        for (int co = 0; co < cout; co++)
-        {
-            float b = _bias is null ? 0f : _bias[co];
-            Span<float> dst = output.Slice(co * positions, positions);
-            for (int p = 0; p < positions; p++) dst[p] = acc[p * cout + co] + b;
-        }
+        Transpose(acc, output, g.Positions, cout, _bias);
         return events;
     }
 
-    // Collects the positions of the non-zero inputs, without a branch per element.
+    // dst (channel, position) = acc (position, channel) + bias[channel]: 8 x 8 tiles transposed in registers, the
+    // rest element by element.
+    private static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, float[]? bias)
+    {
+        int p8 = Avx.IsSupported ? positions & ~7 : 0, c8 = cout & ~7;
+        ref float src = ref MemoryMarshal.GetReference(acc);
+        ref float dst = ref MemoryMarshal.GetReference(output);
+        for (int co = 0; co < c8; co += 8)
+        {
+            Vector256<float> b = bias is null ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref bias[co]);
+            for (int p = 0; p < p8; p += 8)
+                Transpose8(ref Unsafe.Add(ref src, p * cout + co), cout, ref Unsafe.Add(ref dst, co * positions + p), positions, b);
+        }
+        for (int co = 0; co < cout; co++)
+        {
+            float b = bias is null ? 0f : bias[co];
+            for (int p = co < c8 ? p8 : 0; p < positions; p++) Unsafe.Add(ref dst, co * positions + p) = Unsafe.Add(ref src, p * cout + co) + b;
+        }
+    }
+
+    // dst[r, j] = src[j, r] + bias[r] for an 8 x 8 tile (rows of src `srcStride` apart, of dst `dstStride` apart).
+    private static void Transpose8(ref float src, int srcStride, ref float dst, int dstStride, Vector256<float> bias)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref src), r1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride),
+            r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride)),
+            r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * srcStride)), r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * srcStride)),
+            r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * srcStride)), r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * srcStride));
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
+            t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE),
+            u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        // Row r of the result is channel r: its bias is lane r of `bias`, broadcast.
+        Store(Avx.Permute2x128(u0, u4, 0x20), bias, 0, ref dst, 0);
+        Store(Avx.Permute2x128(u1, u5, 0x20), bias, 1, ref dst, dstStride);
+        Store(Avx.Permute2x128(u2, u6, 0x20), bias, 2, ref dst, 2 * dstStride);
+        Store(Avx.Permute2x128(u3, u7, 0x20), bias, 3, ref dst, 3 * dstStride);
+        Store(Avx.Permute2x128(u0, u4, 0x31), bias, 4, ref dst, 4 * dstStride);
+        Store(Avx.Permute2x128(u1, u5, 0x31), bias, 5, ref dst, 5 * dstStride);
+        Store(Avx.Permute2x128(u2, u6, 0x31), bias, 6, ref dst, 6 * dstStride);
+        Store(Avx.Permute2x128(u3, u7, 0x31), bias, 7, ref dst, 7 * dstStride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<float> row, Vector256<float> bias, int lane, ref float dst, int offset) =>
+        (row + Vector256.Create(bias.GetElement(lane))).StoreUnsafe(ref dst, (nuint)offset);
+
+    // Collects the positions of the non-zero inputs: a vector compare gives a bit per lane, then each set bit.
     internal static int Compact(ReadOnlySpan<float> input, Span<int> where)
     {
-        int count = 0;
-        for (int i = 0; i < input.Length; i++)
+        int count = 0, i = 0, n = input.Length;
+        ref float x = ref MemoryMarshal.GetReference(input);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                uint bits = Vector256.ExtractMostSignificantBits(~Vector256.Equals(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256<float>.Zero));
+                while (bits != 0)
+                {
+                    where[count++] = i + BitOperations.TrailingZeroCount(bits);
+                    bits &= bits - 1;
+                }
+            }
+        for (; i < n; i++)
         {
             where[count] = i;
-            count += input[i] != 0f ? 1 : 0;
+            count += Unsafe.Add(ref x, i) != 0f ? 1 : 0;
         }
         return count;
     }
 
-    // acc += a * w; a == 1 (a spike) is an addition, and 1 * w == w exactly, so one code path serves both.
+    // acc[0..n) += a * w[0..n); a == 1 (a spike) is a plain addition, which equals 1 * w + acc exactly.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void AddScaled(Span<float> acc, ReadOnlySpan<float> w, float a)
+    internal static void Add(ref float acc, ref float w, int n, float a)
     {
-        int n = acc.Length, i = 0;
-        ref float accRef = ref MemoryMarshal.GetReference(acc);
-        ref float wRef = ref MemoryMarshal.GetReference(w);
-        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        int i = 0;
+        if (a == 1f)
         {
-            var scale = new Vector<float>(a);
-            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                ref float dst = ref Unsafe.Add(ref accRef, i);
-                Vector<float> sum = Vector.LoadUnsafe(ref dst) + Vector.LoadUnsafe(ref Unsafe.Add(ref wRef, i)) * scale;
-                sum.StoreUnsafe(ref dst);
-            }
+            if (Vector512.IsHardwareAccelerated)
+                for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+                    (Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref acc, (nuint)i);
+            if (Vector256.IsHardwareAccelerated)
+                for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                    (Vector256.LoadUnsafe(ref acc, (nuint)i) + Vector256.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref acc, (nuint)i);
+            for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i);
+            return;
         }
-        for (; i < n; i++) Unsafe.Add(ref accRef, i) += Unsafe.Add(ref wRef, i) * a;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var scale = Vector512.Create(a);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+                (Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref w, (nuint)i) * scale).StoreUnsafe(ref acc, (nuint)i);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var scale = Vector256.Create(a);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+                (Vector256.LoadUnsafe(ref acc, (nuint)i) + Vector256.LoadUnsafe(ref w, (nuint)i) * scale).StoreUnsafe(ref acc, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i) * a;
     }
+
+    /// <summary>acc += a * w over the span (see <see cref="Add(ref float, ref float, int, float)"/>).</summary>
+    internal static void AddScaled(Span<float> acc, ReadOnlySpan<float> w, float a) =>
+        Add(ref MemoryMarshal.GetReference(acc), ref MemoryMarshal.GetReference(w), acc.Length, a);
 }

@@ -4,7 +4,7 @@ namespace SnnConvert.Snn;
 /// Event-driven synaptic current of a fully connected layer: y = b + sum over non-zero inputs x_i of x_i * W[:, i],
 /// with W kept transposed, (in, out), so that each event adds one contiguous row. See <see cref="EventDrivenConv2d"/>.
 /// </summary>
-public sealed class EventDrivenLinear
+public sealed class EventDrivenLinear : IEventDrivenSynapses
 {
     private readonly int _in, _out;
     private readonly float[] _weightT;   // (in, out)

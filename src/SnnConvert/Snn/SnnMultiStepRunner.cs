@@ -34,12 +34,14 @@ public sealed class SnnMultiStepRunner
     private readonly float[] _mapA, _mapB, _current;   // (T_block * N, largest map / largest current)
     private readonly float[] _constant;                // direct input: (N, first weighted layer's output)
     private readonly float[]?[] _membrane, _fanOut;    // per weighted stage
-    private readonly object?[] _eventKernels;          // per weighted stage: EventDrivenConv2d or EventDrivenLinear
+    private readonly IEventDrivenSynapses?[] _eventKernels;   // per weighted stage, where inputs can be events
     private readonly float[] _inputFanOut, _outputSpikeCounts;
     private readonly bool[] _eventImage;               // (T_block * N): computed event-driven in the current layer
+    private readonly int[] _nonZero;                   // (T_block * N): non-zero values of the current map, when _nonZeroKnown
+    private bool _nonZeroKnown;
     private readonly float[] _gatherIn, _gatherOut;
     private readonly int[] _predictions;               // (T_block, N)
-    private readonly ChunkBuffers _workspace = new(), _eventScratch = new();
+    private readonly ChunkBuffers _workspace = new(), _eventScratch = new(), _integrateScratch = new();
     private readonly Random[] _rates;
     private readonly long[] _chunkCounts;              // (chunk, step) partial sums, reduced in chunk order
     private readonly double[] _chunkOps;
@@ -67,7 +69,7 @@ public sealed class SnnMultiStepRunner
         int last = Math.Min(stopAt, _stages - 1);
         int maxMap = Enumerable.Range(0, last + 2).Max(k => _sizes[k]);
         int maxCurrent = 1, maxIn = 1;
-        _membrane = new float[_stages][]; _fanOut = new float[_stages][]; _eventKernels = new object[_stages];
+        _membrane = new float[_stages][]; _fanOut = new float[_stages][]; _eventKernels = new IEventDrivenSynapses?[_stages];
         for (int s = 0; s <= last; s++)
         {
             if (net.Layers[s] is not SynapticLayer layer) continue;
@@ -78,7 +80,7 @@ public sealed class SnnMultiStepRunner
                 {
                     SnnConv2d conv => new EventDrivenConv2d(conv, _shapes[s]),
                     SnnLinear linear => new EventDrivenLinear(linear),
-                    _ => null,
+                    _ => (IEventDrivenSynapses?)null,
                 };
             if (s == stopAt) continue;
             _membrane[s] = new float[maxBatch * _sizes[s + 1]];
@@ -93,6 +95,7 @@ public sealed class SnnMultiStepRunner
         _inputFanOut = encoding == InputEncoding.Rate ? FanOut.OfInputTo(net.Layers, _shapes, 0) : [];
         _outputSpikeCounts = new float[maxBatch * net.ClassNames.Count];
         _eventImage = new bool[maxSteps * maxBatch];
+        _nonZero = new int[maxSteps * maxBatch];
         bool gather = _engine == SynapseEngine.Auto && _eventKernels.Any(k => k is not null);
         _gatherIn = gather ? new float[GatherImages * maxIn] : [];
         _gatherOut = gather ? new float[GatherImages * maxCurrent] : [];
@@ -152,8 +155,8 @@ public sealed class SnnMultiStepRunner
     /// The synaptic current of the stop stage in the last block, (T_block * N, its output), time-major; under direct
     /// input, when the stop stage is the first weighted layer, its constant current, (N, its output).
     /// </summary>
-    public ReadOnlySpan<float> StopCurrent =>
-        ConstantFirst(_stopAt) ? _constant.AsSpan(0, _n * _sizes[_stopAt + 1]) : _current.AsSpan(0, _steps * _n * _sizes[_stopAt + 1]);
+    public ReadOnlyMemory<float> StopCurrent =>
+        ConstantFirst(_stopAt) ? _constant.AsMemory(0, _n * _sizes[_stopAt + 1]) : _current.AsMemory(0, _steps * _n * _sizes[_stopAt + 1]);
 
     /// <summary>Loads images [start, start + count) of <paramref name="data"/> and resets every membrane.</summary>
     /// <param name="data">Dataset.</param>
@@ -204,15 +207,21 @@ public sealed class SnnMultiStepRunner
         {
             switch (_net.Layers[s])
             {
-                case SynapticLayer layer:
-                    if (!ConstantFirst(s)) ComputeCurrent(layer, s, x, m, _current);
-                    if (s == _stopAt) break;
-                    Integrate(layer, s, other);
-                    (x, other) = (other, x);
+                case SynapticLayer when s == _stopAt:
+                    if (!ConstantFirst(s)) ComputeCurrent(s, x, m, deferEvents: false);
                     break;
-                case SnnAvgPool2d pool:
-                    Pool(pool, _shapes[s], x, m, other);
+                case SynapticLayer layer:
+                    bool eventsLeft = !ConstantFirst(s) && ComputeCurrent(s, x, m, deferEvents: true);
+                    // A pooling stage right after a spiking layer is done while its spikes are still in the cache.
+                    SnnAvgPool2d? fused = layer.Spiking && s + 1 < _stages && _net.Layers[s + 1] is SnnAvgPool2d next ? next : null;
+                    Integrate(layer, s, x, other, eventsLeft, fused);
                     (x, other) = (other, x);
+                    if (fused is not null) s++;
+                    break;
+                case SnnAvgPool2d alone:
+                    Pool(alone, _shapes[s], x, m, other);
+                    (x, other) = (other, x);
+                    _nonZeroKnown = false;
                     break;
                 case SnnFlatten:
                     break;
@@ -238,7 +247,8 @@ public sealed class SnnMultiStepRunner
                 Pool(pool, _shapes[s], x, _n, target);
                 x = target;
             }
-        ComputeCurrent((SynapticLayer)_net.Layers[_firstSynaptic], _firstSynaptic, x, _n, _constant);
+        Dense((SynapticLayer)_net.Layers[_firstSynaptic], _firstSynaptic, x, _n, _constant);
+        DenseImages[_firstSynaptic] += _n;
     }
 
     private void EncodeRate(float[] x)
@@ -265,47 +275,58 @@ public sealed class SnnMultiStepRunner
                     }
                     _chunkCounts[chunk * _maxSteps + t] += spikes;
                     _chunkOps[chunk * _maxSteps + t] += ops;
+                    _nonZero[t * n + i] = (int)spikes;
                 }
             }
         });
         Reduce(n, _inputSpikes, _inputSynOps);
+        _nonZeroKnown = true;
     }
 
-    private void ComputeCurrent(SynapticLayer layer, int s, float[] input, int m, float[] current)
+    // Computes stage s's currents for the block into _current, choosing per (image, step) between the event-driven
+    // kernel and the GEMM. With deferEvents the event-driven ones are left to Integrate, which computes each one
+    // right before its neurons use it; returns whether any is left.
+    private bool ComputeCurrent(int s, float[] input, int m, bool deferEvents)
     {
+        var layer = (SynapticLayer)_net.Layers[s];
         int inSize = _sizes[s], outSize = _sizes[s + 1];
-        object? kernel = _engine == SynapseEngine.Dense ? null : _eventKernels[s];
+        float[] current = _current;
+        IEventDrivenSynapses? kernel = _engine == SynapseEngine.Dense ? null : _eventKernels[s];
         int eventCount = 0;
         if (kernel is not null)
         {
             bool[] eventImage = _eventImage;
             if (_engine == SynapseEngine.EventDriven) eventImage.AsSpan(0, m).Fill(true);
+            else if (_nonZeroKnown)
+                for (int j = 0; j < m; j++) eventImage[j] = _nonZero[j] < SynapseEngines.EventDrivenBelow * inSize;
             else
                 ChunkedParallel.For(m, (_, start, end) =>
                 {
                     for (int j = start; j < end; j++)
                         eventImage[j] = CountNonZero(input.AsSpan(j * inSize, inSize)) < SynapseEngines.EventDrivenBelow * inSize;
                 });
-            float[][] scratch = _eventScratch.Get(m, kernel is EventDrivenConv2d c ? c.ScratchSize : ((EventDrivenLinear)kernel).ScratchSize);
-            ChunkedParallel.For(m, (chunk, start, end) =>
-            {
-                for (int j = start; j < end; j++)
-                {
-                    if (!eventImage[j]) continue;
-                    ReadOnlySpan<float> x = input.AsSpan(j * inSize, inSize);
-                    Span<float> y = current.AsSpan(j * outSize, outSize);
-                    if (kernel is EventDrivenConv2d conv) conv.Forward(x, y, scratch[chunk]);
-                    else ((EventDrivenLinear)kernel).Forward(x, y, scratch[chunk]);
-                }
-            });
             for (int j = 0; j < m; j++) eventCount += eventImage[j] ? 1 : 0;
+            if (!deferEvents && eventCount > 0)
+            {
+                float[][] scratch = _eventScratch.Get(m, kernel.ScratchSize);
+                ChunkedParallel.For(m, (chunk, start, end) =>
+                {
+                    for (int j = start; j < end; j++)
+                        if (eventImage[j]) kernel.Forward(input.AsSpan(j * inSize, inSize), current.AsSpan(j * outSize, outSize), scratch[chunk]);
+                });
+            }
         }
         EventImages[s] += eventCount;
         DenseImages[s] += m - eventCount;
-        if (eventCount == m) return;
-        if (eventCount == 0) { Dense(layer, s, input, m, current); return; }
-        // Mixed: the dense images go through the GEMM in small gathered groups.
-        int group = 0;
+        if (eventCount == 0) Dense(layer, s, input, m, current);
+        else if (eventCount < m) DenseGathered(layer, s, input, m, current);
+        return deferEvents && eventCount > 0;
+    }
+
+    // The (image, step) pairs not computed event-driven go through the GEMM in small gathered groups.
+    private void DenseGathered(SynapticLayer layer, int s, float[] input, int m, float[] current)
+    {
+        int inSize = _sizes[s], outSize = _sizes[s + 1], group = 0;
         Span<int> members = stackalloc int[GatherImages];
         for (int j = 0; j <= m; j++)
         {
@@ -336,15 +357,22 @@ public sealed class SnnMultiStepRunner
         }
     }
 
-    // Runs stage s's neurons over the block's steps; spikes go to `spikesOut` (time-major), predictions for the output layer.
-    private void Integrate(SynapticLayer layer, int s, float[] spikesOut)
+    // Runs stage s's neurons over the block's steps; spikes go to `mapOut` (time-major), pooled first when `pool` is
+    // given; predictions for the output layer. With `eventsLeft` the event-driven currents are computed here, one
+    // (image, step) at a time, so they never leave the cache. Records the non-zero count of each map written.
+    private void Integrate(SynapticLayer layer, int s, float[] input, float[] mapOut, bool eventsLeft, SnnAvgPool2d? pool)
     {
-        int n = _n, steps = _steps, outSize = _sizes[s + 1], channelSize = ChannelSize(s), k = _net.ClassNames.Count;
+        int n = _n, steps = _steps, inSize = _sizes[s], outSize = _sizes[s + 1], channelSize = ChannelSize(s), k = _net.ClassNames.Count;
         float[] membrane = _membrane[s]!;
         bool constant = ConstantFirst(s);
         float[] current = constant ? _constant : _current;
         float[]? fanOut = _fanOut[s];
         bool accumulate = !layer.Spiking && _readout == Readout.Membrane;
+        IEventDrivenSynapses? kernel = eventsLeft ? _eventKernels[s] : null;
+        int kernelScratch = kernel?.ScratchSize ?? 0, ownCurrent = kernel is null ? 0 : outSize, ownSpikes = pool is null ? 0 : outSize;
+        int[] poolIn = pool is null ? [] : _shapes[s + 1], poolOut = pool is null ? [] : _shapes[s + 2];
+        int mapSize = pool is null ? outSize : _sizes[s + 2];
+        float[][] scratch = _integrateScratch.Get(n, Math.Max(1, kernelScratch + ownCurrent + ownSpikes));
         Array.Clear(_chunkCounts);
         Array.Clear(_chunkOps);
         ChunkedParallel.For(n, (chunk, start, end) =>
@@ -354,14 +382,23 @@ public sealed class SnnMultiStepRunner
                 Span<float> v = membrane.AsSpan(i * outSize, outSize);
                 for (int t = 0; t < steps; t++)
                 {
-                    ReadOnlySpan<float> z = current.AsSpan((constant ? i : t * n + i) * outSize, outSize);
+                    int j = t * n + i;
+                    ReadOnlySpan<float> z;
+                    if (constant) z = current.AsSpan(i * outSize, outSize);
+                    else if (kernel is not null && _eventImage[j])
+                    {
+                        Span<float> own = scratch[chunk].AsSpan(kernelScratch, outSize);
+                        kernel.Forward(input.AsSpan(j * inSize, inSize), own, scratch[chunk].AsSpan(0, kernelScratch));
+                        z = own;
+                    }
+                    else z = current.AsSpan(j * outSize, outSize);
                     if (accumulate)
                     {
                         TensorPrimitives.Add(v, z, v);
-                        _predictions[t * n + i] = TensorPrimitives.IndexOfMax(v);
+                        _predictions[j] = TensorPrimitives.IndexOfMax(v);
                         continue;
                     }
-                    Span<float> spikes = spikesOut.AsSpan((t * n + i) * outSize, outSize);
+                    Span<float> spikes = pool is null ? mapOut.AsSpan(j * outSize, outSize) : scratch[chunk].AsSpan(kernelScratch + ownCurrent, outSize);
                     int fired = IfNeuron.Step(z, v, layer.Thresholds, spikes, channelSize, _net.Neuron.Reset);
                     _chunkCounts[chunk * _maxSteps + t] += fired;
                     if (fanOut is not null && fired > 0) _chunkOps[chunk * _maxSteps + t] += TensorPrimitives.Dot(spikes, fanOut);
@@ -369,11 +406,16 @@ public sealed class SnnMultiStepRunner
                     {
                         Span<float> counts = _outputSpikeCounts.AsSpan(i * k, k);
                         TensorPrimitives.Add(counts, spikes, counts);
-                        _predictions[t * n + i] = ArgMaxCounts(counts, v);
+                        _predictions[j] = ArgMaxCounts(counts, v);
                     }
+                    if (pool is null) { _nonZero[j] = fired; continue; }
+                    Span<float> pooled = mapOut.AsSpan(j * mapSize, mapSize);
+                    PoolOne(pool, poolIn, poolOut, spikes, pooled);
+                    _nonZero[j] = fired == 0 ? 0 : CountNonZero(pooled);
                 }
             }
         });
+        _nonZeroKnown = !accumulate;
         if (layer.Spiking) Reduce(n, _spikes[s], _synOps[s]);
     }
 
@@ -407,6 +449,14 @@ public sealed class SnnMultiStepRunner
             for (int p = start; p < end; p++)
                 AvgPool2dLayer.Forward(input.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
         });
+    }
+
+    // Pools one sample's map (C, H, W) into (C, Ho, Wo).
+    private static void PoolOne(SnnAvgPool2d pool, int[] inShape, int[] outShape, ReadOnlySpan<float> input, Span<float> output)
+    {
+        int h = inShape[1], w = inShape[2], ho = outShape[1], wo = outShape[2];
+        for (int c = 0; c < inShape[0]; c++)
+            AvgPool2dLayer.Forward(input.Slice(c * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.Slice(c * ho * wo, ho * wo), ho, wo);
     }
 
     private static int CountNonZero(ReadOnlySpan<float> values)
