@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using SnnConvert.Tensors;
+
 namespace SnnConvert.Conversion;
 
 /// <summary>
@@ -40,40 +40,31 @@ public sealed class ChannelStatistics
     }
 
     /// <summary>
-    /// <see cref="Add(ReadOnlySpan{float}, int, int)"/> for large arrays: samples are split into chunks whose partial
-    /// statistics (maxima, counts) are merged in chunk order, so the result equals the sequential one exactly.
+    /// Adds the statistics gathered by <paramref name="part"/> (same groups and histogram setting): merging the
+    /// parts of a split stream gives exactly the statistics of the whole stream (maxima and counts).
     /// </summary>
-    public void AddParallel(ReadOnlyMemory<float> values, int channels, int channelSize)
+    public void Merge(ChannelStatistics part)
     {
-        int block = channels * channelSize, samples = values.Length / block;
-        if (_histogram is not null || samples < 2) { Add(values.Span, channels, channelSize); return; }
-        int chunks = ChunkedParallel.ChunkCount(samples);
-        var max = new float[chunks * Groups];
-        var positive = new long[chunks * Groups];
-        max.AsSpan().Fill(float.NegativeInfinity);
-        ChunkedParallel.For(samples, (chunk, start, end) =>
+        if (part.Groups != Groups || (part._histogram is null) != (_histogram is null))
+            throw new ArgumentException("statistics of different shapes", nameof(part));
+        for (int g = 0; g < Groups; g++)
         {
-            Span<float> chunkMax = max.AsSpan(chunk * Groups, Groups);
-            Span<long> chunkPositive = positive.AsSpan(chunk * Groups, Groups);
-            for (int n = start; n < end; n++)
-                for (int c = 0; c < channels; c++)
-                {
-                    ReadOnlySpan<float> group = values.Span.Slice(n * block + c * channelSize, channelSize);
-                    int g = Groups == 1 ? 0 : c;
-                    chunkMax[g] = Math.Max(chunkMax[g], TensorPrimitives.Max(group));
-                    chunkPositive[g] += CountPositive(group);
-                }
-        });
-        for (int chunk = 0; chunk < chunks; chunk++)
-            for (int g = 0; g < Groups; g++)
-            {
-                _max[g] = Math.Max(_max[g], max[chunk * Groups + g]);
-                _positive[g] += positive[chunk * Groups + g];
-            }
+            _max[g] = Math.Max(_max[g], part._max[g]);
+            _positive[g] += part._positive[g];
+        }
+        if (_histogram is not null)
+            for (int b = 0; b < _histogram.Length; b++) _histogram[b] += part._histogram![b];
     }
 
     private void AddGroup(int group, ReadOnlySpan<float> values)
     {
+        if (_histogram is null && values.Length > 0)
+        {
+            // Maximum and positive count only: vectorised (the calibration's hot loop).
+            _max[group] = Math.Max(_max[group], TensorPrimitives.Max(values));
+            _positive[group] += CountPositive(values);
+            return;
+        }
         float max = _max[group];
         long positive = 0;
         Span<long> histogram = _histogram is null ? [] : _histogram.AsSpan(group * Bins, Bins);

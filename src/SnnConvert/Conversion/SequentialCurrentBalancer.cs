@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using SnnConvert.Snn;
+using SnnConvert.Tensors;
 
 namespace SnnConvert.Conversion;
 
@@ -35,7 +36,9 @@ public static class SequentialCurrentBalancer
             net = net.WithLayer(stage, layer);
             if (!layer.Spiking && net.Readout == Readout.Membrane) break;
             int groups = granularity == ThresholdGranularity.Channel && layer is SnnConv2d ? layer.OutputChannels : 1;
-            var stats = new ChannelStatistics(groups, percentile < 100);
+            // One partial statistics per parallel worker, merged at the end: the same maxima and counts as one stream.
+            var parts = Enumerable.Range(0, ChunkedParallel.MaxChunks).Select(_ => new ChannelStatistics(groups, percentile < 100)).ToArray();
+            int channels = layer.OutputChannels;
             int channelSize = shapes[stage + 1].Length == 3 ? shapes[stage + 1][1] * shapes[stage + 1][2] : 1;
             bool constant = encoding == InputEncoding.Direct && stage == net.SynapticIndices[0];
             int steps = constant ? 1 : settings.Steps;   // under direct input the first layer's current never changes
@@ -47,11 +50,12 @@ public static class SequentialCurrentBalancer
                 runner.Start(settings.Data, start, n, settings.Seed);
                 for (int t = 0; t < steps; t += block)
                 {
-                    runner.Run(Math.Min(block, steps - t));
-                    stats.AddParallel(runner.StopCurrent, layer.OutputChannels, channelSize);
+                    runner.Run(Math.Min(block, steps - t), (chunk, current) => parts[chunk].Add(current, channels, channelSize));
                 }
                 progress?.Report(new CalibrationProgress(stage, $"{method}: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
             }
+            var stats = new ChannelStatistics(groups, percentile < 100);
+            foreach (ChannelStatistics part in parts) stats.Merge(part);
             var raw = Enumerable.Range(0, groups).Select(g => stats.Percentile(g, percentile)).ToArray();
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(stage, layer with { Thresholds = thresholds });

@@ -152,11 +152,12 @@ public sealed class SnnMultiStepRunner
     public int Prediction(int step, int image) => _predictions[step * _n + image];
 
     /// <summary>
-    /// The synaptic current of the stop stage in the last block, (T_block * N, its output), time-major; under direct
-    /// input, when the stop stage is the first weighted layer, its constant current, (N, its output).
+    /// Receives the stop stage's current of one (image, step) pair of the block, or under direct input, when the stop
+    /// stage is the first weighted layer, of one image (its constant current). Calls come from parallel workers;
+    /// <paramref name="chunk"/> (below <see cref="ChunkedParallel.MaxChunks"/>) identifies the worker, so per-chunk
+    /// partial results need no locks.
     /// </summary>
-    public ReadOnlyMemory<float> StopCurrent =>
-        ConstantFirst(_stopAt) ? _constant.AsMemory(0, _n * _sizes[_stopAt + 1]) : _current.AsMemory(0, _steps * _n * _sizes[_stopAt + 1]);
+    public delegate void CurrentObserver(int chunk, ReadOnlySpan<float> current);
 
     /// <summary>Loads images [start, start + count) of <paramref name="data"/> and resets every membrane.</summary>
     /// <param name="data">Dataset.</param>
@@ -187,7 +188,9 @@ public sealed class SnnMultiStepRunner
     }
 
     /// <summary>Advances the whole batch by <paramref name="steps"/> time steps (at most the block size given at construction).</summary>
-    public void Run(int steps)
+    /// <param name="steps">Steps of this block.</param>
+    /// <param name="observer">Receives the stop stage's currents (calibration), each computed right before.</param>
+    public void Run(int steps, CurrentObserver? observer = null)
     {
         if (steps < 1 || steps > _maxSteps) throw new ArgumentOutOfRangeException(nameof(steps), $"{steps} steps; blocks hold 1 to {_maxSteps}");
         _steps = steps;
@@ -208,7 +211,7 @@ public sealed class SnnMultiStepRunner
             switch (_net.Layers[s])
             {
                 case SynapticLayer when s == _stopAt:
-                    if (!ConstantFirst(s)) ComputeCurrent(s, x, m, deferEvents: false);
+                    Observe(s, x, m, observer);
                     break;
                 case SynapticLayer layer:
                     bool eventsLeft = !ConstantFirst(s) && ComputeCurrent(s, x, m, deferEvents: true);
@@ -281,6 +284,39 @@ public sealed class SnnMultiStepRunner
         });
         Reduce(n, _inputSpikes, _inputSynOps);
         _nonZeroKnown = true;
+    }
+
+    // The stop stage: its currents go to the observer; event-driven ones straight from a per-worker buffer.
+    private void Observe(int s, float[] input, int m, CurrentObserver? observer)
+    {
+        int inSize = _sizes[s], outSize = _sizes[s + 1];
+        if (ConstantFirst(s))
+        {
+            if (observer is not null && _t == 0)
+                ChunkedParallel.For(_n, (chunk, start, end) =>
+                {
+                    for (int i = start; i < end; i++) observer(chunk, _constant.AsSpan(i * outSize, outSize));
+                });
+            return;
+        }
+        bool eventsLeft = ComputeCurrent(s, input, m, deferEvents: true);
+        if (observer is null) return;
+        IEventDrivenSynapses? kernel = eventsLeft ? _eventKernels[s] : null;
+        int kernelScratch = kernel?.ScratchSize ?? 0;
+        float[][] scratch = _integrateScratch.Get(m, kernelScratch + outSize);
+        ChunkedParallel.For(m, (chunk, start, end) =>
+        {
+            for (int j = start; j < end; j++)
+            {
+                if (kernel is not null && _eventImage[j])
+                {
+                    Span<float> own = scratch[chunk].AsSpan(kernelScratch, outSize);
+                    kernel.Forward(input.AsSpan(j * inSize, inSize), own, scratch[chunk].AsSpan(0, kernelScratch));
+                    observer(chunk, own);
+                }
+                else observer(chunk, _current.AsSpan(j * outSize, outSize));
+            }
+        });
     }
 
     // Computes stage s's currents for the block into _current, choosing per (image, step) between the event-driven
