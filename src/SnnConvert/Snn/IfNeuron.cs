@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace SnnConvert.Snn;
 
@@ -35,7 +36,26 @@ public static class IfNeuron
     private static int StepBlock(ReadOnlySpan<float> current, Span<float> membrane, float theta, Span<float> spikes, ResetMode reset)
     {
         int n = current.Length, i = 0, count = 0;
-        if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
+        if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
+        {
+            var th = Vector512.Create(theta);
+            var ones = Vector512<float>.One;
+            var fired = Vector512<int>.Zero;
+            ref float z = ref MemoryMarshal.GetReference(current);
+            ref float m = ref MemoryMarshal.GetReference(membrane);
+            ref float sp = ref MemoryMarshal.GetReference(spikes);
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Vector512<float> v = Vector512.LoadUnsafe(ref m, (nuint)i) + Vector512.LoadUnsafe(ref z, (nuint)i);
+                Vector512<float> mask = Vector512.GreaterThanOrEqual(v, th);
+                Vector512.ConditionalSelect(mask, ones, Vector512<float>.Zero).StoreUnsafe(ref sp, (nuint)i);
+                v = reset == ResetMode.Soft ? v - Vector512.ConditionalSelect(mask, th, Vector512<float>.Zero) : Vector512.ConditionalSelect(mask, Vector512<float>.Zero, v);
+                v.StoreUnsafe(ref m, (nuint)i);
+                fired -= mask.AsInt32();   // mask lanes are -1 where a neuron fired
+            }
+            count = Vector512.Sum(fired);
+        }
+        else if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
         {
             var th = new Vector<float>(theta);
             var ones = Vector<float>.One;

@@ -446,7 +446,7 @@ public sealed class SnnMultiStepRunner
                     }
                     if (pool is null) { _nonZero[j] = fired; continue; }
                     Span<float> pooled = mapOut.AsSpan(j * mapSize, mapSize);
-                    PoolOne(pool, poolIn, poolOut, spikes, pooled);
+                    SpikePooling.Forward(pool, poolIn, poolOut, spikes, pooled);
                     _nonZero[j] = fired == 0 ? 0 : CountNonZero(pooled);
                 }
             }
@@ -485,14 +485,6 @@ public sealed class SnnMultiStepRunner
             for (int p = start; p < end; p++)
                 AvgPool2dLayer.Forward(input.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
         });
-    }
-
-    // Pools one sample's map (C, H, W) into (C, Ho, Wo).
-    private static void PoolOne(SnnAvgPool2d pool, int[] inShape, int[] outShape, ReadOnlySpan<float> input, Span<float> output)
-    {
-        int h = inShape[1], w = inShape[2], ho = outShape[1], wo = outShape[2];
-        for (int c = 0; c < inShape[0]; c++)
-            AvgPool2dLayer.Forward(input.Slice(c * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.Slice(c * ho * wo, ho * wo), ho, wo);
     }
 
     private static int CountNonZero(ReadOnlySpan<float> values)
