@@ -57,6 +57,33 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         ref float accRef = ref MemoryMarshal.GetReference(acc);
         ref float wRef = ref MemoryMarshal.GetReference(_weightT.AsSpan());
         int events = 0;
+        if (stride == 1)
+        {
+            for (int c = 0; c < g.C; c++)
+                for (int iy = 0; iy < g.H; iy++)
+                {
+                    ReadOnlySpan<float> row = input.Slice((c * g.H + iy) * w, w);
+                    int count = Compact(row, columns);
+                    events += count;
+                    // Output row oy = iy + pad - ky must exist.
+                    int kyFirst = Math.Max(0, iy + pad - (g.Ho - 1)), kyLast = Math.Min(k - 1, iy + pad);
+                    for (int e = 0; e < count; e++)
+                    {
+                        int ix = columns[e];
+                        float a = row[ix];
+                        // Output column ox = first + kx' (kx' = K - 1 - kx): the reversed kernel columns that land inside
+                        // the output form one run, in the accumulator and in the weights, the same for every kernel row.
+                        int first = ix + pad - (k - 1);
+                        int lo = Math.Max(0, -first), hi = Math.Min(k - 1, g.Wo - 1 - first);
+                        if (hi < lo) continue;
+                        int length = (hi - lo + 1) * cout, accBase = (iy + pad) * rowOut + (first + lo) * cout, weightBase = c * k * k * cout + lo * cout;
+                        for (int ky = kyFirst; ky <= kyLast; ky++)
+                            Add(ref Unsafe.Add(ref accRef, accBase - ky * rowOut), ref Unsafe.Add(ref wRef, weightBase + ky * k * cout), length, a);
+                    }
+                }
+            Transpose(acc, output, g.Positions, cout, _bias);
+            return events;
+        }
         for (int c = 0; c < g.C; c++)
             for (int iy = 0; iy < g.H; iy++)
             {
@@ -73,16 +100,6 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
                     {
                         int ix = columns[e];
                         float a = row[ix];
-                        if (stride == 1)
-                        {
-                            // Output column ox = base + kx' (kx' = K - 1 - kx): the reversed kernel columns that land
-                            // inside the output form one run, in the accumulator and in the weights.
-                            int first = ix + pad - (k - 1);
-                            int lo = Math.Max(0, -first), hi = Math.Min(k - 1, g.Wo - 1 - first);
-                            if (hi < lo) continue;
-                            Add(ref Unsafe.Add(ref accRef, outRow + (first + lo) * cout), ref Unsafe.Add(ref wRef, weights + lo * cout), (hi - lo + 1) * cout, a);
-                            continue;
-                        }
                         for (int kx = 0; kx < k; kx++)
                         {
                             int tx = ix + pad - kx;
