@@ -42,7 +42,24 @@ public static class SnnConversion
         SpikingNetwork balanced = method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
-        return (balanced, template.Warnings);
+        return (balanced, PerChannelBiasWarning(template.Network, method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
+    }
+
+    /// <summary>
+    /// The warning for max-current with per-channel thresholds and copied weights on a network whose layers after a
+    /// convolution have biases (folded batch norm), or null: the next layer then sees each input channel scaled by
+    /// 1/theta while its bias is not, which can cost much accuracy (docs/results/fmnist.md); --rescale-inputs
+    /// compensates.
+    /// </summary>
+    public static string? PerChannelBiasWarning(SpikingNetwork template, IThresholdMethod method)
+    {
+        if (method is not MaxCurrentThresholds { Granularity: ThresholdGranularity.Channel, RescaleInputs: false }) return null;
+        IReadOnlyList<int> synaptic = template.SynapticIndices;
+        for (int k = 1; k < synaptic.Count; k++)
+            if (template.Layers[synaptic[k - 1]] is SnnConv2d && template.Layers[synaptic[k]] is SynapticLayer { Bias: { } bias } layer && bias.Any(b => b != 0f))
+                return $"layer {synaptic[k]} ({layer.Describe()}) has a bias (folded batch norm): with per-channel thresholds and copied weights it " +
+                    "sees each input channel scaled by 1/threshold but its bias is not scaled, which can cost much accuracy; --rescale-inputs compensates";
+        return null;
     }
 
     /// <summary>
