@@ -96,8 +96,11 @@ public static class ReproduceCommand
 
                 }
                 Terminal.Log($"{d}: {cnn.Network.Name} from {modelPath}; {options.Methods.Count} methods, T up to {options.Timesteps.Max()}");
-                var report = ReproductionRun.Run(cnn, modelPath, d, trainSplit, testSplit, options, new ConsoleReproductionObserver(), commandLine, trainingSeconds);
+                var checkpoints = ReproductionCheckpoints.For(folder, cnn, d, testSplit.Count, trainSplit.Count, options);
+                var report = ReproductionRun.Run(cnn, modelPath, d, trainSplit, testSplit, options, new ConsoleReproductionObserver(), commandLine, trainingSeconds,
+                    checkpoints);
                 var files = ReproductionOutput.Write(report, folder);
+                checkpoints.Clear();
                 Terminal.Log($"{d}: wrote {string.Join(", ", files)}");
                 Console.Out.WriteLine($"{d}: report {Path.Combine(folder, ReproductionOutput.ReportFile)} (CNN {report.CnnAccuracy:F2}%)");
             }

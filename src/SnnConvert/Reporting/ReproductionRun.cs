@@ -27,8 +27,10 @@ public static class ReproductionRun
     /// <param name="observer">Progress display (null: none).</param>
     /// <param name="command">The command line, for the report.</param>
     /// <param name="trainingSeconds">Wall time spent training <paramref name="cnn"/> first, when it was.</param>
+    /// <param name="checkpoints">Where finished methods are kept and found again (null: nowhere).</param>
     public static ReproductionReport Run(SavedModel cnn, string modelPath, string dataset, ImageDataset train, ImageDataset test,
-        ReproductionOptions options, IReproductionObserver? observer = null, string? command = null, double? trainingSeconds = null)
+        ReproductionOptions options, IReproductionObserver? observer = null, string? command = null, double? trainingSeconds = null,
+        ReproductionCheckpoints? checkpoints = null)
     {
         options.Validate();
         observer ??= SilentReproductionObserver.Instance;
@@ -50,6 +52,12 @@ public static class ReproductionRun
         var results = new List<MethodResult>();
         foreach (MethodVariant variant in options.Methods)
         {
+            if (checkpoints?.TryLoad(variant) is { } saved)
+            {
+                observer.Log($"{variant.Label}: reused from the checkpoint of an earlier run of the same command");
+                results.Add(saved);
+                continue;
+            }
             clock.Restart();
             var (snn, warnings) = observer.Calibrating(variant.Label, progress => SnnConversion.Convert(cnn, variant.Method, settings, options.MaxPool,
                 options.Neuron, options.Readout ?? Readout.Membrane, progress));
@@ -60,9 +68,11 @@ public static class ReproductionRun
                 progress => SnnSimulator.Run(snn, test, simulation, cnnPredictions, cnn.Network.Macs, progress));
             double simulationSeconds = clock.Elapsed.TotalSeconds;
             var record = snn.Conversion;
-            results.Add(new MethodResult(variant.Label, record["method"]?.ToString() ?? variant.Label, record["granularity"]?.ToString(),
+            var method = new MethodResult(variant.Label, record["method"]?.ToString() ?? variant.Label, record["granularity"]?.ToString(),
                 record["percentile"]?.GetValue<double>(), record["rescaleInputs"]?.GetValue<bool>() ?? false, calibrationSeconds, simulationSeconds,
-                warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, cnnAccuracy)));
+                warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, cnnAccuracy));
+            checkpoints?.Save(variant, method);
+            results.Add(method);
         }
 
         var first = results[0].Report;

@@ -114,6 +114,12 @@ public sealed class KillSafetyTests(ITestOutputHelper output) : IDisposable
     // Every file either loads or is the temporary file of an interrupted write (allowed only before the last run).
     private void CheckFolder(string dir, bool final)
     {
+        // reproduce's finished methods: each file complete JSON (or a temporary file), all gone after a complete run.
+        string partial = Path.Combine(dir, SnnConvert.Reporting.ReproductionCheckpoints.FolderName);
+        Assert.False(final && Directory.Exists(partial), "the reproduce checkpoints were left after a complete run");
+        foreach (string path in Directory.Exists(partial) ? Directory.GetFiles(partial) : [])
+            if (!AtomicFile.IsTemporary(Path.GetFileName(path)))
+                using (JsonDocument.Parse(File.ReadAllBytes(path))) { }
         foreach (string path in Directory.GetFiles(dir))
         {
             string name = Path.GetFileName(path);
