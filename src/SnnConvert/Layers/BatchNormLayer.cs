@@ -17,6 +17,7 @@ public sealed class BatchNormLayer : Layer
     private readonly Parameter _gamma, _beta;             // (C)
     private readonly Tensor _runningMean, _runningVar;    // (C)
     private Tensor? _xhat;                                // cached after a training pass (same shape as input)
+    private Tensor? _xhatBuffer;                          // xhat's array, kept across passes when buffers are reused
     private Tensor? _evalInput;                           // cached after an evaluation pass instead of xhat
     private float[]? _rstd;                               // cached (C)
     private bool _trainingPass;
@@ -66,7 +67,7 @@ public sealed class BatchNormLayer : Layer
         int n = input.Dim(0), s = _spatial ? input.Dim(2) * input.Dim(3) : 1;
         long m = (long)n * s;
         if (context.Training && m < 2) throw new ArgumentException($"{_spec.Describe()}: training needs more than one value per channel, got shape {input.ShapeText}");
-        var output = new Tensor(input.Shape);
+        var output = OutputTensor(context, input.Shape);   // every (i, c) plane is written below
         var rstd = new float[_channels];
         _trainingPass = context.Training;
         _rstd = rstd;
@@ -88,7 +89,7 @@ public sealed class BatchNormLayer : Layer
             });
             return output;
         }
-        var xhat = new Tensor(input.Shape);
+        Tensor xhat = Reuse(ref _xhatBuffer, input.Shape, context.ReuseBuffers);
         float[] xh = xhat.Data;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
@@ -131,7 +132,7 @@ public sealed class BatchNormLayer : Layer
         Tensor xhat = _trainingPass ? Cached(_xhat) : EvalXhat(Cached(_evalInput), rstd);
         int n = xhat.Dim(0), s = _spatial ? xhat.Dim(2) * xhat.Dim(3) : 1;
         float m = n * s;
-        var gradInput = new Tensor(xhat.Shape);
+        var gradInput = GradInputTensor(xhat.Shape);
         float[] dy = gradOutput.Data, xh = xhat.Data, dx = gradInput.Data;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {

@@ -3,10 +3,11 @@ using SnnConvert.Tensors;
 namespace SnnConvert.Layers;
 
 /// <summary>
-/// Convolution by im2col + GEMM, one image at a time, images split into fixed chunks run in parallel.
+/// Convolution by im2col + GEMM (<see cref="Conv2dKernel"/>): images split into fixed chunks run in parallel, groups of
+/// images within a chunk share one GEMM.
 /// Forward:  y_n (Cout, Ho*Wo) = W (Cout, Cin*K*K) x cols_n + b.
 /// Backward: dW += dy_n x cols_n^T, db += sum(dy_n), dcols = W^T x dy_n, dx_n = fold(dcols).
-/// cols_n is recomputed in backward rather than cached for the whole batch (memory over a cheap copy).
+/// cols is recomputed in backward rather than cached for the whole batch (memory over a cheap copy).
 /// </summary>
 public sealed class Conv2dLayer : Layer
 {
@@ -14,8 +15,8 @@ public sealed class Conv2dLayer : Layer
     private readonly Parameter _weight;   // (Cout, Cin, K, K)
     private readonly Parameter? _bias;    // (Cout)
     private Tensor? _input;               // (N, Cin, H, W), cached for backward
-    private readonly ChunkBuffers _cols = new();    // per chunk: (Cin*K*K, Ho*Wo)
-    private readonly ChunkBuffers _dcols = new();   // per chunk: (Cin*K*K, Ho*Wo)
+    private readonly ChunkBuffers _cols = new();    // per chunk: (Cin*K*K, G*Ho*Wo), then (Cout, G*Ho*Wo) when G > 1
+    private readonly ChunkBuffers _dcols = new();   // per chunk: (Cin*K*K, G*Ho*Wo)
     private readonly ChunkBuffers _dw = new();      // per chunk: (Cout, Cin*K*K) partial weight gradients
     private readonly ChunkBuffers _db = new();      // per chunk: (Cout)
 
@@ -47,7 +48,7 @@ public sealed class Conv2dLayer : Layer
         RequireRank(input, 4, "input");
         Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
         _input = input;
-        var output = new Tensor(input.Dim(0), g.Cout, g.Ho, g.Wo);
+        var output = OutputTensor(context, input.Dim(0), g.Cout, g.Ho, g.Wo);   // every element written by the GEMM
         Conv2dKernel.Forward(input.Data, input.Dim(0), g, _weight.Value.Data, _bias?.Value.Data, null, output.Data, _cols);
         return output;
     }
@@ -55,32 +56,59 @@ public sealed class Conv2dLayer : Layer
     /// <inheritdoc/>
     public override Tensor Backward(Tensor gradOutput)
     {
+        var gradInput = GradInputTensor(Cached(_input).Shape);   // Fold overwrites each image
+        Backward(gradOutput, gradInput);
+        return gradInput;
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardParametersOnly(Tensor gradOutput) => Backward(gradOutput, null);
+
+    // Accumulates dW (and db) and, when gradInput is not null, writes dx. Groups of images as in Conv2dKernel.
+    private void Backward(Tensor gradOutput, Tensor? gradInput)
+    {
         Tensor input = Cached(_input);
-        int n = input.Dim(0), c = input.Dim(1), h = input.Dim(2), w = input.Dim(3);
-        int cout = gradOutput.Dim(1), ho = gradOutput.Dim(2), wo = gradOutput.Dim(3);
-        int kk = c * _spec.Kernel * _spec.Kernel, hw = ho * wo;
-        var gradInput = new Tensor(input.Shape);
-        float[][] colsBuffers = _cols.Get(n, kk * hw), dcolsBuffers = _dcols.Get(n, kk * hw);
+        int n = input.Dim(0);
+        Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
+        int cout = g.Cout, kk = g.PatchSize, hw = g.Positions, group = Conv2dKernel.GroupSize(n, hw);
+        if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
+        float[][] colsBuffers = _cols.Get(n, kk * group * hw + (group > 1 ? cout * group * hw : 0));
+        float[][] dcolsBuffers = gradInput is null ? [] : _dcols.Get(n, kk * group * hw);
         float[][] dwBuffers = _dw.Get(n, cout * kk), dbBuffers = _db.Get(n, cout);
         IGemm gemm = Blas.Gemm;
-        float[] weight = _weight.Value.Data;
+        float[] weight = _weight.Value.Data, x = input.Data, dyAll = gradOutput.Data;
         bool hasBias = _bias is not null;
         int chunks = ChunkedParallel.ChunkCount(n);
         ChunkedParallel.For(n, (chunk, start, end) =>
         {
-            Span<float> cols = colsBuffers[chunk], dcols = dcolsBuffers[chunk];
             Span<float> dw = dwBuffers[chunk].AsSpan(0, cout * kk), db = dbBuffers[chunk].AsSpan(0, cout);
             dw.Clear();
             db.Clear();
-            for (int i = start; i < end; i++)
+            for (int i0 = start; i0 < end; i0 += group)
             {
-                ReadOnlySpan<float> dy = gradOutput.Data.AsSpan(i * cout * hw, cout * hw);
-                Im2Col.Unfold(input.Data.AsSpan(i * c * h * w, c * h * w), c, h, w, _spec.Kernel, _spec.Stride, _spec.Padding, ho, wo, cols);
-                gemm.Sgemm(false, true, cout, kk, hw, 1f, dy, hw, cols, hw, 1f, dw, kk);
-                gemm.Sgemm(true, false, kk, hw, cout, 1f, weight, kk, dy, hw, 0f, dcols, hw);
-                Im2Col.Fold(dcols, c, h, w, _spec.Kernel, _spec.Stride, _spec.Padding, ho, wo, gradInput.Data.AsSpan(i * c * h * w, c * h * w));
+                int count = Math.Min(group, end - i0), ld = count * hw;
+                Span<float> cols = colsBuffers[chunk].AsSpan(0, kk * ld);
+                for (int j = 0; j < count; j++)
+                    Im2Col.Unfold(x.AsSpan((i0 + j) * g.InputSize, g.InputSize), g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.Ho, g.Wo, cols.Slice(j * hw), ld, []);
+                // dY (Cout, count*hw): the images' gradients side by side, as the forward GEMM produced them.
+                Span<float> dy;
+                if (count == 1) dy = dyAll.AsSpan(i0 * g.OutputSize, g.OutputSize);
+                else
+                {
+                    dy = colsBuffers[chunk].AsSpan(kk * group * hw, cout * ld);
+                    for (int j = 0; j < count; j++)
+                        for (int co = 0; co < cout; co++)
+                            dyAll.AsSpan((i0 + j) * g.OutputSize + co * hw, hw).CopyTo(dy.Slice(co * ld + j * hw, hw));
+                }
+                gemm.Sgemm(false, true, cout, kk, ld, 1f, dy, ld, cols, ld, 1f, dw, kk);
                 if (hasBias)
-                    for (int co = 0; co < cout; co++) db[co] += TensorPrimitives.Sum(dy.Slice(co * hw, hw));
+                    for (int co = 0; co < cout; co++) db[co] += TensorPrimitives.Sum(dy.Slice(co * ld, ld));
+                if (gradInput is null) continue;
+                Span<float> dcols = dcolsBuffers[chunk].AsSpan(0, kk * ld);
+                gemm.Sgemm(true, false, kk, ld, cout, 1f, weight, kk, dy, ld, 0f, dcols, ld);
+                for (int j = 0; j < count; j++)
+                    Im2Col.Fold(dcols.Slice(j * hw), ld, g.C, g.H, g.W, g.K, g.Stride, g.Pad, g.Ho, g.Wo,
+                        gradInput.Data.AsSpan((i0 + j) * g.InputSize, g.InputSize));
             }
         });
         // Reduce the per-chunk partial sums in chunk order: same result whatever the thread count.
@@ -90,6 +118,5 @@ public sealed class Conv2dLayer : Layer
             TensorPrimitives.Add(gw, dwBuffers[chunk].AsSpan(0, cout * kk), gw);
             if (_bias is not null) TensorPrimitives.Add(_bias.Grad.Span, dbBuffers[chunk].AsSpan(0, cout), _bias.Grad.Span);
         }
-        return gradInput;
     }
 }

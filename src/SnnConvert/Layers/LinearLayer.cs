@@ -43,7 +43,7 @@ public sealed class LinearLayer : Layer
         _spec.OutputShape([input.Dim(1)]);
         _input = input;
         int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
-        var output = new Tensor(n, fout);
+        var output = OutputTensor(context, n, fout);   // every row written by the GEMM (beta 0)
         LinearKernel.Forward(input.Data, n, fin, fout, _weight.Value.Data, _bias?.Value.Data, output.Data);
         return output;
     }
@@ -53,15 +53,26 @@ public sealed class LinearLayer : Layer
     {
         Tensor input = Cached(_input);
         int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
-        var gradInput = new Tensor(n, fin);
+        var gradInput = GradInputTensor(n, fin);
         IGemm gemm = Blas.Gemm;
-        float[] w = _weight.Value.Data, gw = _weight.Grad.Data;
+        float[] w = _weight.Value.Data;
         ChunkedParallel.For(n, (_, start, end) =>
         {
             if (start == end) return;
             gemm.Sgemm(false, false, end - start, fin, fout, 1f, gradOutput.Data.AsSpan(start * fout), fout, w, fin, 0f,
                 gradInput.Data.AsSpan(start * fin, (end - start) * fin), fin);
         });
+        BackwardParametersOnly(gradOutput);
+        return gradInput;
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardParametersOnly(Tensor gradOutput)
+    {
+        Tensor input = Cached(_input);
+        int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
+        IGemm gemm = Blas.Gemm;
+        float[] gw = _weight.Grad.Data;
         // Each chunk owns rows [start, end) of dW: dW[o, :] += sum_n dy[n, o] x[n, :].
         ChunkedParallel.For(fout, (_, start, end) =>
         {
@@ -74,6 +85,5 @@ public sealed class LinearLayer : Layer
             Span<float> gb = _bias.Grad.Span;
             for (int i = 0; i < n; i++) TensorPrimitives.Add(gb, gradOutput.Data.AsSpan(i * fout, fout), gb);
         }
-        return gradInput;
     }
 }

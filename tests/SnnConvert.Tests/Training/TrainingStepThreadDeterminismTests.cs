@@ -19,7 +19,19 @@ public sealed class TrainingStepThreadDeterminismTests
         Assert.Equal(parallel, serial);
     }
 
-    private static float[] Train()
+    [Fact]
+    public async Task Reusing_layer_buffers_across_steps_changes_no_weight()
+    {
+        float[] fresh = Train(reuseBuffers: false);
+        Assert.Equal(fresh, Train(reuseBuffers: true));
+        var exclusive = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        float[] serial = await Task.Factory.StartNew(() => Train(reuseBuffers: true), CancellationToken.None, TaskCreationOptions.None, exclusive);
+        Assert.Equal(fresh, serial);
+    }
+
+    private static float[] Train() => Train(reuseBuffers: false);
+
+    private static float[] Train(bool reuseBuffers)
     {
         LayerSpec[] architecture =
         [
@@ -36,7 +48,7 @@ public sealed class TrainingStepThreadDeterminismTests
         {
             for (int i = 0; i < images.Length; i++) images.Data[i] = random.NextSingle();
             for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(5);
-            Tensor logits = network.Forward(images, new ForwardContext(true, new Random(step)));
+            Tensor logits = network.Forward(images, new ForwardContext(true, new Random(step)) { ReuseBuffers = reuseBuffers });
             var grad = new Tensor(logits.Shape);
             SoftmaxCrossEntropy.Compute(logits, labels, grad);
             network.ZeroGrad();
