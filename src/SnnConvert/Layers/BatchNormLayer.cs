@@ -100,12 +100,7 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.AsSpan((i * _channels + c) * s, s));
                 float mean = (float)(sum / m);
                 double sumSq = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    Span<float> centred = xh.AsSpan((i * _channels + c) * s, s);
-                    TensorPrimitives.Subtract(x.AsSpan((i * _channels + c) * s, s), mean, centred);
-                    sumSq += TensorPrimitives.SumOfSquares(centred);
-                }
+                for (int i = 0; i < n; i++) sumSq += SpanMath.SumOfSquaredDeviations(x.AsSpan((i * _channels + c) * s, s), mean);
                 double variance = sumSq / m;
                 float invStd = (float)(1.0 / Math.Sqrt(variance + _eps));
                 _runningMean.Data[c] = (1 - _momentum) * _runningMean.Data[c] + _momentum * mean;
@@ -114,9 +109,8 @@ public sealed class BatchNormLayer : Layer
                 float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
                 for (int i = 0; i < n; i++)
                 {
-                    Span<float> xhatSlice = xh.AsSpan((i * _channels + c) * s, s);
-                    TensorPrimitives.Multiply(xhatSlice, invStd, xhatSlice);
-                    SpanMath.Affine(xhatSlice, g, b, y.AsSpan((i * _channels + c) * s, s));
+                    int off = (i * _channels + c) * s;
+                    SpanMath.Standardise(x.AsSpan(off, s), mean, invStd, g, b, xh.AsSpan(off, s), y.AsSpan(off, s));
                 }
             }
         });
@@ -141,9 +135,9 @@ public sealed class BatchNormLayer : Layer
                 double sumDy = 0, sumDyXhat = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    int off = (i * _channels + c) * s;
-                    sumDy += TensorPrimitives.Sum(dy.AsSpan(off, s));
-                    sumDyXhat += TensorPrimitives.Dot(dy.AsSpan(off, s), xh.AsSpan(off, s));
+                    (float sum, float dot) = SpanMath.SumAndDot(dy.AsSpan((i * _channels + c) * s, s), xh.AsSpan((i * _channels + c) * s, s));
+                    sumDy += sum;
+                    sumDyXhat += dot;
                 }
                 _beta.Grad.Data[c] += (float)sumDy;
                 _gamma.Grad.Data[c] += (float)sumDyXhat;
@@ -156,8 +150,7 @@ public sealed class BatchNormLayer : Layer
                     if (_trainingPass)
                     {
                         // dx = g r (dy - meanDy - xhat meanDyXhat)
-                        TensorPrimitives.MultiplyAdd(xh.AsSpan(off, s), -meanDyXhat, dy.AsSpan(off, s), d);
-                        SpanMath.Affine(d, gr, -meanDy * gr, d);
+                        SpanMath.MultiplyAddAffine(xh.AsSpan(off, s), -meanDyXhat, dy.AsSpan(off, s), gr, -meanDy * gr, d);
                     }
                     else TensorPrimitives.Multiply(dy.AsSpan(off, s), gr, d);
                 }

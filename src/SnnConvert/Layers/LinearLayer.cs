@@ -5,7 +5,8 @@ namespace SnnConvert.Layers;
 /// <summary>
 /// Fully connected layer. Forward: y (N, out) = x (N, in) x W^T + b.
 /// Backward: dW += dy^T x x, db += column sums of dy, dx = dy x W.
-/// The batch (forward, dx) and the output rows (dW) are split into chunks run in parallel.
+/// Forward is split as in <see cref="LinearKernel"/>, dx over the input features and dW over the output rows, in
+/// chunks run in parallel.
 /// </summary>
 public sealed class LinearLayer : Layer
 {
@@ -56,11 +57,12 @@ public sealed class LinearLayer : Layer
         var gradInput = GradInputTensor(n, fin);
         IGemm gemm = Blas.Gemm;
         float[] w = _weight.Value.Data;
-        ChunkedParallel.For(n, (_, start, end) =>
+        // Chunk [i0, i1) of the input features: dx[:, i0:i1] = dy (N, out) x W[:, i0:i1]; W is read once in all.
+        ChunkedParallel.For(fin, (_, i0, i1) =>
         {
-            if (start == end) return;
-            gemm.Sgemm(false, false, end - start, fin, fout, 1f, gradOutput.Data.AsSpan(start * fout), fout, w, fin, 0f,
-                gradInput.Data.AsSpan(start * fin, (end - start) * fin), fin);
+            if (i0 == i1 || n == 0) return;
+            gemm.Sgemm(false, false, n, i1 - i0, fout, 1f, gradOutput.Data, fout, w.AsSpan(i0, (fout - 1) * fin + (i1 - i0)), fin, 0f,
+                gradInput.Data.AsSpan(i0, (n - 1) * fin + (i1 - i0)), fin);
         });
         BackwardParametersOnly(gradOutput);
         return gradInput;
