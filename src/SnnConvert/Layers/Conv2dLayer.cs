@@ -4,7 +4,8 @@ namespace SnnConvert.Layers;
 
 /// <summary>
 /// Convolution by im2col + GEMM (<see cref="Conv2dKernel"/>): images split into fixed chunks run in parallel, groups of
-/// images within a chunk share one GEMM.
+/// images within a chunk share one GEMM. 3x3 stride-1 layers with vector-aligned channel counts run the forward pass and
+/// the input gradient by Winograd F(2x2, 3x3) instead (<see cref="WinogradConv3x3"/>); the weight gradient stays on im2col.
 /// Forward:  y_n (Cout, Ho*Wo) = W (Cout, Cin*K*K) x cols_n + b.
 /// Backward: dW += dy_n x cols_n^T, db += sum(dy_n), dcols = W^T x dy_n, dx_n = fold(dcols).
 /// cols is recomputed in backward rather than cached for the whole batch (memory over a cheap copy).
@@ -19,6 +20,8 @@ public sealed class Conv2dLayer : Layer
     private readonly ChunkBuffers _dcols = new();   // per chunk: (Cin*K*K, G*Ho*Wo)
     private readonly ChunkBuffers _dw = new();      // per chunk: (Cin*K*K, Cout) partial weight gradients, transposed
     private readonly ChunkBuffers _db = new();      // per chunk: (Cout)
+    private readonly ChunkBuffers _winograd = new();   // per chunk: WinogradConv3x3's padded input, transforms, tiles
+    private float[]? _winogradWeights, _winogradFlipped;   // (16, Cin, Cout) and (16, Cout, Cin)
 
     /// <summary>Creates the layer with Kaiming-normal weights (fan-in, ReLU gain) and zero bias.</summary>
     public Conv2dLayer(Conv2dSpec spec, Random random)
@@ -48,17 +51,40 @@ public sealed class Conv2dLayer : Layer
         RequireRank(input, 4, "input");
         Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
         _input = input;
-        var output = OutputTensor(context, input.Dim(0), g.Cout, g.Ho, g.Wo);   // every element written by the GEMM
-        Conv2dKernel.Forward(input.Data, input.Dim(0), g, _weight.Value.Data, _bias?.Value.Data, null, output.Data, _cols);
+        var output = OutputTensor(context, input.Dim(0), g.Cout, g.Ho, g.Wo);   // every element written by the GEMMs
+        if (WinogradConv3x3.Supports(_spec, g.C))
+        {
+            float[] u = TransformedWeights(ref _winogradWeights, flip: false);
+            WinogradConv3x3.Forward(input.Data, input.Dim(0), g.C, g.H, g.W, g.Pad, u, g.Cout, _bias?.Value.Data, output.Data, _winograd);
+        }
+        else Conv2dKernel.Forward(input.Data, input.Dim(0), g, _weight.Value.Data, _bias?.Value.Data, null, output.Data, _cols);
         return output;
     }
 
     /// <inheritdoc/>
     public override Tensor Backward(Tensor gradOutput)
     {
-        var gradInput = GradInputTensor(Cached(_input).Shape);   // Fold overwrites each image
-        Backward(gradOutput, gradInput);
+        Tensor input = Cached(_input);
+        var gradInput = GradInputTensor(input.Shape);   // Fold (or the Winograd output) overwrites each image
+        if (!WinogradConv3x3.Supports(_spec, input.Dim(1)))
+        {
+            Backward(gradOutput, gradInput);
+            return gradInput;
+        }
+        // dW and db on im2col; dx = conv(dy, rot180(W)^T) with padding 2 - p, a 3x3 stride-1 convolution again.
+        Backward(gradOutput, null);
+        float[] u = TransformedWeights(ref _winogradFlipped, flip: true);
+        WinogradConv3x3.Forward(gradOutput.Data, input.Dim(0), _spec.OutChannels, gradOutput.Dim(2), gradOutput.Dim(3), 2 - _spec.Padding, u,
+            _spec.InChannels, null, gradInput.Data, _winograd);
         return gradInput;
+    }
+
+    // The weights in the Winograd domain (16 * Cin * Cout floats), recomputed every pass since training changes them.
+    private float[] TransformedWeights(ref float[]? buffer, bool flip)
+    {
+        buffer ??= new float[16 * _spec.InChannels * _spec.OutChannels];
+        WinogradConv3x3.TransformWeights(_weight.Value.Data, _spec.OutChannels, _spec.InChannels, flip, buffer);
+        return buffer;
     }
 
     /// <inheritdoc/>

@@ -7,7 +7,7 @@ namespace SnnConvert.Tests.Layers;
 /// <summary>
 /// Conv2dLayer over whole batches against a double-precision direct convolution: output, input gradient, weight and
 /// bias gradients, with output maps small enough that several images share one GEMM (Conv2dKernel.GroupSize &gt; 1)
-/// and large enough that they do not, and uneven chunks of images.
+/// and large enough that they do not, uneven chunks of images, and 3x3 layers on the Winograd path.
 /// </summary>
 public sealed class Conv2dBatchTests
 {
@@ -16,6 +16,12 @@ public sealed class Conv2dBatchTests
     [InlineData(37, 2, 4, 3, 2, 1, 5, 5, false)]    // stride 2, 3x3 outputs
     [InlineData(5, 2, 3, 5, 1, 0, 12, 12, true)]    // 8x8 outputs
     [InlineData(19, 1, 4, 3, 1, 1, 10, 9, true)]    // 90 outputs: one image per GEMM
+    // 16 channels in and out: Winograd F(2x2, 3x3) for the output and the input gradient.
+    [InlineData(9, 16, 16, 3, 1, 1, 7, 6, true)]    // odd height: a half-used row of tiles
+    [InlineData(37, 16, 32, 3, 1, 1, 4, 4, false)]  // 4 tiles per image: groups of images
+    [InlineData(5, 32, 16, 3, 1, 0, 9, 8, true)]    // no padding
+    [InlineData(3, 16, 16, 3, 1, 2, 5, 5, false)]   // padding 2 (the input gradient then has padding 0)
+    [InlineData(2, 16, 16, 3, 1, 1, 32, 32, true)]  // 256 tiles per image
     public void Batch_matches_direct_convolution(int n, int cin, int cout, int k, int stride, int pad, int h, int w, bool bias)
     {
         var rng = new Random(11);
