@@ -4,8 +4,8 @@ namespace SnnConvert.Layers;
 
 /// <summary>
 /// Convolution by im2col + GEMM (<see cref="Conv2dKernel"/>): images split into fixed chunks run in parallel, groups of
-/// images within a chunk share one GEMM. 3x3 stride-1 layers with vector-aligned channel counts run the forward pass and
-/// the input gradient by Winograd F(2x2, 3x3) instead (<see cref="WinogradConv3x3"/>); the weight gradient stays on im2col.
+/// images within a chunk share one GEMM. 3x3 stride-1 layers with vector-aligned channel counts run the forward pass,
+/// the input gradient and the weight gradient by Winograd F(2x2, 3x3) instead (<see cref="WinogradConv3x3"/>).
 /// Forward:  y_n (Cout, Ho*Wo) = W (Cout, Cin*K*K) x cols_n + b.
 /// Backward: dW += dy_n x cols_n^T, db += sum(dy_n), dcols = W^T x dy_n, dx_n = fold(dcols).
 /// cols is recomputed in backward rather than cached for the whole batch (memory over a cheap copy).
@@ -71,7 +71,7 @@ public sealed class Conv2dLayer : Layer
             Backward(gradOutput, gradInput);
             return gradInput;
         }
-        // dW and db on im2col; dx = conv(dy, rot180(W)^T) with padding 2 - p, a 3x3 stride-1 convolution again.
+        // dx = conv(dy, rot180(W)^T) with padding 2 - p, a 3x3 stride-1 convolution again.
         Backward(gradOutput, null);
         float[] u = TransformedWeights(ref _winogradFlipped, flip: true);
         WinogradConv3x3.Forward(gradOutput.Data, input.Dim(0), _spec.OutChannels, gradOutput.Dim(2), gradOutput.Dim(3), 2 - _spec.Padding, u,
@@ -96,6 +96,19 @@ public sealed class Conv2dLayer : Layer
         Tensor input = Cached(_input);
         int n = input.Dim(0);
         Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
+        if (gradInput is null && WinogradConv3x3.Supports(_spec, g.C))
+        {
+            if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
+            WinogradConv3x3.WeightGradient(input.Data, n, g.C, g.H, g.W, g.Pad, gradOutput.Data, g.Cout, _weight.Grad.Span, _winograd, _dw);
+            if (_bias is not null)
+            {
+                // db[co] = sum of dy over images and positions, in image order.
+                Span<float> gb = _bias.Grad.Span;
+                for (int i = 0; i < n; i++)
+                    for (int co = 0; co < g.Cout; co++) gb[co] += TensorPrimitives.Sum(gradOutput.Data.AsSpan((i * g.Cout + co) * g.Positions, g.Positions));
+            }
+            return;
+        }
         int cout = g.Cout, kk = g.PatchSize, hw = g.Positions, group = Conv2dKernel.GroupSize(n, hw);
         if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
         float[][] colsBuffers = _cols.Get(n, kk * group * hw + (group > 1 ? cout * group * hw : 0));
