@@ -16,7 +16,7 @@ public sealed class AvgPool2dLayer(AvgPool2dSpec spec) : Layer
         RequireRank(input, 4, "input");
         _inputShape = input.Shape;
         int[] o = spec.OutputShape([input.Dim(1), input.Dim(2), input.Dim(3)]);
-        var output = new Tensor(input.Dim(0), o[0], o[1], o[2]);
+        var output = OutputTensor(context, input.Dim(0), o[0], o[1], o[2]);
         int planes = input.Dim(0) * input.Dim(1);
         ChunkedParallel.For(planes, (_, start, end) =>
         {
@@ -60,8 +60,10 @@ public sealed class AvgPool2dLayer(AvgPool2dSpec spec) : Layer
     public override Tensor Backward(Tensor gradOutput)
     {
         int[] shape = Cached(_inputShape);
-        var gradInput = new Tensor(shape);
         int h = shape[2], w = shape[3], ho = gradOutput.Dim(2), wo = gradOutput.Dim(3), k = spec.Kernel, s = spec.EffectiveStride;
+        // Non-overlapping windows that tile the plane assign every input below; otherwise it accumulates into zeros.
+        var gradInput = GradInputTensor(shape);
+        if (!(k == s && ho * k == h && wo * k == w)) gradInput.Clear();
         float scale = 1f / (k * k);
         ChunkedParallel.For(shape[0] * shape[1], (_, start, end) =>
         {

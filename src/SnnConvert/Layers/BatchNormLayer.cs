@@ -17,6 +17,7 @@ public sealed class BatchNormLayer : Layer
     private readonly Parameter _gamma, _beta;             // (C)
     private readonly Tensor _runningMean, _runningVar;    // (C)
     private Tensor? _xhat;                                // cached after a training pass (same shape as input)
+    private Tensor? _xhatBuffer;                          // xhat's array, kept across passes when buffers are reused
     private Tensor? _evalInput;                           // cached after an evaluation pass instead of xhat
     private float[]? _rstd;                               // cached (C)
     private bool _trainingPass;
@@ -66,7 +67,7 @@ public sealed class BatchNormLayer : Layer
         int n = input.Dim(0), s = _spatial ? input.Dim(2) * input.Dim(3) : 1;
         long m = (long)n * s;
         if (context.Training && m < 2) throw new ArgumentException($"{_spec.Describe()}: training needs more than one value per channel, got shape {input.ShapeText}");
-        var output = new Tensor(input.Shape);
+        var output = OutputTensor(context, input.Shape);   // every (i, c) plane is written below
         var rstd = new float[_channels];
         _trainingPass = context.Training;
         _rstd = rstd;
@@ -88,7 +89,7 @@ public sealed class BatchNormLayer : Layer
             });
             return output;
         }
-        var xhat = new Tensor(input.Shape);
+        Tensor xhat = Reuse(ref _xhatBuffer, input.Shape, context.ReuseBuffers);
         float[] xh = xhat.Data;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
@@ -99,12 +100,7 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.AsSpan((i * _channels + c) * s, s));
                 float mean = (float)(sum / m);
                 double sumSq = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    Span<float> centred = xh.AsSpan((i * _channels + c) * s, s);
-                    TensorPrimitives.Subtract(x.AsSpan((i * _channels + c) * s, s), mean, centred);
-                    sumSq += TensorPrimitives.SumOfSquares(centred);
-                }
+                for (int i = 0; i < n; i++) sumSq += SpanMath.SumOfSquaredDeviations(x.AsSpan((i * _channels + c) * s, s), mean);
                 double variance = sumSq / m;
                 float invStd = (float)(1.0 / Math.Sqrt(variance + _eps));
                 _runningMean.Data[c] = (1 - _momentum) * _runningMean.Data[c] + _momentum * mean;
@@ -113,9 +109,8 @@ public sealed class BatchNormLayer : Layer
                 float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
                 for (int i = 0; i < n; i++)
                 {
-                    Span<float> xhatSlice = xh.AsSpan((i * _channels + c) * s, s);
-                    TensorPrimitives.Multiply(xhatSlice, invStd, xhatSlice);
-                    SpanMath.Affine(xhatSlice, g, b, y.AsSpan((i * _channels + c) * s, s));
+                    int off = (i * _channels + c) * s;
+                    SpanMath.Standardise(x.AsSpan(off, s), mean, invStd, g, b, xh.AsSpan(off, s), y.AsSpan(off, s));
                 }
             }
         });
@@ -131,7 +126,7 @@ public sealed class BatchNormLayer : Layer
         Tensor xhat = _trainingPass ? Cached(_xhat) : EvalXhat(Cached(_evalInput), rstd);
         int n = xhat.Dim(0), s = _spatial ? xhat.Dim(2) * xhat.Dim(3) : 1;
         float m = n * s;
-        var gradInput = new Tensor(xhat.Shape);
+        var gradInput = GradInputTensor(xhat.Shape);
         float[] dy = gradOutput.Data, xh = xhat.Data, dx = gradInput.Data;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
@@ -140,9 +135,9 @@ public sealed class BatchNormLayer : Layer
                 double sumDy = 0, sumDyXhat = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    int off = (i * _channels + c) * s;
-                    sumDy += TensorPrimitives.Sum(dy.AsSpan(off, s));
-                    sumDyXhat += TensorPrimitives.Dot(dy.AsSpan(off, s), xh.AsSpan(off, s));
+                    (float sum, float dot) = SpanMath.SumAndDot(dy.AsSpan((i * _channels + c) * s, s), xh.AsSpan((i * _channels + c) * s, s));
+                    sumDy += sum;
+                    sumDyXhat += dot;
                 }
                 _beta.Grad.Data[c] += (float)sumDy;
                 _gamma.Grad.Data[c] += (float)sumDyXhat;
@@ -155,8 +150,7 @@ public sealed class BatchNormLayer : Layer
                     if (_trainingPass)
                     {
                         // dx = g r (dy - meanDy - xhat meanDyXhat)
-                        TensorPrimitives.MultiplyAdd(xh.AsSpan(off, s), -meanDyXhat, dy.AsSpan(off, s), d);
-                        SpanMath.Affine(d, gr, -meanDy * gr, d);
+                        SpanMath.MultiplyAddAffine(xh.AsSpan(off, s), -meanDyXhat, dy.AsSpan(off, s), gr, -meanDy * gr, d);
                     }
                     else TensorPrimitives.Multiply(dy.AsSpan(off, s), gr, d);
                 }

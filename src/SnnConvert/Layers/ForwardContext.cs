@@ -5,6 +5,14 @@ namespace SnnConvert.Layers;
 /// <param name="Random">Source of dropout masks; seeded by the trainer from --seed, epoch and batch.</param>
 public sealed record ForwardContext(bool Training, Random Random)
 {
+    /// <summary>
+    /// The caller reads each pass's outputs (and each backward pass's gradients) only until the next pass through the
+    /// same layers, as a training loop does: layers may then write into the tensors they returned last time instead of
+    /// allocating batch-sized arrays every step (which costs a zeroing pass and, above all, frequent full garbage
+    /// collections). Off by default, since callers that keep activations across batches would see them overwritten.
+    /// </summary>
+    public bool ReuseBuffers { get; init; }
+
     /// <summary>Evaluation mode (no randomness is drawn).</summary>
     public static ForwardContext Eval { get; } = new(false, new Random(0));
 }

@@ -9,6 +9,9 @@ namespace SnnConvert.Layers;
 /// </summary>
 public abstract class Layer
 {
+    private Tensor? _output, _gradInput;   // returned again by the next pass when the context allows buffer reuse
+    private bool _reuse;                   // whether the last forward pass allowed it (backward follows it)
+
     /// <summary>The serialisable description this layer was built from.</summary>
     public abstract LayerSpec Spec { get; }
 
@@ -24,10 +27,42 @@ public abstract class Layer
     /// <summary>Back-propagates <paramref name="gradOutput"/> through the last forward pass.</summary>
     public abstract Tensor Backward(Tensor gradOutput);
 
+    /// <summary>
+    /// Back-propagates <paramref name="gradOutput"/> into the parameter gradients only, for the lowest layer with
+    /// parameters, whose input gradient nobody reads. The default runs <see cref="Backward"/> and drops its result;
+    /// layers whose input gradient is a real part of the cost (convolution, linear) override it to skip that work.
+    /// </summary>
+    public virtual void BackwardParametersOnly(Tensor gradOutput) => Backward(gradOutput);
+
     /// <summary>Sets all parameter gradients to zero.</summary>
     public void ZeroGrad()
     {
         foreach (var p in Parameters) p.Grad.Clear();
+    }
+
+    /// <summary>
+    /// A tensor of <paramref name="shape"/> for this pass's output, with unspecified contents the layer overwrites
+    /// entirely: the previous pass's output when <see cref="ForwardContext.ReuseBuffers"/> is set and the shape is
+    /// unchanged, else a new one. Also decides whether the following backward pass may reuse its input gradient.
+    /// </summary>
+    protected Tensor OutputTensor(ForwardContext context, params int[] shape)
+    {
+        _reuse = context.ReuseBuffers;
+        return Reuse(ref _output, shape, _reuse);
+    }
+
+    /// <summary>
+    /// A tensor of <paramref name="shape"/> for the input gradient, with unspecified contents the layer overwrites
+    /// entirely; reused across passes when the last forward pass (<see cref="OutputTensor"/>) allowed it.
+    /// </summary>
+    protected Tensor GradInputTensor(params int[] shape) => Reuse(ref _gradInput, shape, _reuse);
+
+    /// <summary>A scratch tensor kept in <paramref name="slot"/> across passes when <paramref name="reuse"/>, else a new one.</summary>
+    protected static Tensor Reuse(ref Tensor? slot, int[] shape, bool reuse)
+    {
+        if (!reuse) return Tensor.Uninitialized(shape);
+        if (slot is null || !slot.Shape.AsSpan().SequenceEqual(shape)) slot = Tensor.Uninitialized(shape);
+        return slot;
     }
 
     /// <summary>Throws when <paramref name="t"/> does not have the expected rank.</summary>

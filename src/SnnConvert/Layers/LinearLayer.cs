@@ -5,7 +5,8 @@ namespace SnnConvert.Layers;
 /// <summary>
 /// Fully connected layer. Forward: y (N, out) = x (N, in) x W^T + b.
 /// Backward: dW += dy^T x x, db += column sums of dy, dx = dy x W.
-/// The batch (forward, dx) and the output rows (dW) are split into chunks run in parallel.
+/// Forward is split as in <see cref="LinearKernel"/>, dx over the input features and dW over the output rows, in
+/// chunks run in parallel.
 /// </summary>
 public sealed class LinearLayer : Layer
 {
@@ -43,7 +44,7 @@ public sealed class LinearLayer : Layer
         _spec.OutputShape([input.Dim(1)]);
         _input = input;
         int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
-        var output = new Tensor(n, fout);
+        var output = OutputTensor(context, n, fout);   // every row written by the GEMM (beta 0)
         LinearKernel.Forward(input.Data, n, fin, fout, _weight.Value.Data, _bias?.Value.Data, output.Data);
         return output;
     }
@@ -53,15 +54,27 @@ public sealed class LinearLayer : Layer
     {
         Tensor input = Cached(_input);
         int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
-        var gradInput = new Tensor(n, fin);
+        var gradInput = GradInputTensor(n, fin);
         IGemm gemm = Blas.Gemm;
-        float[] w = _weight.Value.Data, gw = _weight.Grad.Data;
-        ChunkedParallel.For(n, (_, start, end) =>
+        float[] w = _weight.Value.Data;
+        // Chunk [i0, i1) of the input features: dx[:, i0:i1] = dy (N, out) x W[:, i0:i1]; W is read once in all.
+        ChunkedParallel.For(fin, (_, i0, i1) =>
         {
-            if (start == end) return;
-            gemm.Sgemm(false, false, end - start, fin, fout, 1f, gradOutput.Data.AsSpan(start * fout), fout, w, fin, 0f,
-                gradInput.Data.AsSpan(start * fin, (end - start) * fin), fin);
+            if (i0 == i1 || n == 0) return;
+            gemm.Sgemm(false, false, n, i1 - i0, fout, 1f, gradOutput.Data, fout, w.AsSpan(i0, (fout - 1) * fin + (i1 - i0)), fin, 0f,
+                gradInput.Data.AsSpan(i0, (n - 1) * fin + (i1 - i0)), fin);
         });
+        BackwardParametersOnly(gradOutput);
+        return gradInput;
+    }
+
+    /// <inheritdoc/>
+    public override void BackwardParametersOnly(Tensor gradOutput)
+    {
+        Tensor input = Cached(_input);
+        int n = input.Dim(0), fin = _spec.InFeatures, fout = _spec.OutFeatures;
+        IGemm gemm = Blas.Gemm;
+        float[] gw = _weight.Grad.Data;
         // Each chunk owns rows [start, end) of dW: dW[o, :] += sum_n dy[n, o] x[n, :].
         ChunkedParallel.For(fout, (_, start, end) =>
         {
@@ -74,6 +87,5 @@ public sealed class LinearLayer : Layer
             Span<float> gb = _bias.Grad.Span;
             for (int i = 0; i < n; i++) TensorPrimitives.Add(gb, gradOutput.Data.AsSpan(i * fout, fout), gb);
         }
-        return gradInput;
     }
 }

@@ -15,7 +15,7 @@ public sealed class NormalizeLayer(NormalizeSpec spec) : Layer
     {
         RequireRank(input, 4, "input");
         _inputShape = input.Shape;
-        var output = new Tensor(input.Shape);
+        var output = OutputTensor(context, input.Shape);
         int n = input.Dim(0), c = input.Dim(1), s = input.Dim(2) * input.Dim(3);
         for (int i = 0; i < n; i++)
             for (int ch = 0; ch < c; ch++)
@@ -32,7 +32,7 @@ public sealed class NormalizeLayer(NormalizeSpec spec) : Layer
     public override Tensor Backward(Tensor gradOutput)
     {
         int[] shape = Cached(_inputShape);
-        var gradInput = new Tensor(shape);
+        var gradInput = GradInputTensor(shape);
         int n = shape[0], c = shape[1], s = shape[2] * shape[3];
         for (int i = 0; i < n; i++)
             for (int ch = 0; ch < c; ch++)

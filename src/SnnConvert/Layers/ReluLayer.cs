@@ -14,7 +14,7 @@ public sealed class ReluLayer(ReluSpec spec) : Layer
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
-        var output = new Tensor(input.Shape);
+        var output = OutputTensor(context, input.Shape);
         float[] x = input.Data, y = output.Data;
         ChunkedParallel.ForElements(x.Length, (start, end) => TensorPrimitives.Max(x.AsSpan(start, end - start), 0f, y.AsSpan(start, end - start)));
         _output = output;
@@ -25,7 +25,7 @@ public sealed class ReluLayer(ReluSpec spec) : Layer
     public override Tensor Backward(Tensor gradOutput)
     {
         Tensor y = Cached(_output);
-        var gradInput = new Tensor(y.Shape);
+        var gradInput = GradInputTensor(y.Shape);
         float[] dy = gradOutput.Data, dx = gradInput.Data, yd = y.Data;
         ChunkedParallel.ForElements(dx.Length, (start, end) =>
             Backward(yd.AsSpan(start, end - start), dy.AsSpan(start, end - start), dx.AsSpan(start, end - start)));

@@ -10,6 +10,7 @@ namespace SnnConvert.Models;
 public sealed class Network
 {
     private readonly Layer[] _layers;
+    private readonly int _firstTrainable;   // index of the lowest layer with parameters, -1 when none
 
     /// <summary>Builds the layers of <paramref name="architecture"/> with parameters initialised from <paramref name="random"/>.</summary>
     /// <exception cref="ArgumentException">A layer does not fit the shape coming out of the previous one, or the output is not a vector.</exception>
@@ -28,6 +29,7 @@ public sealed class Network
         Architecture = architecture.ToArray();
         LayerShapes = shapes;
         _layers = Architecture.Select(s => s.Build(random)).ToArray();
+        _firstTrainable = Array.FindIndex(_layers, l => l.Parameters.Count > 0);
     }
 
     /// <summary>Model name (zoo name or a user's).</summary>
@@ -76,11 +78,16 @@ public sealed class Network
         return x;
     }
 
-    /// <summary>Back-propagates the loss gradient w.r.t. the logits through every layer, accumulating parameter gradients.</summary>
+    /// <summary>
+    /// Back-propagates the loss gradient w.r.t. the logits down to the lowest layer with parameters, accumulating
+    /// parameter gradients. The gradient w.r.t. the input images is never needed, so the lowest trainable layer
+    /// computes only its parameter gradients and the parameter-free layers below it (e.g. input normalisation) are skipped.
+    /// </summary>
     public void Backward(Tensor gradLogits)
     {
         Tensor g = gradLogits;
-        for (int i = _layers.Length - 1; i >= 0; i--) g = _layers[i].Backward(g);
+        for (int i = _layers.Length - 1; i > _firstTrainable; i--) g = _layers[i].Backward(g);
+        if (_firstTrainable >= 0) _layers[_firstTrainable].BackwardParametersOnly(g);
     }
 
     /// <summary>Zeros all parameter gradients.</summary>

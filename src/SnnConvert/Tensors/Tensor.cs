@@ -25,6 +25,13 @@ public sealed class Tensor
         Data = new float[ElementCount(shape)];
     }
 
+    /// <summary>
+    /// A tensor whose elements are left as the allocator found them (not zeroed), for outputs a kernel overwrites
+    /// entirely: zeroing a batch-sized array costs as much as a cheap element-wise pass over it.
+    /// </summary>
+    public static Tensor Uninitialized(params int[] shape) =>
+        new(GC.AllocateUninitializedArray<float>(ElementCount(shape)), shape);
+
     /// <summary>Wraps <paramref name="data"/> (not copied) with the given shape.</summary>
     /// <exception cref="ArgumentException">The data length does not match the shape.</exception>
     public Tensor(float[] data, params int[] shape)

@@ -29,7 +29,7 @@ public static class ThroughputBenchmark
         IReadOnlyList<Parameter> parameters = network.Parameters;
         Tensor trainInput = RandomImages(trainBatch, zoo.InputShape, random), inferInput = RandomImages(inferBatch, zoo.InputShape, random);
         int[] labels = Enumerable.Range(0, trainBatch).Select(i => i % network.ClassCount).ToArray();
-        var context = new ForwardContext(true, random);
+        var context = new ForwardContext(true, random) { ReuseBuffers = true };   // as the trainer's steps
 
         void TrainStep()
         {

@@ -76,7 +76,8 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
                 int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
                 var (images, labels) = BatchLoader.Load(train, order.AsSpan(start, count));
                 augment?.Apply(images.Span, count, train.Channels, train.Height, train.Width, SeedMixer.Random(options.Seed, AugmentStream, epoch, b));
-                var context = new ForwardContext(true, SeedMixer.Random(options.Seed, DropoutStream, epoch, b));
+                // Logits and gradients are read only within this step, so layers may reuse last step's arrays.
+                var context = new ForwardContext(true, SeedMixer.Random(options.Seed, DropoutStream, epoch, b)) { ReuseBuffers = true };
                 Tensor logits = network.Forward(images, context);
                 var grad = new Tensor(logits.Shape);
                 float loss = SoftmaxCrossEntropy.Compute(logits, labels, grad);

@@ -83,25 +83,27 @@ public class OptimizerTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Sgd_momentum_with_weight_decay_matches_the_update_rule_in_double(bool nesterov)
+    [InlineData(false, 5)]
+    [InlineData(true, 5)]
+    [InlineData(true, 37)]        // vector blocks and a scalar tail
+    [InlineData(false, 40003)]    // several parallel chunks
+    public void Sgd_momentum_with_weight_decay_matches_the_update_rule_in_double(bool nesterov, int n)
     {
         const double mu = 0.8, wd = 0.05, lr = 0.2;
         var rng = new Random(51);
-        float[] w0 = Enumerable.Range(0, 5).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] w0 = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var weight = Param(w0, decay: true);
         var bias = Param(w0, decay: false);
         var sgd = new SgdOptimizer((float)mu, nesterov, (float)wd);
         double[] w = w0.Select(v => (double)v).ToArray(), b = (double[])w.Clone();
-        double[] vw = new double[5], vb = new double[5];
+        double[] vw = new double[n], vb = new double[n];
         for (int t = 0; t < 3; t++)
         {
-            float[] g = Enumerable.Range(0, 5).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            float[] g = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
             SetGrad(weight, g);
             SetGrad(bias, g);
             sgd.Step([weight, bias], (float)lr);
-            for (int i = 0; i < 5; i++)
+            for (int i = 0; i < n; i++)
             {
                 Reference(ref w[i], ref vw[i], g[i] + wd * w[i]);
                 Reference(ref b[i], ref vb[i], g[i]);
@@ -143,24 +145,27 @@ public class OptimizerTests
         Assert.Equal(3, adam.Steps);
     }
 
-    [Fact]
-    public void Adam_with_weight_decay_matches_the_update_rule_in_double()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(37)]       // vector blocks and a scalar tail
+    [InlineData(40003)]    // several parallel chunks
+    public void Adam_with_weight_decay_matches_the_update_rule_in_double(int n)
     {
         const double b1 = 0.85, b2 = 0.99, eps = 1e-6, wd = 0.1, lr = 0.05;
         var rng = new Random(52);
-        float[] w0 = Enumerable.Range(0, 4).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] w0 = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         var weight = Param(w0, decay: true);
         var bias = Param(w0, decay: false);
         var adam = new AdamOptimizer((float)b1, (float)b2, (float)eps, (float)wd);
         double[] w = w0.Select(v => (double)v).ToArray(), b = (double[])w.Clone();
-        double[] mw = new double[4], vw = new double[4], mb = new double[4], vb = new double[4];
+        double[] mw = new double[n], vw = new double[n], mb = new double[n], vb = new double[n];
         for (int t = 1; t <= 3; t++)
         {
-            float[] g = Enumerable.Range(0, 4).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            float[] g = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
             SetGrad(weight, g);
             SetGrad(bias, g);
             adam.Step([weight, bias], (float)lr);
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < n; i++)
             {
                 Reference(ref w[i], ref mw[i], ref vw[i], g[i] + wd * w[i], t);
                 Reference(ref b[i], ref mb[i], ref vb[i], g[i], t);

@@ -1,0 +1,56 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SnnConvert.Tensors;
+
+/// <summary>
+/// Strided matrix transpose, 8x8 blocks at a time in AVX registers where available (the layout changes around
+/// channels-last kernels cost as much as the kernels when done one element at a time).
+/// </summary>
+public static class BlockTranspose
+{
+    /// <summary>dst[j * dstStride + i] = src[i * srcStride + j] for i &lt; rows, j &lt; cols.</summary>
+    public static void Transpose(ReadOnlySpan<float> src, int rows, int cols, int srcStride, Span<float> dst, int dstStride)
+    {
+        if (rows <= 0 || cols <= 0) return;
+        if (srcStride < cols || dstStride < rows) throw new ArgumentException("a stride is shorter than its row");
+        if ((long)(rows - 1) * srcStride + cols > src.Length) throw new ArgumentException("source too short", nameof(src));
+        if ((long)(cols - 1) * dstStride + rows > dst.Length) throw new ArgumentException("destination too short", nameof(dst));
+        ref float s = ref MemoryMarshal.GetReference(src);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        if (Avx.IsSupported)
+            for (; i + 8 <= rows; i += 8)
+            {
+                int j = 0;
+                for (; j + 8 <= cols; j += 8) Block8(ref Unsafe.Add(ref s, i * srcStride + j), srcStride, ref Unsafe.Add(ref d, j * dstStride + i), dstStride);
+                for (; j < cols; j++)
+                    for (int r = i; r < i + 8; r++) Unsafe.Add(ref d, j * dstStride + r) = Unsafe.Add(ref s, r * srcStride + j);
+            }
+        for (; i < rows; i++)
+            for (int j = 0; j < cols; j++) Unsafe.Add(ref d, j * dstStride + i) = Unsafe.Add(ref s, i * srcStride + j);
+    }
+
+    // One 8x8 block: the classic unpack / shuffle / lane-permute sequence.
+    private static void Block8(ref float s, int srcStride, ref float d, int dstStride)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)srcStride);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * srcStride));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * srcStride)), r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * srcStride));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * srcStride)), r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * srcStride));
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref d);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref d, (nuint)dstStride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref d, (nuint)(2 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref d, (nuint)(3 * dstStride));
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref d, (nuint)(4 * dstStride));
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref d, (nuint)(5 * dstStride));
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref d, (nuint)(6 * dstStride));
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref d, (nuint)(7 * dstStride));
+    }
+}
