@@ -7,14 +7,15 @@ using SnnConvert.Training;
 namespace SnnConvert.Snn;
 
 /// <summary>
-/// Simulates a batch of images layer by layer over a block of time steps: each weighted layer's currents for all
-/// steps and images of the block are computed together (a batch of steps x images for the GEMM or the event-driven
-/// kernel), then the IF recurrence runs per image over the block's steps, and the spike maps of all steps feed the
-/// next layer. Membranes carry over from block to block, so running T steps in blocks equals running them one by one.
-/// Under direct input the first weighted layer's current is constant: it is computed once per batch.
-/// Stages [0, <c>stopAt</c>) are simulated; when <c>stopAt</c> is a weighted stage, its currents are computed but not
-/// integrated (what calibration records). Buffers are allocated once; the block loop does not allocate.
-/// Maps are laid out time-major: element (t, i) of a block is image i at the block's step t.
+/// Simulates a batch of images layer by layer over a block of time steps: each weighted layer's GEMM currents for all
+/// steps and images of the block are computed together (one batch of steps x images), then the IF recurrence runs per
+/// image over the block's steps, computing the event-driven currents (chosen per image and step) right before they
+/// are used and pooling the spikes of a spiking layer followed by average pooling while they are in the cache; the
+/// maps of all steps feed the next layer. Membranes carry over from block to block, so running T steps in blocks
+/// equals running them one by one. Under direct input the first weighted layer's current is constant: it is computed
+/// once per batch. Stages [0, <c>stopAt</c>) are simulated; when <c>stopAt</c> is a weighted stage, its currents are
+/// computed and handed to a <see cref="CurrentObserver"/>, not integrated (what calibration records). Buffers are
+/// allocated once. Maps are laid out time-major: element (t, i) of a block is image i at the block's step t.
 /// </summary>
 public sealed class SnnMultiStepRunner
 {
@@ -41,7 +42,7 @@ public sealed class SnnMultiStepRunner
     private bool _nonZeroKnown;
     private readonly float[] _gatherIn, _gatherOut;
     private readonly int[] _predictions;               // (T_block, N)
-    private readonly ChunkBuffers _workspace = new(), _eventScratch = new(), _integrateScratch = new();
+    private readonly ChunkBuffers _workspace = new(), _integrateScratch = new();
     private readonly Random[] _rates;
     private readonly long[] _chunkCounts;              // (chunk, step) partial sums, reduced in chunk order
     private readonly double[] _chunkOps;
@@ -214,7 +215,7 @@ public sealed class SnnMultiStepRunner
                     Observe(s, x, m, observer);
                     break;
                 case SynapticLayer layer:
-                    bool eventsLeft = !ConstantFirst(s) && ComputeCurrent(s, x, m, deferEvents: true);
+                    bool eventsLeft = !ConstantFirst(s) && ComputeCurrent(s, x, m);
                     // A pooling stage right after a spiking layer is done while its spikes are still in the cache.
                     SnnAvgPool2d? fused = layer.Spiking && s + 1 < _stages && _net.Layers[s + 1] is SnnAvgPool2d next ? next : null;
                     Integrate(layer, s, x, other, eventsLeft, fused);
@@ -299,7 +300,7 @@ public sealed class SnnMultiStepRunner
                 });
             return;
         }
-        bool eventsLeft = ComputeCurrent(s, input, m, deferEvents: true);
+        bool eventsLeft = ComputeCurrent(s, input, m);
         if (observer is null) return;
         IEventDrivenSynapses? kernel = eventsLeft ? _eventKernels[s] : null;
         int kernelScratch = kernel?.ScratchSize ?? 0;
@@ -319,14 +320,13 @@ public sealed class SnnMultiStepRunner
         });
     }
 
-    // Computes stage s's currents for the block into _current, choosing per (image, step) between the event-driven
-    // kernel and the GEMM. With deferEvents the event-driven ones are left to Integrate, which computes each one
-    // right before its neurons use it; returns whether any is left.
-    private bool ComputeCurrent(int s, float[] input, int m, bool deferEvents)
+    // Chooses per (image, step) of the block between stage s's event-driven kernel and the GEMM, and computes the GEMM
+    // ones into _current. The event-driven ones are left to Integrate (or Observe), which computes each one right
+    // before it is used, so it never leaves the cache; returns whether there are any.
+    private bool ComputeCurrent(int s, float[] input, int m)
     {
         var layer = (SynapticLayer)_net.Layers[s];
-        int inSize = _sizes[s], outSize = _sizes[s + 1];
-        float[] current = _current;
+        int inSize = _sizes[s];
         IEventDrivenSynapses? kernel = _engine == SynapseEngine.Dense ? null : _eventKernels[s];
         int eventCount = 0;
         if (kernel is not null)
@@ -342,21 +342,12 @@ public sealed class SnnMultiStepRunner
                         eventImage[j] = CountNonZero(input.AsSpan(j * inSize, inSize)) < SynapseEngines.EventDrivenBelow * inSize;
                 });
             for (int j = 0; j < m; j++) eventCount += eventImage[j] ? 1 : 0;
-            if (!deferEvents && eventCount > 0)
-            {
-                float[][] scratch = _eventScratch.Get(m, kernel.ScratchSize);
-                ChunkedParallel.For(m, (chunk, start, end) =>
-                {
-                    for (int j = start; j < end; j++)
-                        if (eventImage[j]) kernel.Forward(input.AsSpan(j * inSize, inSize), current.AsSpan(j * outSize, outSize), scratch[chunk]);
-                });
-            }
         }
         EventImages[s] += eventCount;
         DenseImages[s] += m - eventCount;
-        if (eventCount == 0) Dense(layer, s, input, m, current);
-        else if (eventCount < m) DenseGathered(layer, s, input, m, current);
-        return deferEvents && eventCount > 0;
+        if (eventCount == 0) Dense(layer, s, input, m, _current);
+        else if (eventCount < m) DenseGathered(layer, s, input, m, _current);
+        return eventCount > 0;
     }
 
     // The (image, step) pairs not computed event-driven go through the GEMM in small gathered groups.
