@@ -42,7 +42,8 @@ public sealed class SnnMultiStepRunner
     private bool _nonZeroKnown;
     private readonly float[] _gatherIn, _gatherOut;
     private readonly int[] _predictions;               // (T_block, N)
-    private readonly ChunkBuffers _workspace = new(), _integrateScratch = new();
+    private readonly ChunkBuffers _workspace = new(), _integrateScratch = new(), _winogradWorkspace = new();
+    private readonly float[]?[] _winogradWeights;      // per weighted stage: Winograd-domain weights where the GEMM path can use them
     private readonly Random[] _rates;
     private readonly long[] _chunkCounts;              // (chunk, step) partial sums, reduced in chunk order
     private readonly double[] _chunkOps;
@@ -71,6 +72,7 @@ public sealed class SnnMultiStepRunner
         int maxMap = Enumerable.Range(0, last + 2).Max(k => _sizes[k]);
         int maxCurrent = 1, maxIn = 1;
         _membrane = new float[_stages][]; _fanOut = new float[_stages][]; _eventKernels = new IEventDrivenSynapses?[_stages];
+        _winogradWeights = new float[_stages][];
         for (int s = 0; s <= last; s++)
         {
             if (net.Layers[s] is not SynapticLayer layer) continue;
@@ -83,6 +85,11 @@ public sealed class SnnMultiStepRunner
                     SnnLinear linear => new EventDrivenLinear(linear),
                     _ => (IEventDrivenSynapses?)null,
                 };
+            if (layer is SnnConv2d { PadValues: null } winograd && WinogradConv3x3.Supports(winograd.Spec, winograd.InChannelCount))
+            {
+                _winogradWeights[s] = new float[16 * winograd.InChannelCount * winograd.OutChannelCount];
+                WinogradConv3x3.TransformWeights(winograd.Weight, winograd.OutChannelCount, winograd.InChannelCount, flip: false, _winogradWeights[s]);
+            }
             if (s == stopAt) continue;
             _membrane[s] = new float[maxBatch * _sizes[s + 1]];
             if (layer.Spiking) _fanOut[s] = FanOut.OfInputTo(net.Layers, _shapes, s + 1);
@@ -375,6 +382,10 @@ public sealed class SnnMultiStepRunner
     {
         switch (layer)
         {
+            case SnnConv2d conv when _winogradWeights[s] is { } u:
+                int[] shape = _shapes[s];
+                WinogradConv3x3.Forward(input, m, shape[0], shape[1], shape[2], conv.Padding, u, conv.OutChannelCount, conv.Bias, current, _winogradWorkspace);
+                break;
             case SnnConv2d conv:
                 Conv2dKernel.Forward(input, m, Conv2dGeometry.Of(conv.Spec, _shapes[s]), conv.Weight, conv.Bias, conv.PadValues, current, _workspace);
                 break;

@@ -98,6 +98,23 @@ public class SynapseEngineTests
         return (net, TestNets.Grey(9, 2, 10, 10, 3, seed: 8));
     }
 
+    // Its second convolution (16 -> 16 channels, 3x3, stride 1) takes the dense engine's Winograd path.
+    private static (SpikingNetwork Net, ImageDataset Data) RoughWinograd()
+    {
+        var rng = new Random(6);
+        float[] R(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.4) * scale)).ToArray();
+        var conv = new SnnConv2d(16, 16, 3, 1, 1) { Weight = R(16 * 16 * 9, 0.4), Bias = R(16, 0.1), Thresholds = [0.6f], Spiking = true };
+        Assert.True(SnnConvert.Layers.WinogradConv3x3.Supports(conv.Spec, 16));
+        var net = TestNets.Network([2, 12, 12], 3,
+            new SnnConv2d(2, 16, 3, 1, 1) { Weight = R(2 * 16 * 9, 0.8), Thresholds = [0.7f], Spiking = true },
+            new SnnAvgPool2d(2, 2),
+            conv,
+            new SnnAvgPool2d(2, 2),
+            new SnnFlatten(),
+            new SnnLinear(144, 3) { Weight = R(432, 0.6), Spiking = false });
+        return (net, TestNets.Grey(9, 2, 12, 12, 3, seed: 9));
+    }
+
     [Theory]
     [InlineData(InputEncoding.Direct, SynapseEngine.Auto)]
     [InlineData(InputEncoding.Rate, SynapseEngine.EventDriven)]
@@ -156,10 +173,12 @@ public class SynapseEngineTests
         Assert.Equal(4 * data.Count, runner.DenseImages[2]);
     }
 
-    [Fact]
-    public void Dense_and_event_driven_simulations_agree_on_a_rough_network()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Dense_and_event_driven_simulations_agree_on_a_rough_network(bool winograd)
     {
-        var (net, data) = Rough();
+        var (net, data) = winograd ? RoughWinograd() : Rough();
         SimulationResult Run(SynapseEngine engine) => SnnSimulator.Run(net, data, new SimulationOptions(40, Engine: engine));
         SimulationResult dense = Run(SynapseEngine.Dense), events = Run(SynapseEngine.EventDriven);
         Assert.True(dense.Layers.All(l => l.SpikesAtStep.Sum() > 0));
