@@ -7,7 +7,8 @@ public enum SynapseEngine
     /// <see cref="SynapseEngines.EventDrivenBelow"/>, dense otherwise. The choice depends only on that image's input,
     /// so results do not depend on the batch.</summary>
     Auto,
-    /// <summary>im2col + GEMM (conv) or GEMM (dense) on the whole input map.</summary>
+    /// <summary>im2col + GEMM (conv; Winograd F(2x2, 3x3) for 3x3 stride-1 layers with vector-width channel counts) or GEMM
+    /// (dense) on the whole input map.</summary>
     Dense,
     /// <summary>Accumulate the weights of the non-zero inputs only (see <see cref="EventDrivenConv2d"/>).</summary>
     EventDriven,
