@@ -1,5 +1,4 @@
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using SnnConvert.Tensors;
 
 namespace SnnConvert.Conversion;
 
@@ -62,7 +61,7 @@ public sealed class ChannelStatistics
         {
             // Maximum and positive count only: vectorised (the calibration's hot loop).
             _max[group] = Math.Max(_max[group], TensorPrimitives.Max(values));
-            _positive[group] += CountPositive(values);
+            _positive[group] += SpanMath.CountPositive(values);
             return;
         }
         float max = _max[group];
@@ -77,21 +76,6 @@ public sealed class ChannelStatistics
         }
         _max[group] = max;
         _positive[group] += positive;
-    }
-
-    private static int CountPositive(ReadOnlySpan<float> values)
-    {
-        int i = 0, count = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref float x = ref MemoryMarshal.GetReference(values);
-            var counts = Vector256<int>.Zero;
-            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
-                counts -= Vector256.GreaterThan(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256<float>.Zero).AsInt32();
-            count = Vector256.Sum(counts);
-        }
-        for (; i < values.Length; i++) count += values[i] > 0f ? 1 : 0;
-        return count;
     }
 
     /// <summary>The largest value seen in <paramref name="group"/> (negative infinity when none).</summary>

@@ -316,15 +316,21 @@ public sealed class SnnMultiStepRunner
         {
             for (int j = start; j < end; j++)
             {
-                if (kernel is not null && _eventImage[j])
-                {
-                    Span<float> own = scratch[chunk].AsSpan(kernelScratch, outSize);
-                    kernel.Forward(input.AsSpan(j * inSize, inSize), own, scratch[chunk].AsSpan(0, kernelScratch));
-                    observer(chunk, own);
-                }
-                else observer(chunk, _current.AsSpan(j * outSize, outSize));
+                observer(chunk, kernel is not null && _eventImage[j]
+                    ? EventCurrent(kernel, input, j, inSize, outSize, scratch[chunk])
+                    : _current.AsSpan(j * outSize, outSize));
             }
         });
+    }
+
+    // The event-driven current of (image, step) j, computed into a worker's buffer laid out as the kernel's scratch,
+    // then the current.
+    private static Span<float> EventCurrent(IEventDrivenSynapses kernel, float[] input, int j, int inSize, int outSize, float[] buffer)
+    {
+        int scratch = kernel.ScratchSize;
+        Span<float> current = buffer.AsSpan(scratch, outSize);
+        kernel.Forward(input.AsSpan(j * inSize, inSize), current, buffer.AsSpan(0, scratch));
+        return current;
     }
 
     // Chooses per (image, step) of the block between stage s's event-driven kernel and the GEMM, and computes the GEMM
@@ -346,7 +352,7 @@ public sealed class SnnMultiStepRunner
                 ChunkedParallel.For(m, (_, start, end) =>
                 {
                     for (int j = start; j < end; j++)
-                        eventImage[j] = CountNonZero(input.AsSpan(j * inSize, inSize)) < SynapseEngines.EventDrivenBelow * inSize;
+                        eventImage[j] = SpanMath.CountNonZero(input.AsSpan(j * inSize, inSize)) < SynapseEngines.EventDrivenBelow * inSize;
                 });
             for (int j = 0; j < m; j++) eventCount += eventImage[j] ? 1 : 0;
         }
@@ -423,12 +429,7 @@ public sealed class SnnMultiStepRunner
                     int j = t * n + i;
                     ReadOnlySpan<float> z;
                     if (constant) z = current.AsSpan(i * outSize, outSize);
-                    else if (kernel is not null && _eventImage[j])
-                    {
-                        Span<float> own = scratch[chunk].AsSpan(kernelScratch, outSize);
-                        kernel.Forward(input.AsSpan(j * inSize, inSize), own, scratch[chunk].AsSpan(0, kernelScratch));
-                        z = own;
-                    }
+                    else if (kernel is not null && _eventImage[j]) z = EventCurrent(kernel, input, j, inSize, outSize, scratch[chunk]);
                     else z = current.AsSpan(j * outSize, outSize);
                     if (accumulate)
                     {
@@ -449,7 +450,7 @@ public sealed class SnnMultiStepRunner
                     if (pool is null) { _nonZero[j] = fired; continue; }
                     Span<float> pooled = mapOut.AsSpan(j * mapSize, mapSize);
                     SpikePooling.Forward(pool, poolIn, poolOut, spikes, pooled);
-                    _nonZero[j] = fired == 0 ? 0 : CountNonZero(pooled);
+                    _nonZero[j] = fired == 0 ? 0 : SpanMath.CountNonZero(pooled);
                 }
             }
         });
@@ -487,20 +488,6 @@ public sealed class SnnMultiStepRunner
             for (int p = start; p < end; p++)
                 AvgPool2dLayer.Forward(input.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
         });
-    }
-
-    private static int CountNonZero(ReadOnlySpan<float> values)
-    {
-        int i = 0, count = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
-        {
-            var zeros = Vector<int>.Zero;
-            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
-                zeros -= Vector.Equals(new Vector<float>(values.Slice(i)), Vector<float>.Zero);
-            count = i - Vector.Sum(zeros);
-        }
-        for (; i < values.Length; i++) count += values[i] != 0f ? 1 : 0;
-        return count;
     }
 
     // Values per channel of stage s's output: H*W for conv maps, 1 for dense layers.

@@ -80,4 +80,34 @@ public static class SpanMath
             ((new Vector<float>(x.Slice(i)) * va + new Vector<float>(y.Slice(i))) * vs + vb).CopyTo(d.Slice(i));
         for (; i < x.Length; i++) d[i] = (x[i] * a + y[i]) * scale + shift;
     }
+
+    /// <summary>Number of values that are not zero (-0 counts as zero).</summary>
+    public static int CountNonZero(ReadOnlySpan<float> x)
+    {
+        int i = 0, zeros = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var counts = Vector<int>.Zero;
+            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+                counts -= Vector.Equals(new Vector<float>(x.Slice(i)), Vector<float>.Zero);   // lanes are -1 where equal
+            zeros = Vector.Sum(counts);
+        }
+        for (; i < x.Length; i++) zeros += x[i] == 0f ? 1 : 0;
+        return x.Length - zeros;
+    }
+
+    /// <summary>Number of values greater than zero.</summary>
+    public static int CountPositive(ReadOnlySpan<float> x)
+    {
+        int i = 0, count = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var counts = Vector<int>.Zero;
+            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+                counts -= Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero);   // lanes are -1 where greater
+            count = Vector.Sum(counts);
+        }
+        for (; i < x.Length; i++) count += x[i] > 0f ? 1 : 0;
+        return count;
+    }
 }
