@@ -1,3 +1,4 @@
+using System.Numerics;
 using SnnConvert.Tensors;
 
 namespace SnnConvert.Conversion;
@@ -15,6 +16,11 @@ public sealed class ChannelStatistics
     private readonly float[] _max;
     private readonly long[] _positive;
     private readonly long[]? _histogram;   // (groups, Bins)
+    // Without a histogram, Add keeps a running maximum and positive count per element of the (C, S) block, one
+    // vector pass per block; they are folded into the groups when read (max and counts are exact in any order).
+    private float[] _elementMax = [];
+    private int[] _elementPositive = [];
+    private int _blockChannels, _blockChannelSize, _pendingBlocks;
 
     /// <summary>Statistics for <paramref name="groups"/> groups, with a histogram when <paramref name="percentiles"/>.</summary>
     public ChannelStatistics(int groups, bool percentiles)
@@ -33,6 +39,20 @@ public sealed class ChannelStatistics
     public void Add(ReadOnlySpan<float> values, int channels, int channelSize)
     {
         int block = channels * channelSize;
+        if (_histogram is null && block > 0 && values.Length % block == 0)
+        {
+            if (block != _elementMax.Length || channels != _blockChannels || _pendingBlocks > int.MaxValue - values.Length / block) Fold();
+            if (block != _elementMax.Length)
+            {
+                _elementMax = new float[block];
+                Array.Fill(_elementMax, float.NegativeInfinity);
+                _elementPositive = new int[block];
+            }
+            (_blockChannels, _blockChannelSize) = (channels, channelSize);
+            for (int start = 0; start < values.Length; start += block) AddElementwise(values.Slice(start, block));
+            _pendingBlocks += values.Length / block;
+            return;
+        }
         for (int start = 0; start < values.Length; start += block)
             for (int c = 0; c < channels; c++)
                 AddGroup(Groups == 1 ? 0 : c, values.Slice(start + c * channelSize, channelSize));
@@ -46,6 +66,8 @@ public sealed class ChannelStatistics
     {
         if (part.Groups != Groups || (part._histogram is null) != (_histogram is null))
             throw new ArgumentException("statistics of different shapes", nameof(part));
+        Fold();
+        part.Fold();
         for (int g = 0; g < Groups; g++)
         {
             _max[g] = Math.Max(_max[g], part._max[g]);
@@ -55,15 +77,43 @@ public sealed class ChannelStatistics
             for (int b = 0; b < _histogram.Length; b++) _histogram[b] += part._histogram![b];
     }
 
+    // The calibration's hot loop: one vector pass of max and compare over the block.
+    private void AddElementwise(ReadOnlySpan<float> values)
+    {
+        Span<float> max = _elementMax;
+        Span<int> positive = _elementPositive;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Vector<float>.Count <= values.Length; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(values.Slice(i));
+                Vector.Max(new Vector<float>(max.Slice(i)), v).CopyTo(max.Slice(i));
+                (new Vector<int>(positive.Slice(i)) - Vector.GreaterThan(v, Vector<float>.Zero)).CopyTo(positive.Slice(i));   // lanes are -1 where greater
+            }
+        for (; i < values.Length; i++)
+        {
+            max[i] = Math.Max(max[i], values[i]);
+            positive[i] += values[i] > 0f ? 1 : 0;
+        }
+    }
+
+    // Moves the per-element maxima and counts into their groups.
+    private void Fold()
+    {
+        if (_pendingBlocks == 0) return;
+        for (int i = 0; i < _elementMax.Length; i++)
+        {
+            int group = Groups == 1 ? 0 : i / _blockChannelSize;
+            _max[group] = Math.Max(_max[group], _elementMax[i]);
+            _positive[group] += _elementPositive[i];
+        }
+        Array.Fill(_elementMax, float.NegativeInfinity);
+        Array.Clear(_elementPositive);
+        _pendingBlocks = 0;
+    }
+
     private void AddGroup(int group, ReadOnlySpan<float> values)
     {
-        if (_histogram is null && values.Length > 0)
-        {
-            // Maximum and positive count only: vectorised (the calibration's hot loop).
-            _max[group] = Math.Max(_max[group], TensorPrimitives.Max(values));
-            _positive[group] += SpanMath.CountPositive(values);
-            return;
-        }
         float max = _max[group];
         long positive = 0;
         Span<long> histogram = _histogram is null ? [] : _histogram.AsSpan(group * Bins, Bins);
@@ -79,14 +129,23 @@ public sealed class ChannelStatistics
     }
 
     /// <summary>The largest value seen in <paramref name="group"/> (negative infinity when none).</summary>
-    public float Max(int group) => _max[group];
+    public float Max(int group)
+    {
+        Fold();
+        return _max[group];
+    }
 
     /// <summary>Positive values seen in <paramref name="group"/>.</summary>
-    public long PositiveCount(int group) => _positive[group];
+    public long PositiveCount(int group)
+    {
+        Fold();
+        return _positive[group];
+    }
 
     /// <summary>The <paramref name="percentile"/>-th percentile of the positive values of <paramref name="group"/>; 100 is the exact maximum; 0 when there are none.</summary>
     public float Percentile(int group, double percentile)
     {
+        Fold();
         if (_positive[group] == 0) return 0f;
         if (percentile >= 100) return _max[group];
         if (_histogram is null) throw new InvalidOperationException("percentiles need statistics created with percentiles: true");

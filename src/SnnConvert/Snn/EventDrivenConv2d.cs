@@ -115,7 +115,7 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
 
     // dst (channel, position) = acc (position, channel) + bias[channel]: 8 x 8 tiles transposed in registers, the
     // rest element by element.
-    private static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, float[]? bias)
+    internal static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, float[]? bias)
     {
         int p8 = Avx.IsSupported ? positions & ~7 : 0, c8 = cout & ~7;
         ref float src = ref MemoryMarshal.GetReference(acc);
@@ -212,8 +212,4 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         }
         for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i) * a;
     }
-
-    /// <summary>acc += a * w over the span (see <see cref="Add(ref float, ref float, int, float)"/>).</summary>
-    internal static void AddScaled(Span<float> acc, ReadOnlySpan<float> w, float a) =>
-        Add(ref MemoryMarshal.GetReference(acc), ref MemoryMarshal.GetReference(w), acc.Length, a);
 }

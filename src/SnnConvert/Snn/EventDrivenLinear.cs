@@ -1,13 +1,20 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace SnnConvert.Snn;
 
 /// <summary>
 /// Event-driven synaptic current of a fully connected layer: y = b + sum over non-zero inputs x_i of x_i * W[:, i],
 /// with W kept transposed, (in, out), so that each event adds one contiguous row. See <see cref="EventDrivenConv2d"/>.
+/// Rows are padded with zeros to a multiple of 16 outputs, so that every event is whole vectors (a 10-class output
+/// layer is one <see cref="Vector512{T}"/> per event); every event multiplies, x * w equalling w exactly for a spike.
 /// </summary>
 public sealed class EventDrivenLinear : IEventDrivenSynapses
 {
-    private readonly int _in, _out;
-    private readonly float[] _weightT;   // (in, out)
+    private const int RowAlignment = 16;
+    private readonly int _in, _out, _row;
+    private readonly float[] _weightT;   // (in, row): W transposed, each row padded with zeros to `row` values
     private readonly float[]? _bias;
 
     /// <summary>Prepares the transposed weights of <paramref name="linear"/>.</summary>
@@ -15,29 +22,47 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
     {
         _in = linear.InFeatures;
         _out = linear.OutFeatures;
+        _row = (_out + RowAlignment - 1) / RowAlignment * RowAlignment;
         _bias = linear.Bias;
-        _weightT = new float[_in * _out];
+        _weightT = new float[_in * _row];
         for (int o = 0; o < _out; o++)
             for (int i = 0; i < _in; i++)
-                _weightT[i * _out + o] = linear.Weight[o * _in + i];
+                _weightT[i * _row + o] = linear.Weight[o * _in + i];
     }
 
-    /// <summary>Floats of scratch one sample needs (the event list).</summary>
-    public int ScratchSize => _in;
+    /// <summary>Floats of scratch one sample needs (the event list and a padded accumulator).</summary>
+    public int ScratchSize => _in + _row;
 
     /// <summary>Writes the current (out) of one sample from its input (in); returns the number of events.</summary>
     public int Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
     {
-        Span<int> where = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(scratch.Slice(0, _in));
+        Span<int> where = MemoryMarshal.Cast<float, int>(scratch.Slice(0, _in));
+        Span<float> acc = scratch.Slice(_in, _row);
         int events = EventDrivenConv2d.Compact(input.Slice(0, _in), where);
-        Span<float> y = output.Slice(0, _out);
-        y.Clear();
+        acc.Clear();
+        ref float y = ref MemoryMarshal.GetReference(acc);
+        ref float w = ref MemoryMarshal.GetReference(_weightT.AsSpan());
         for (int e = 0; e < events; e++)
         {
             int i = where[e];
-            EventDrivenConv2d.AddScaled(y, _weightT.AsSpan(i * _out, _out), input[i]);
+            ref float row = ref Unsafe.Add(ref w, i * _row);
+            float a = input[i];
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var scale = Vector512.Create(a);
+                for (int j = 0; j < _row; j += Vector512<float>.Count)
+                    (Vector512.LoadUnsafe(ref y, (nuint)j) + Vector512.LoadUnsafe(ref row, (nuint)j) * scale).StoreUnsafe(ref y, (nuint)j);
+            }
+            else
+            {
+                var scale = Vector256.Create(a);
+                for (int j = 0; j < _row; j += Vector256<float>.Count)
+                    (Vector256.LoadUnsafe(ref y, (nuint)j) + Vector256.LoadUnsafe(ref row, (nuint)j) * scale).StoreUnsafe(ref y, (nuint)j);
+            }
         }
-        if (_bias is not null) TensorPrimitives.Add(y, _bias, y);
+        Span<float> current = output.Slice(0, _out);
+        acc.Slice(0, _out).CopyTo(current);
+        if (_bias is not null) TensorPrimitives.Add(current, _bias, current);
         return events;
     }
 }

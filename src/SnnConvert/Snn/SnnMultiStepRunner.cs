@@ -81,6 +81,7 @@ public sealed class SnnMultiStepRunner
             if (EventEligible(layer, s))
                 _eventKernels[s] = layer switch
                 {
+                    SnnConv2d conv when ChannelGroupedEventConv2d.Supports(conv) => new ChannelGroupedEventConv2d(conv, _shapes[s]),
                     SnnConv2d conv => new EventDrivenConv2d(conv, _shapes[s]),
                     SnnLinear linear => new EventDrivenLinear(linear),
                     _ => (IEventDrivenSynapses?)null,

@@ -9,7 +9,7 @@ namespace SnnConvert.Snn;
 /// <summary>
 /// Average pooling of one sample's spike map (C, H, W) -> (C, Ho, Wo). Spikes are 0 or 1, so the window sums are
 /// small integers and exact in any order: the 2x2 stride-2 case adds the two rows as vectors and pairs neighbouring
-/// columns with a horizontal add, giving exactly the values of <see cref="AvgPool2dLayer"/>.
+/// columns with a horizontal add (8 or 4 windows at a time), giving exactly the values of <see cref="AvgPool2dLayer"/>.
 /// </summary>
 public static class SpikePooling
 {
@@ -41,6 +41,14 @@ public static class SpikePooling
                     Vector256<float> b = Vector256.LoadUnsafe(ref r0, (nuint)(2 * ox + 8)) + Vector256.LoadUnsafe(ref r1, (nuint)(2 * ox + 8));
                     Vector256<float> sums = Avx2.Permute4x64(Avx.HorizontalAdd(a, b).AsDouble(), 0b11_01_10_00).AsSingle();
                     (sums * quarter).StoreUnsafe(ref dst, (nuint)ox);
+                }
+                if (ox + 4 <= wo)
+                {
+                    // Four windows: the horizontal add leaves sums 0-1 and 2-3 in the low 64 bits of each 128-bit lane.
+                    Vector256<float> a = Vector256.LoadUnsafe(ref r0, (nuint)(2 * ox)) + Vector256.LoadUnsafe(ref r1, (nuint)(2 * ox));
+                    Vector256<float> sums = Avx2.Permute4x64(Avx.HorizontalAdd(a, a).AsDouble(), 0b11_10_10_00).AsSingle();
+                    (sums.GetLower() * quarter.GetLower()).StoreUnsafe(ref dst, (nuint)ox);
+                    ox += 4;
                 }
                 for (; ox < wo; ox++)
                     Unsafe.Add(ref dst, ox) = (Unsafe.Add(ref r0, 2 * ox) + Unsafe.Add(ref r0, 2 * ox + 1) + Unsafe.Add(ref r1, 2 * ox) + Unsafe.Add(ref r1, 2 * ox + 1)) * 0.25f;

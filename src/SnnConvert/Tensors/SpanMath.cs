@@ -95,19 +95,4 @@ public static class SpanMath
         for (; i < x.Length; i++) zeros += x[i] == 0f ? 1 : 0;
         return x.Length - zeros;
     }
-
-    /// <summary>Number of values greater than zero.</summary>
-    public static int CountPositive(ReadOnlySpan<float> x)
-    {
-        int i = 0, count = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var counts = Vector<int>.Zero;
-            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
-                counts -= Vector.GreaterThan(new Vector<float>(x.Slice(i)), Vector<float>.Zero);   // lanes are -1 where greater
-            count = Vector.Sum(counts);
-        }
-        for (; i < x.Length; i++) count += x[i] > 0f ? 1 : 0;
-        return count;
-    }
 }

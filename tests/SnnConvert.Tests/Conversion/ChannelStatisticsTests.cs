@@ -51,6 +51,35 @@ public class ChannelStatisticsTests
     }
 
     [Fact]
+    public void Reading_midway_then_adding_more_keeps_the_maximum_and_counts()
+    {
+        // Reads fold the running per-element values into the groups; later adds must start from there.
+        var stats = new ChannelStatistics(2, false);
+        stats.Add([1f, -2f, 0f, 3f], 2, 2);
+        Assert.Equal(1f, stats.Max(0));
+        Assert.Equal(3f, stats.Max(1));
+        stats.Add([5f, 0.5f, -1f, -4f, 0f, 0f, 2f, 1f], 2, 2);
+        Assert.Equal(5f, stats.Max(0));
+        Assert.Equal(3f, stats.Max(1));
+        Assert.Equal(3, stats.PositiveCount(0));
+        Assert.Equal(3, stats.PositiveCount(1));
+        // A different layout (4 channels of 1) for the same groups would be a caller error; one group takes any layout.
+        var layer = new ChannelStatistics(1, false);
+        layer.Add([1f, 2f, 0f, -1f], 2, 2);
+        layer.Add([7f, 0f, 0f], 3, 1);
+        Assert.Equal(7f, layer.Max(0));
+        Assert.Equal(3, layer.PositiveCount(0));
+    }
+
+    [Fact]
+    public void A_nan_current_makes_the_maximum_nan()
+    {
+        var stats = new ChannelStatistics(1, false);
+        stats.Add([1f, float.NaN, 2f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f, 0f], 17, 1);
+        Assert.True(float.IsNaN(stats.Max(0)));
+    }
+
+    [Fact]
     public void Merge_refuses_other_shapes() =>
         Assert.Throws<ArgumentException>(() => new ChannelStatistics(3, false).Merge(new ChannelStatistics(4, false)));
 }

@@ -8,9 +8,11 @@ namespace SnnConvert.Tests.Snn;
 public class SpikePoolingTests
 {
     [Theory]
-    [InlineData(12, 24, 24, 2, 2)]   // mnist-seed conv1: 8 + 4 outputs per row (vector and tail)
+    [InlineData(12, 24, 24, 2, 2)]   // mnist-seed conv1: 8 + 4 outputs per row (both vector widths)
     [InlineData(32, 32, 32, 2, 2)]   // cifar10-vgg 32x32 maps: two vectors per row
-    [InlineData(3, 8, 8, 2, 2)]      // tail only
+    [InlineData(3, 8, 8, 2, 2)]      // mnist-seed conv2: 4 outputs per row
+    [InlineData(2, 12, 13, 2, 2)]    // 4 outputs and a scalar tail of 2
+    [InlineData(2, 6, 6, 2, 2)]      // scalar tail only
     [InlineData(2, 7, 19, 2, 2)]     // odd sizes: the last row and column are dropped
     [InlineData(2, 9, 9, 3, 3)]      // other windows: the layer's general path
     [InlineData(2, 8, 8, 2, 1)]

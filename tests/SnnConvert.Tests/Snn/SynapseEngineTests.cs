@@ -66,6 +66,52 @@ public class SynapseEngineTests
     }
 
     [Theory]
+    [InlineData(12, 12, 12, 64, 5, 0, 0.17, true, false)]    // mnist-seed's second conv: 64-channel register blocks
+    [InlineData(3, 9, 7, 40, 3, 1, 0.3, true, true)]        // 40 outputs: 16- and 8-wide blocks; rows shorter than a vector
+    [InlineData(2, 6, 6, 8, 3, 1, 0.5, false, true)]        // 8 outputs: 256-bit blocks only
+    [InlineData(64, 5, 5, 16, 3, 1, 0.4, false, false)]     // 64 input channels: the whole mask
+    [InlineData(5, 11, 10, 24, 1, 0, 0.2, true, true)]      // 1x1 kernel
+    [InlineData(4, 8, 9, 32, 5, 2, 0.0, false, true)]       // no events: the bias alone
+    [InlineData(4, 8, 9, 32, 5, 2, 1.0, false, false)]      // every input spikes
+    public void Channel_grouped_conv_matches_a_double_precision_convolution(int c, int h, int w, int cout, int k, int pad, double density,
+        bool pooled, bool withBias)
+    {
+        var rng = new Random(c * 31 + cout + k);
+        float[] weight = Enumerable.Range(0, cout * c * k * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[]? bias = withBias ? Enumerable.Range(0, cout).Select(_ => (float)rng.NextDouble()).ToArray() : null;
+        var conv = new SnnConv2d(c, cout, k, 1, pad) { Weight = weight, Bias = bias, Spiking = true };
+        Assert.True(ChannelGroupedEventConv2d.Supports(conv));
+        var kernel = new ChannelGroupedEventConv2d(conv, [c, h, w]);
+        var scratch = new float[kernel.ScratchSize];
+        scratch.AsSpan().Fill(float.NaN);   // nothing may depend on what the scratch held before
+        float[] x = SparseMap(rng, c * h * w, density, pooled);
+        double[] expected = ReferenceConv(x, c, h, w, weight, bias, cout, k, 1, pad);
+        var y = new float[expected.Length];
+        Assert.Equal(x.Count(v => v != 0), kernel.Forward(x, y, scratch));
+        for (int i = 0; i < y.Length; i++) Assert.True(Math.Abs(y[i] - expected[i]) <= 1e-5 * (1 + Math.Abs(expected[i])), $"output {i}: {y[i]} vs {expected[i]}");
+        // A second image through the same scratch gives what a fresh scratch gives.
+        float[] x2 = SparseMap(rng, c * h * w, 0.3, pooled);
+        var again = new float[y.Length];
+        var fresh = new float[y.Length];
+        kernel.Forward(x2, again, scratch);
+        kernel.Forward(x2, fresh, new float[kernel.ScratchSize]);
+        Assert.Equal(fresh, again);
+    }
+
+    [Theory]
+    [InlineData(12, 64, 1, true)]
+    [InlineData(1, 64, 1, false)]     // one input channel: nothing to group
+    [InlineData(65, 64, 1, false)]    // more channels than mask bits
+    [InlineData(12, 12, 1, false)]    // outputs not a multiple of 8
+    [InlineData(12, 64, 2, false)]    // stride 2
+    public void Channel_grouped_conv_says_which_layers_it_supports(int c, int cout, int stride, bool supported)
+    {
+        var conv = new SnnConv2d(c, cout, 3, stride, 1) { Weight = new float[cout * c * 9], Spiking = true };
+        Assert.Equal(supported, ChannelGroupedEventConv2d.Supports(conv));
+        if (!supported) Assert.Throws<ArgumentException>(() => new ChannelGroupedEventConv2d(conv, [c, 8, 8]));
+    }
+
+    [Theory]
     [InlineData(50, 7, 0.1, true)]
     [InlineData(64, 256, 0.4, false)]
     [InlineData(3, 1, 1.0, true)]

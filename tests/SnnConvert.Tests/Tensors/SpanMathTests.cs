@@ -43,12 +43,11 @@ public sealed class SpanMathTests
     [InlineData(7)]     // scalar tail only
     [InlineData(37)]    // vector blocks and a scalar tail
     [InlineData(1728)]
-    public void Counts_equal_a_plain_loop(int n)
+    public void Non_zero_count_equals_a_plain_loop(int n)
     {
         var rng = new Random(n + 3);
         float[] special = [0f, -0f, float.NaN, 1f, -1f, 0.25f, float.Epsilon];
         float[] x = Enumerable.Range(0, n).Select(_ => special[rng.Next(special.Length)]).ToArray();
         Assert.Equal(x.Count(v => v != 0f), SpanMath.CountNonZero(x));
-        Assert.Equal(x.Count(v => v > 0f), SpanMath.CountPositive(x));
     }
 }
