@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using SnnConvert.Tensors;
+using SnnConvert.Training;
 
 namespace SnnConvert.Layers;
 
@@ -7,7 +8,7 @@ namespace SnnConvert.Layers;
 /// Inverted dropout: in training each element (or each (n, c) feature map when channel-wise) is kept with
 /// probability 1 - p and scaled by 1 / (1 - p); evaluation is the identity.
 /// The mask is counter-based: one 64-bit key is drawn from the context's Random per pass, and element (or map) j is
-/// kept when the top 24 bits of SplitMix64(key, j) are at least p * 2^24. So chunks of the mask are drawn in parallel
+/// kept when the top 24 bits of SplitMix64(key, j) (<see cref="CounterRandom"/>, counter j + 1) are at least p * 2^24. So chunks of the mask are drawn in parallel
 /// and the mask depends only on the seed, never on the thread count.
 /// </summary>
 public sealed class DropoutLayer : Layer
@@ -96,16 +97,7 @@ public sealed class DropoutLayer : Layer
     // 1 / (1 - p) when draw j is kept, else 0; branch-free, since a coin flip per element defeats branch prediction.
     private static float Scale(ulong key, int j, uint threshold, int keepBits)
     {
-        int dropped = (int)(Bits24(key, j) - threshold) >> 31;   // all ones when the draw is below the threshold
+        int dropped = (int)(CounterRandom.Bits24(key, (ulong)j + 1) - threshold) >> 31;   // all ones when the draw is below the threshold
         return BitConverter.Int32BitsToSingle(keepBits & ~dropped);
-    }
-
-    // The top 24 bits of SplitMix64's output for counter j under key (a counter-based uniform draw).
-    private static uint Bits24(ulong key, int j)
-    {
-        ulong z = key + ((ulong)j + 1) * 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (uint)((z ^ (z >> 31)) >> 40);
     }
 }

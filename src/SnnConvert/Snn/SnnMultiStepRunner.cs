@@ -44,7 +44,8 @@ public sealed class SnnMultiStepRunner
     private readonly int[] _predictions;               // (T_block, N)
     private readonly ChunkBuffers _workspace = new(), _integrateScratch = new(), _winogradWorkspace = new();
     private readonly float[]?[] _winogradWeights;      // per weighted stage: Winograd-domain weights where the GEMM path can use them
-    private readonly Random[] _rates;
+    private readonly ulong[] _rateKeys;                // rate encoding: per image, the key of its draws
+    private readonly int[] _ratePixels, _rateCounts;   // rate encoding: per image, its non-zero pixels (the only ones that can spike)
     private readonly long[] _chunkCounts;              // (chunk, step) partial sums, reduced in chunk order
     private readonly double[] _chunkOps;
     private readonly long[][] _spikes;                 // per stage, per step of the block
@@ -109,7 +110,9 @@ public sealed class SnnMultiStepRunner
         _gatherIn = gather ? new float[GatherImages * maxIn] : [];
         _gatherOut = gather ? new float[GatherImages * maxCurrent] : [];
         _predictions = new int[maxSteps * maxBatch];
-        _rates = new Random[maxBatch];
+        _rateKeys = new ulong[maxBatch];
+        _ratePixels = encoding == InputEncoding.Rate ? new int[maxBatch * _sizes[0]] : [];
+        _rateCounts = new int[maxBatch];
         _chunkCounts = new long[ChunkedParallel.MaxChunks * maxSteps];
         _chunkOps = new double[ChunkedParallel.MaxChunks * maxSteps];
         _spikes = Enumerable.Range(0, _stages).Select(_ => new long[maxSteps]).ToArray();
@@ -181,7 +184,14 @@ public sealed class SnnMultiStepRunner
         for (int i = 0; i < count; i++)
         {
             data.CopyImage(start + i, _images.AsSpan(i * size, size));
-            if (_encoding == InputEncoding.Rate) _rates[i] = SeedMixer.Random(seed, RateStream, start + i);
+            if (_encoding != InputEncoding.Rate) continue;
+            _rateKeys[i] = RateKey(seed, start + i);
+            int nonZero = 0;
+            Span<int> pixels = _ratePixels.AsSpan(i * size, size);
+            ReadOnlySpan<float> image = _images.AsSpan(i * size, size);
+            for (int p = 0; p < size; p++)
+                if (image[p] > 0f) pixels[nonZero++] = p;
+            _rateCounts[i] = nonZero;
         }
         for (int s = 0; s < _stages; s++)
         {
@@ -263,6 +273,14 @@ public sealed class SnnMultiStepRunner
         DenseImages[_firstSynaptic] += _n;
     }
 
+    /// <summary>
+    /// The key of image <paramref name="image"/>'s rate-coded input under <paramref name="seed"/>: pixel p (of P) spikes
+    /// at step t when <see cref="CounterRandom.Uniform"/>(key, t * P + p) is below its value. Every draw depends only
+    /// on (seed, image, step, pixel), so pixels that cannot spike (value 0) are never drawn.
+    /// </summary>
+    public static ulong RateKey(int seed, int image) =>
+        (ulong)(uint)SeedMixer.Mix(seed, RateStream, image, 0) << 32 | (uint)SeedMixer.Mix(seed, RateStream, image, 1);
+
     private void EncodeRate(float[] x)
     {
         int size = _sizes[0], n = _n, steps = _steps;
@@ -272,18 +290,22 @@ public sealed class SnnMultiStepRunner
         {
             for (int i = start; i < end; i++)
             {
-                Random random = _rates[i];
+                ulong key = _rateKeys[i];
                 ReadOnlySpan<float> src = _images.AsSpan(i * size, size);
+                ReadOnlySpan<int> pixels = _ratePixels.AsSpan(i * size, _rateCounts[i]);
                 for (int t = 0; t < steps; t++)
                 {
                     Span<float> dst = x.AsSpan((t * n + i) * size, size);
+                    dst.Clear();
+                    ulong time = (ulong)(_t + t) * (ulong)size;
                     long spikes = 0;
                     double ops = 0;
-                    for (int p = 0; p < size; p++)
+                    foreach (int p in pixels)
                     {
-                        bool fire = random.NextSingle() < src[p];
-                        dst[p] = fire ? 1f : 0f;
-                        if (fire) { spikes++; ops += _inputFanOut[p]; }
+                        if (CounterRandom.Uniform(key, time + (ulong)p) >= src[p]) continue;
+                        dst[p] = 1f;
+                        spikes++;
+                        ops += _inputFanOut[p];
                     }
                     _chunkCounts[chunk * _maxSteps + t] += spikes;
                     _chunkOps[chunk * _maxSteps + t] += ops;

@@ -13,8 +13,8 @@ public class SpikeNormThresholdsTests
     [InlineData(2, 4)]
     public void Thresholds_are_the_per_layer_maximum_current_under_the_replicated_rate_code(int seed, int batch)
     {
-        // Rate-coded calibration: image i draws from SeedMixer.Random(seed, 4, i), one NextSingle() per pixel per step in
-        // pixel order (replicated by the reference). With 0/1 input spikes and dyadic weights the currents are exact.
+        // Rate-coded calibration: pixel p of image i spikes at step t when counter-based draw t * P + p under
+        // SnnMultiStepRunner.RateKey(seed, i) is below it (replicated by the reference, which draws every pixel). With 0/1 input spikes and dyadic weights the currents are exact.
         SpikingNetwork template = TestNets.DyadicConvTemplate(seed: 12);
         ImageDataset data = TestNets.Grey(8, 1, 6, 6, 3, seed: 13);   // grey pixels: spike probabilities strictly between 0 and 1
         const int steps = 10;

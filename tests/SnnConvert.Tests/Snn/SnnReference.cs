@@ -21,7 +21,8 @@ internal sealed class SnnReference
     private readonly double[]?[] _membrane;
     private readonly double[]?[] _current;
     private double[] _image = [];
-    private Random? _rate;
+    private ulong? _rateKey;
+    private long _time;
     private double[] _outputCounts = [];
     private readonly long[]?[] _fanOut;
     private long[]? _inputFanOut;
@@ -87,11 +88,12 @@ internal sealed class SnnReference
         return x;
     }
 
-    /// <summary>Loads an image and resets the state; <paramref name="rate"/> is null for direct input.</summary>
-    public void Start(double[] image, Random? rate = null)
+    /// <summary>Loads an image and resets the state; <paramref name="rateKey"/> is null for direct input.</summary>
+    public void Start(double[] image, ulong? rateKey = null)
     {
         _image = image;
-        _rate = rate;
+        _rateKey = rateKey;
+        _time = 0;
         for (int s = 0; s < _stopAt; s++)
         {
             if (_net.Layers[s] is not SynapticLayer layer) continue;
@@ -113,15 +115,16 @@ internal sealed class SnnReference
         Array.Clear(StepSpikes);
         Array.Clear(StepSynOps);
         double[] x = _image;
+        long time = _time++;
         StepInputSpikes = 0;
         StepInputSynOps = 0;
-        if (_rate is not null)
+        if (_rateKey is { } key)
         {
-            // Bernoulli input: one draw per pixel, in pixel order, at every step.
+            // Bernoulli input: draw t * P + p for pixel p at step t (every pixel drawn here; the library skips zeros).
             x = new double[_image.Length];
             for (int p = 0; p < x.Length; p++)
             {
-                bool fire = _rate.NextSingle() < (float)_image[p];
+                bool fire = CounterRandom.Uniform(key, (ulong)(time * x.Length + p)) < (float)_image[p];
                 x[p] = fire ? 1 : 0;
                 if (!fire) continue;
                 StepInputSpikes++;
@@ -346,8 +349,8 @@ internal sealed class SnnReference
 
     /// <summary>
     /// Simulates every image of <paramref name="data"/> for <paramref name="steps"/> steps. Rate-coded input draws, for image
-    /// i, from SeedMixer.Random(seed, 4, i): one NextSingle() per pixel in pixel order per step, a spike when it is below
-    /// the pixel (the draw order the library documents, replicated here).
+    /// i, under the key SnnMultiStepRunner.RateKey(seed, i): draw t * P + p for pixel p at step t, a spike when it is below
+    /// the pixel (the definition the library documents, replicated here).
     /// </summary>
     public static DatasetTrace Simulate(SpikingNetwork net, ImageDataset data, int steps, InputEncoding encoding, int seed, Readout? readout = null)
     {
@@ -361,7 +364,7 @@ internal sealed class SnnReference
         var run = new SnnReference(net, readout).WithSynOps();
         for (int i = 0; i < data.Count; i++)
         {
-            run.Start(Image(data, i), encoding == InputEncoding.Rate ? SeedMixer.Random(seed, 4, i) : null);
+            run.Start(Image(data, i), encoding == InputEncoding.Rate ? SnnMultiStepRunner.RateKey(seed, i) : null);
             predictions[i] = new int[steps];
             for (int t = 0; t < steps; t++)
             {
