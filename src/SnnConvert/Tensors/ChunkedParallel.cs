@@ -7,6 +7,9 @@ namespace SnnConvert.Tensors;
 /// </summary>
 public static class ChunkedParallel
 {
+    // One worker per core (the calling thread counts): more only time-slice the chunks and evict each other's caches.
+    private static readonly ParallelOptions Options = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
     /// <summary>Number of chunks a range is split into at most.</summary>
     public const int MaxChunks = 16;
 
@@ -18,7 +21,7 @@ public static class ChunkedParallel
     {
         int chunks = ChunkCount(count);
         if (chunks == 1) { body(0, 0, count); return; }
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, Options, chunk =>
         {
             (int start, int end) = Bounds(count, chunks, chunk);
             body(chunk, start, end);
@@ -37,7 +40,7 @@ public static class ChunkedParallel
     {
         int chunks = Math.Clamp(count / MinElementsPerChunk, 1, MaxChunks);
         if (chunks == 1) { body(0, count); return; }
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, Options, chunk =>
         {
             (int start, int end) = Bounds(count, chunks, chunk);
             body(start, end);
