@@ -39,30 +39,44 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
         Span<int> where = MemoryMarshal.Cast<float, int>(scratch.Slice(0, _in));
         Span<float> acc = scratch.Slice(_in, _row);
         int events = EventDrivenConv2d.Compact(input.Slice(0, _in), where);
+        if (Vector512.IsHardwareAccelerated && _row == Vector512<float>.Count) AddInRegister(input, where.Slice(0, events), acc);
+        else AddRows(input, where.Slice(0, events), acc);
+        Span<float> current = output.Slice(0, _out);
+        acc.Slice(0, _out).CopyTo(current);
+        if (_bias is not null) TensorPrimitives.Add(current, _bias, current);
+        return events;
+    }
+
+    // acc = sum over events of x_i * row_i, in event order, row by row through memory.
+    private void AddRows(ReadOnlySpan<float> input, ReadOnlySpan<int> events, Span<float> acc)
+    {
         acc.Clear();
         ref float y = ref MemoryMarshal.GetReference(acc);
         ref float w = ref MemoryMarshal.GetReference(_weightT.AsSpan());
-        for (int e = 0; e < events; e++)
+        foreach (int i in events)
         {
-            int i = where[e];
             ref float row = ref Unsafe.Add(ref w, i * _row);
-            float a = input[i];
             if (Vector512.IsHardwareAccelerated)
             {
-                var scale = Vector512.Create(a);
+                var scale = Vector512.Create(input[i]);
                 for (int j = 0; j < _row; j += Vector512<float>.Count)
                     (Vector512.LoadUnsafe(ref y, (nuint)j) + Vector512.LoadUnsafe(ref row, (nuint)j) * scale).StoreUnsafe(ref y, (nuint)j);
             }
             else
             {
-                var scale = Vector256.Create(a);
+                var scale = Vector256.Create(input[i]);
                 for (int j = 0; j < _row; j += Vector256<float>.Count)
                     (Vector256.LoadUnsafe(ref y, (nuint)j) + Vector256.LoadUnsafe(ref row, (nuint)j) * scale).StoreUnsafe(ref y, (nuint)j);
             }
         }
-        Span<float> current = output.Slice(0, _out);
-        acc.Slice(0, _out).CopyTo(current);
-        if (_bias is not null) TensorPrimitives.Add(current, _bias, current);
-        return events;
+    }
+
+    // The same sum for rows of one vector (up to 16 outputs: a classifier), kept in a register between events.
+    private void AddInRegister(ReadOnlySpan<float> input, ReadOnlySpan<int> events, Span<float> acc)
+    {
+        ref float w = ref MemoryMarshal.GetReference(_weightT.AsSpan());
+        Vector512<float> sum = Vector512<float>.Zero;
+        foreach (int i in events) sum += Vector512.LoadUnsafe(ref w, (nuint)(i * _row)) * Vector512.Create(input[i]);
+        sum.StoreUnsafe(ref MemoryMarshal.GetReference(acc));
     }
 }

@@ -94,7 +94,8 @@ public sealed class SnnMultiStepRunner
             }
             if (s == stopAt) continue;
             _membrane[s] = new float[maxBatch * _sizes[s + 1]];
-            if (layer.Spiking) _fanOut[s] = FanOut.OfInputTo(net.Layers, _shapes, s + 1);
+            // Synaptic operations are counted only when the whole network runs (calibration does not report them).
+            if (layer.Spiking && stopAt >= _stages) _fanOut[s] = FanOut.OfInputTo(net.Layers, _shapes, s + 1);
         }
         long mapFloats = (long)maxSteps * maxBatch * maxMap;
         _mapA = new float[mapFloats];
@@ -151,7 +152,8 @@ public sealed class SnnMultiStepRunner
     /// <summary>Spikes of stage <paramref name="stage"/> at each step of the last block, summed over the batch.</summary>
     public ReadOnlySpan<long> Spikes(int stage) => _spikes[stage].AsSpan(0, _steps);
 
-    /// <summary>Synaptic operations caused by stage <paramref name="stage"/>'s spikes at each step of the last block.</summary>
+    /// <summary>Synaptic operations caused by stage <paramref name="stage"/>'s spikes at each step of the last block (zero
+    /// when the runner stops before the last stage).</summary>
     public ReadOnlySpan<double> SynOps(int stage) => _synOps[stage].AsSpan(0, _steps);
 
     /// <summary>Input spikes at each step of the last block (rate encoding), summed over the batch.</summary>
