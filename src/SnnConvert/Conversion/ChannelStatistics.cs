@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SnnConvert.Tensors;
 
 namespace SnnConvert.Conversion;
@@ -83,6 +85,18 @@ public sealed class ChannelStatistics
         Span<float> max = _elementMax;
         Span<int> positive = _elementPositive;
         int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref float x = ref MemoryMarshal.GetReference(values);
+            ref float m = ref MemoryMarshal.GetReference(max);
+            ref int c = ref MemoryMarshal.GetReference(positive);
+            for (; i + Vector512<float>.Count <= values.Length; i += Vector512<float>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref x, (nuint)i);
+                Vector512.Max(Vector512.LoadUnsafe(ref m, (nuint)i), v).StoreUnsafe(ref m, (nuint)i);
+                (Vector512.LoadUnsafe(ref c, (nuint)i) - Vector512.GreaterThan(v, Vector512<float>.Zero).AsInt32()).StoreUnsafe(ref c, (nuint)i);
+            }
+        }
         if (Vector.IsHardwareAccelerated)
             for (; i + Vector<float>.Count <= values.Length; i += Vector<float>.Count)
             {

@@ -23,7 +23,8 @@ namespace SnnConvert.Snn;
 public sealed class EventDrivenConv2d : IEventDrivenSynapses
 {
     private readonly Conv2dGeometry _g;
-    private readonly float[] _weightT;   // (C, K, K', Cout), K' = K - 1 - kx
+    private readonly int _lanes;         // accumulator and weight values per position: Cout, or Cout padded with zeros to 16 when it is not a multiple of 8
+    private readonly float[] _weightT;   // (C, K, K', lanes), K' = K - 1 - kx
     private readonly float[]? _bias;
 
     /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
@@ -32,16 +33,18 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         _g = Conv2dGeometry.Of(conv.Spec, inputShape);
         _bias = conv.Bias;
         int cout = _g.Cout, k = _g.K;
-        _weightT = new float[_g.PatchSize * cout];
+        // A 12-channel layer (mnist-seed's first, under rate input) adds whole 16-float vectors instead of 8 + 4 tails.
+        _lanes = cout % 8 == 0 ? cout : (cout + 15) / 16 * 16;
+        _weightT = new float[_g.PatchSize * _lanes];
         for (int co = 0; co < cout; co++)
             for (int c = 0; c < _g.C; c++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
-                        _weightT[(((c * k + ky) * k) + (k - 1 - kx)) * cout + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
+                        _weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, Cout) accumulator and one row's event list.</summary>
-    public int ScratchSize => _g.OutputSize + _g.W;
+    public int ScratchSize => _g.Positions * _lanes + _g.W;
 
     /// <summary>
     /// Writes the current (Cout, Ho, Wo) of one image from its input map (C, H, W); returns the number of events
@@ -50,9 +53,9 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
     public int Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
     {
         Conv2dGeometry g = _g;
-        int cout = g.Cout, k = g.K, stride = g.Stride, pad = g.Pad, w = g.W, rowOut = g.Wo * cout;
-        Span<float> acc = scratch.Slice(0, g.OutputSize);
-        Span<int> columns = MemoryMarshal.Cast<float, int>(scratch.Slice(g.OutputSize, w));
+        int cout = _lanes, k = g.K, stride = g.Stride, pad = g.Pad, w = g.W, rowOut = g.Wo * cout;
+        Span<float> acc = scratch.Slice(0, g.Positions * cout);
+        Span<int> columns = MemoryMarshal.Cast<float, int>(scratch.Slice(g.Positions * cout, w));
         acc.Clear();
         ref float accRef = ref MemoryMarshal.GetReference(acc);
         ref float wRef = ref MemoryMarshal.GetReference(_weightT.AsSpan());
@@ -81,7 +84,7 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
                             Add(ref Unsafe.Add(ref accRef, accBase - ky * rowOut), ref Unsafe.Add(ref wRef, weightBase + ky * k * cout), length, a);
                     }
                 }
-            Transpose(acc, output, g.Positions, cout, _bias);
+            Transpose(acc, output, g.Positions, g.Cout, cout, _bias);
             return events;
         }
         for (int c = 0; c < g.C; c++)
@@ -109,13 +112,17 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
                     }
                 }
             }
-        Transpose(acc, output, g.Positions, cout, _bias);
+        Transpose(acc, output, g.Positions, g.Cout, cout, _bias);
         return events;
     }
 
     // dst (channel, position) = acc (position, channel) + bias[channel]: 8 x 8 tiles transposed in registers, the
     // rest element by element.
-    internal static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, float[]? bias)
+    internal static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, float[]? bias) =>
+        Transpose(acc, output, positions, cout, cout, bias);
+
+    // The same with `lanes` accumulator values per position, of which the first `cout` are channels.
+    private static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, int lanes, float[]? bias)
     {
         int p8 = Avx.IsSupported ? positions & ~7 : 0, c8 = cout & ~7;
         ref float src = ref MemoryMarshal.GetReference(acc);
@@ -124,12 +131,29 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         {
             Vector256<float> b = bias is null ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref bias[co]);
             for (int p = 0; p < p8; p += 8)
-                Transpose8(ref Unsafe.Add(ref src, p * cout + co), cout, ref Unsafe.Add(ref dst, co * positions + p), positions, b);
+                Transpose8(ref Unsafe.Add(ref src, p * lanes + co), lanes, ref Unsafe.Add(ref dst, co * positions + p), positions, b);
+        }
+        int tail = c8;
+        if (cout > c8 && lanes >= c8 + 8 && p8 > 0)
+        {
+            // The last channels' tile reads zero-padded lanes: transposed into a buffer, of which cout - c8 rows are kept.
+            Span<float> tile = stackalloc float[64];
+            ref float t = ref MemoryMarshal.GetReference(tile);
+            for (int p = 0; p < p8; p += 8)
+            {
+                Transpose8(ref Unsafe.Add(ref src, p * lanes + c8), lanes, ref t, 8, Vector256<float>.Zero);
+                for (int co = c8; co < cout; co++)
+                {
+                    var row = Vector256.LoadUnsafe(ref t, (nuint)((co - c8) * 8));
+                    (row + Vector256.Create(bias is null ? 0f : bias[co])).StoreUnsafe(ref dst, (nuint)(co * positions + p));
+                }
+            }
+            tail = cout;
         }
         for (int co = 0; co < cout; co++)
         {
             float b = bias is null ? 0f : bias[co];
-            for (int p = co < c8 ? p8 : 0; p < positions; p++) Unsafe.Add(ref dst, co * positions + p) = Unsafe.Add(ref src, p * cout + co) + b;
+            for (int p = co < tail ? p8 : 0; p < positions; p++) Unsafe.Add(ref dst, co * positions + p) = Unsafe.Add(ref src, p * lanes + co) + b;
         }
     }
 
