@@ -7,6 +7,7 @@ namespace SnnConvert.Layers;
 /// Training: xhat = (x - mean_B) / sqrt(var_B + eps) with the biased batch variance; running statistics get the
 /// unbiased variance (as PyTorch). Eval: running statistics. y = gamma * xhat + beta.
 /// Backward (training): dx = rstd / M * (M dy' - sum dy' - xhat * sum(dy' xhat)), dy' = gamma dy.
+/// xhat is not stored: backward recomputes it from the cached input and the per-channel mean and 1/std.
 /// </summary>
 public sealed class BatchNormLayer : Layer
 {
@@ -16,11 +17,9 @@ public sealed class BatchNormLayer : Layer
     private readonly bool _spatial;
     private readonly Parameter _gamma, _beta;             // (C)
     private readonly Tensor _runningMean, _runningVar;    // (C)
-    private Tensor? _xhat;                                // cached after a training pass (same shape as input)
-    private Tensor? _xhatBuffer;                          // xhat's array, kept across passes when buffers are reused
-    private Tensor? _evalInput;                           // cached after an evaluation pass instead of xhat
-    private float[]? _rstd;                               // cached (C)
-    private bool _trainingPass;
+    private Tensor? _input, _output;                      // cached: xhat is recomputed from x, the fused ReLU's mask from y
+    private float[]? _mean, _rstd;                        // cached (C): batch statistics, or running ones after evaluation
+    private bool _trainingPass, _relu;
 
     /// <summary>Creates the layer with gamma = 1, beta = 0, running mean 0 and variance 1.</summary>
     public BatchNormLayer(LayerSpec spec, int channels, float eps, float momentum, bool spatial)
@@ -60,7 +59,14 @@ public sealed class BatchNormLayer : Layer
     public override IReadOnlyList<(string Name, Tensor Value)> Buffers => [("running_mean", _runningMean), ("running_var", _runningVar)];
 
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input, ForwardContext context)
+    public override Tensor Forward(Tensor input, ForwardContext context) => Forward(input, context, relu: false);
+
+    /// <summary>
+    /// The forward pass followed by y = max(0, y) in the same pass, for a network whose next layer is a ReLU
+    /// (<see cref="Models.Network"/> runs the pair this way and back-propagates with <see cref="BackwardThroughRelu"/>): the
+    /// separate ReLU pass read and wrote every activation again, forward and backward. Same values as the two layers.
+    /// </summary>
+    public Tensor Forward(Tensor input, ForwardContext context, bool relu)
     {
         RequireRank(input, _spatial ? 4 : 2, "input");
         if (input.Dim(1) != _channels) throw new ArgumentException($"{_spec.Describe()}: input has {input.Dim(1)} channels");
@@ -68,66 +74,95 @@ public sealed class BatchNormLayer : Layer
         long m = (long)n * s;
         if (context.Training && m < 2) throw new ArgumentException($"{_spec.Describe()}: training needs more than one value per channel, got shape {input.ShapeText}");
         var output = OutputTensor(context, input.Shape);   // every (i, c) plane is written below
-        var rstd = new float[_channels];
-        _trainingPass = context.Training;
+        float[] rstd = _rstd is { Length: var len } && len == _channels ? _rstd : new float[_channels];
+        float[] means = _mean is { Length: var lm } && lm == _channels ? _mean : new float[_channels];
         _rstd = rstd;
+        _mean = means;
+        _trainingPass = context.Training;
+        _input = input;
+        _output = output;
+        _relu = relu;
         float[] x = input.Data, y = output.Data;
-        if (!context.Training)
-        {
-            // y = x * (g rstd) + (b - mean g rstd), one pass; backward recomputes xhat from the cached input.
-            _xhat = null;
-            _evalInput = input;
-            ChunkedParallel.For(_channels, (_, c0, c1) =>
-            {
-                for (int c = c0; c < c1; c++)
-                {
-                    rstd[c] = 1f / MathF.Sqrt(_runningVar.Data[c] + _eps);
-                    float scale = _gamma.Value.Data[c] * rstd[c], shift = _beta.Value.Data[c] - _runningMean.Data[c] * scale;
-                    for (int i = 0; i < n; i++)
-                        SpanMath.Affine(x.AsSpan((i * _channels + c) * s, s), scale, shift, y.AsSpan((i * _channels + c) * s, s));
-                }
-            });
-            return output;
-        }
-        Tensor xhat = Reuse(ref _xhatBuffer, input.Shape, context.ReuseBuffers);
-        float[] xh = xhat.Data;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
+            Span<float> planeMeans = context.Training ? (n <= 1024 ? stackalloc float[n] : new float[n]) : [];
             for (int c = c0; c < c1; c++)
             {
-                // Two passes (mean, then squares of x - mean) rather than E[x^2] - mean^2, which cancels badly.
-                double sum = 0;
-                for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(x.AsSpan((i * _channels + c) * s, s));
-                float mean = (float)(sum / m);
-                double sumSq = 0;
-                for (int i = 0; i < n; i++) sumSq += SpanMath.SumOfSquaredDeviations(x.AsSpan((i * _channels + c) * s, s), mean);
-                double variance = sumSq / m;
+                float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
+                if (!context.Training)
+                {
+                    // y = x * (g rstd) + (b - mean g rstd), one pass; backward uses xhat = (x - running mean) * rstd.
+                    rstd[c] = 1f / MathF.Sqrt(_runningVar.Data[c] + _eps);
+                    means[c] = _runningMean.Data[c];
+                    float scale = g * rstd[c], shift = b - _runningMean.Data[c] * scale;
+                    for (int i = 0; i < n; i++)
+                    {
+                        Span<float> yi = y.AsSpan((i * _channels + c) * s, s);
+                        SpanMath.Affine(x.AsSpan((i * _channels + c) * s, s), scale, shift, yi);
+                        if (relu) TensorPrimitives.Max(yi, 0f, yi);
+                    }
+                    continue;
+                }
+                // Mean and variance from each plane's own two passes (the plane is in L1 for the second), combined
+                // exactly (Chan et al.): sum of squared deviations = sum of the planes' + s * sum (plane mean - mean)^2.
+                // As stable as two passes over the whole channel, but x streams from memory once.
+                double sum = 0, planeSq = 0, between = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    ReadOnlySpan<float> xi = x.AsSpan((i * _channels + c) * s, s);
+                    float planeSum = TensorPrimitives.Sum(xi);
+                    sum += planeSum;
+                    planeMeans[i] = planeSum / s;
+                    planeSq += SpanMath.SumOfSquaredDeviations(xi, planeMeans[i]);
+                }
+                double meanD = sum / m;
+                for (int i = 0; i < n; i++) between += (planeMeans[i] - meanD) * (planeMeans[i] - meanD);
+                float mean = (float)meanD;
+                double variance = (planeSq + s * between) / m;
                 float invStd = (float)(1.0 / Math.Sqrt(variance + _eps));
                 _runningMean.Data[c] = (1 - _momentum) * _runningMean.Data[c] + _momentum * mean;
                 _runningVar.Data[c] = (1 - _momentum) * _runningVar.Data[c] + _momentum * (float)(variance * m / (m - 1));
                 rstd[c] = invStd;
-                float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
+                means[c] = mean;
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    SpanMath.Standardise(x.AsSpan(off, s), mean, invStd, g, b, xh.AsSpan(off, s), y.AsSpan(off, s));
+                    Span<float> yi = y.AsSpan(off, s);
+                    BatchNormKernels.Normalise(x.AsSpan(off, s), mean, invStd, g, b, yi);
+                    if (relu) TensorPrimitives.Max(yi, 0f, yi);
                 }
             }
         });
-        _xhat = xhat;
-        _evalInput = null;
         return output;
     }
 
     /// <inheritdoc/>
     public override Tensor Backward(Tensor gradOutput)
     {
-        float[] rstd = Cached(_rstd);
-        Tensor xhat = _trainingPass ? Cached(_xhat) : EvalXhat(Cached(_evalInput), rstd);
-        int n = xhat.Dim(0), s = _spatial ? xhat.Dim(2) * xhat.Dim(3) : 1;
+        if (_relu) throw new InvalidOperationException($"{_spec.Describe()}: the last forward pass had a fused ReLU; back-propagate with BackwardThroughRelu");
+        return BackwardCore(gradOutput);
+    }
+
+    /// <summary>
+    /// Back-propagates the gradient of the fused ReLU's output (<see cref="Forward(Tensor, ForwardContext, bool)"/> with
+    /// relu): dy is taken where the output is positive, 0 elsewhere, in the same passes as the batch norm's backward.
+    /// </summary>
+    public Tensor BackwardThroughRelu(Tensor gradOutput)
+    {
+        if (!_relu) throw new InvalidOperationException($"{_spec.Describe()}: the last forward pass had no fused ReLU");
+        return BackwardCore(gradOutput);
+    }
+
+    private Tensor BackwardCore(Tensor gradOutput)
+    {
+        float[] rstd = Cached(_rstd), means = Cached(_mean);
+        Tensor input = Cached(_input);
+        int n = input.Dim(0), s = _spatial ? input.Dim(2) * input.Dim(3) : 1;
         float m = n * s;
-        var gradInput = GradInputTensor(xhat.Shape);
-        float[] dy = gradOutput.Data, xh = xhat.Data, dx = gradInput.Data;
+        if (gradOutput.Length != input.Length) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the input {input.ShapeText}");
+        var gradInput = GradInputTensor(input.Shape);
+        float[] dy = gradOutput.Data, x = input.Data, dx = gradInput.Data, y = _relu ? Cached(_output).Data : [];
+        bool training = _trainingPass;
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
             for (int c = c0; c < c1; c++)
@@ -135,42 +170,25 @@ public sealed class BatchNormLayer : Layer
                 double sumDy = 0, sumDyXhat = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    (float sum, float dot) = SpanMath.SumAndDot(dy.AsSpan((i * _channels + c) * s, s), xh.AsSpan((i * _channels + c) * s, s));
+                    int off = (i * _channels + c) * s;
+                    (float sum, float dot) = BatchNormKernels.GradientSums(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c],
+                        _relu ? y.AsSpan(off, s) : []);
                     sumDy += sum;
                     sumDyXhat += dot;
                 }
                 _beta.Grad.Data[c] += (float)sumDy;
                 _gamma.Grad.Data[c] += (float)sumDyXhat;
                 float gr = _gamma.Value.Data[c] * rstd[c];
-                float meanDy = (float)(sumDy / m), meanDyXhat = (float)(sumDyXhat / m);
+                // Training: dx = g r (dy - meanDy - xhat meanDyXhat); evaluation statistics are constants: dx = g r dy.
+                float meanDy = training ? (float)(sumDy / m) : 0f, meanDyXhat = training ? (float)(sumDyXhat / m) : 0f;
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    Span<float> d = dx.AsSpan(off, s);
-                    if (_trainingPass)
-                    {
-                        // dx = g r (dy - meanDy - xhat meanDyXhat)
-                        SpanMath.MultiplyAddAffine(xh.AsSpan(off, s), -meanDyXhat, dy.AsSpan(off, s), gr, -meanDy * gr, d);
-                    }
-                    else TensorPrimitives.Multiply(dy.AsSpan(off, s), gr, d);
+                    BatchNormKernels.InputGradient(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c], _relu ? y.AsSpan(off, s) : [],
+                        -meanDyXhat, gr, -meanDy * gr, dx.AsSpan(off, s));
                 }
             }
         });
         return gradInput;
-    }
-
-    // xhat = (x - running mean) * rstd, for a backward pass after an evaluation forward (rare: gradient checks).
-    private Tensor EvalXhat(Tensor input, float[] rstd)
-    {
-        int n = input.Dim(0), s = _spatial ? input.Dim(2) * input.Dim(3) : 1;
-        var xhat = new Tensor(input.Shape);
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < _channels; c++)
-            {
-                Span<float> d = xhat.Data.AsSpan((i * _channels + c) * s, s);
-                TensorPrimitives.Subtract(input.Data.AsSpan((i * _channels + c) * s, s), _runningMean.Data[c], d);
-                TensorPrimitives.Multiply(d, rstd[c], d);
-            }
-        return xhat;
     }
 }

@@ -11,6 +11,7 @@ public sealed class Network
 {
     private readonly Layer[] _layers;
     private readonly int _firstTrainable;   // index of the lowest layer with parameters, -1 when none
+    private readonly bool[] _fusedRelu;     // [i]: layer i is a batch norm that runs the ReLU at i + 1 in its own passes
 
     /// <summary>Builds the layers of <paramref name="architecture"/> with parameters initialised from <paramref name="random"/>.</summary>
     /// <exception cref="ArgumentException">A layer does not fit the shape coming out of the previous one, or the output is not a vector.</exception>
@@ -30,6 +31,8 @@ public sealed class Network
         LayerShapes = shapes;
         _layers = Architecture.Select(s => s.Build(random)).ToArray();
         _firstTrainable = Array.FindIndex(_layers, l => l.Parameters.Count > 0);
+        _fusedRelu = new bool[_layers.Length];
+        for (int i = 0; i + 1 < _layers.Length; i++) _fusedRelu[i] = _layers[i] is BatchNormLayer && _layers[i + 1] is ReluLayer;
     }
 
     /// <summary>Model name (zoo name or a user's).</summary>
@@ -68,13 +71,22 @@ public sealed class Network
     /// <summary>Multiply-accumulates per image of the whole network.</summary>
     public long Macs => Architecture.Select((s, i) => s.Macs(LayerShapes[i])).Sum();
 
-    /// <summary>Runs the batch (N, C, H, W) through all layers; returns logits (N, K).</summary>
+    /// <summary>
+    /// Runs the batch (N, C, H, W) through all layers; returns logits (N, K). A batch norm followed by a ReLU runs as
+    /// one layer (<see cref="BatchNormLayer.Forward(Tensor, ForwardContext, bool)"/>, the same values), so the ReLU
+    /// layer object keeps no state of this pass.
+    /// </summary>
     public Tensor Forward(Tensor input, ForwardContext context)
     {
         if (input.Rank != 4 || !input.Shape.AsSpan(1).SequenceEqual(InputShape))
             throw new ArgumentException($"{Name}: input batch of shape {input.ShapeText} does not match the model's input (N, {string.Join(", ", InputShape)})");
         Tensor x = input;
-        foreach (Layer layer in _layers) x = layer.Forward(x, context);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            // Batch norm + ReLU in one pass (same values); the ReLU layer itself does not run, here or in Backward.
+            if (_fusedRelu[i]) x = ((BatchNormLayer)_layers[i++]).Forward(x, context, relu: true);
+            else x = _layers[i].Forward(x, context);
+        }
         return x;
     }
 
@@ -86,8 +98,16 @@ public sealed class Network
     public void Backward(Tensor gradLogits)
     {
         Tensor g = gradLogits;
-        for (int i = _layers.Length - 1; i > _firstTrainable; i--) g = _layers[i].Backward(g);
-        if (_firstTrainable >= 0) _layers[_firstTrainable].BackwardParametersOnly(g);
+        for (int i = _layers.Length - 1; i > _firstTrainable; i--)
+        {
+            if (i > 0 && _fusedRelu[i - 1]) continue;   // the ReLU of a fused pair: its batch norm back-propagates through it
+            g = _fusedRelu[i] ? ((BatchNormLayer)_layers[i]).BackwardThroughRelu(g) : _layers[i].Backward(g);
+        }
+        if (_firstTrainable >= 0)
+        {
+            if (_fusedRelu[_firstTrainable]) ((BatchNormLayer)_layers[_firstTrainable]).BackwardThroughRelu(g);
+            else _layers[_firstTrainable].BackwardParametersOnly(g);
+        }
     }
 
     /// <summary>Zeros all parameter gradients.</summary>
