@@ -5,8 +5,7 @@ namespace SnnConvert.Layers;
 /// <summary>
 /// One-pass span kernels of <see cref="BatchNormLayer"/> that work from the layer's input x and the channel's mean and
 /// 1/std instead of a stored xhat = (x - mean) / std (which cost a batch-sized write in the forward pass and a read in
-/// the backward pass); the backward kernels optionally take a fused ReLU's output, whose mask y &gt; 0 gates the
-/// incoming gradient. Every kernel uses the same float operations in the same order in its vector body and its scalar tail.
+/// the backward pass); the backward kernels optionally apply a fused ReLU's mask, recomputed from x. Every kernel uses the same float operations in the same order in its vector body and its scalar tail.
 /// </summary>
 public static class BatchNormKernels
 {
@@ -22,55 +21,57 @@ public static class BatchNormKernels
     }
 
     /// <summary>
-    /// (sum g, sum g * xhat) with xhat = (x - mean) * invStd and g = dy, or, when <paramref name="output"/> is not empty
-    /// (a fused ReLU's output), g = dy where output &gt; 0 and 0 elsewhere. Float lanes, summed in order.
+    /// (sum g, sum g * xhat) with xhat = (x - mean) * invStd and g = dy, or, with a fused ReLU (<paramref name="relu"/>),
+    /// g = dy where the forward pass's xhat * scale + shift was positive and 0 elsewhere: the mask is recomputed from x
+    /// with the forward's operations (so it is the same bit for bit) rather than read from the output. Float lanes,
+    /// summed in order.
     /// </summary>
-    public static (float Sum, float Dot) GradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> output)
+    public static (float Sum, float Dot) GradientSums(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd,
+        bool relu, float scale, float shift)
     {
-        bool relu = !output.IsEmpty;
-        if (x.Length < dy.Length || (relu && output.Length < dy.Length)) throw new ArgumentException("an operand is shorter than the gradient");
+        if (x.Length < dy.Length) throw new ArgumentException("an operand is shorter than the gradient");
         int i = 0;
-        Vector<float> vm = new(mean), vr = new(invStd), sum = Vector<float>.Zero, dot = Vector<float>.Zero;
+        Vector<float> vm = new(mean), vr = new(invStd), vs = new(scale), vb = new(shift), sum = Vector<float>.Zero, dot = Vector<float>.Zero;
         for (; i + Vector<float>.Count <= dy.Length; i += Vector<float>.Count)
         {
-            Vector<float> g = new(dy.Slice(i));
-            if (relu) g = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(output.Slice(i)), Vector<float>.Zero), g, Vector<float>.Zero);
+            Vector<float> g = new(dy.Slice(i)), h = (new Vector<float>(x.Slice(i)) - vm) * vr;
+            if (relu) g = Vector.ConditionalSelect(Vector.GreaterThan(h * vs + vb, Vector<float>.Zero), g, Vector<float>.Zero);
             sum += g;
-            dot += g * ((new Vector<float>(x.Slice(i)) - vm) * vr);
+            dot += g * h;
         }
         float s = Vector.Sum(sum), d = Vector.Sum(dot);
         for (; i < dy.Length; i++)
         {
-            float g = relu && !(output[i] > 0f) ? 0f : dy[i];
+            float h = (x[i] - mean) * invStd;
+            float g = relu && !(h * scale + shift > 0f) ? 0f : dy[i];
             s += g;
-            d += g * ((x[i] - mean) * invStd);
+            d += g * h;
         }
         return (s, d);
     }
 
     /// <summary>
-    /// dx = (xhat * a + g) * scale + shift with xhat and g as in <see cref="GradientSums"/> (the batch norm backward
-    /// dx = gamma rstd (g - mean g - xhat mean(g xhat)) for a = -mean(g xhat), scale = gamma rstd, shift = -mean(g) scale).
+    /// dx = (xhat * a + g) * gradScale + gradShift with xhat and g as in <see cref="GradientSums"/> (the batch norm backward
+    /// dx = gamma rstd (g - mean g - xhat mean(g xhat)) for a = -mean(g xhat), gradScale = gamma rstd,
+    /// gradShift = -mean(g) gradScale).
     /// </summary>
-    public static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, ReadOnlySpan<float> output,
-        float a, float scale, float shift, Span<float> dx)
+    public static void InputGradient(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, float mean, float invStd, bool relu, float scale, float shift,
+        float a, float gradScale, float gradShift, Span<float> dx)
     {
-        bool relu = !output.IsEmpty;
-        if (x.Length < dy.Length || dx.Length < dy.Length || (relu && output.Length < dy.Length)) throw new ArgumentException("an operand is shorter than the gradient");
+        if (x.Length < dy.Length || dx.Length < dy.Length) throw new ArgumentException("an operand is shorter than the gradient");
         int i = 0;
-        Vector<float> vm = new(mean), vr = new(invStd), va = new(a), vs = new(scale), vb = new(shift);
+        Vector<float> vm = new(mean), vr = new(invStd), vs = new(scale), vb = new(shift), va = new(a), vgs = new(gradScale), vgb = new(gradShift);
         for (; i + Vector<float>.Count <= dy.Length; i += Vector<float>.Count)
         {
-            Vector<float> g = new(dy.Slice(i));
-            if (relu) g = Vector.ConditionalSelect(Vector.GreaterThan(new Vector<float>(output.Slice(i)), Vector<float>.Zero), g, Vector<float>.Zero);
-            Vector<float> h = (new Vector<float>(x.Slice(i)) - vm) * vr;
-            ((h * va + g) * vs + vb).CopyTo(dx.Slice(i));
+            Vector<float> g = new(dy.Slice(i)), h = (new Vector<float>(x.Slice(i)) - vm) * vr;
+            if (relu) g = Vector.ConditionalSelect(Vector.GreaterThan(h * vs + vb, Vector<float>.Zero), g, Vector<float>.Zero);
+            ((h * va + g) * vgs + vgb).CopyTo(dx.Slice(i));
         }
         for (; i < dy.Length; i++)
         {
-            float g = relu && !(output[i] > 0f) ? 0f : dy[i];
             float h = (x[i] - mean) * invStd;
-            dx[i] = (h * a + g) * scale + shift;
+            float g = relu && !(h * scale + shift > 0f) ? 0f : dy[i];
+            dx[i] = (h * a + g) * gradScale + gradShift;
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed class BatchNormLayer : Layer
     private readonly bool _spatial;
     private readonly Parameter _gamma, _beta;             // (C)
     private readonly Tensor _runningMean, _runningVar;    // (C)
-    private Tensor? _input, _output;                      // cached: xhat is recomputed from x, the fused ReLU's mask from y
+    private Tensor? _input, _output;                      // cached: xhat and (training) the fused ReLU's mask are recomputed from x
     private float[]? _mean, _rstd;                        // cached (C): batch statistics, or running ones after evaluation
     private bool _trainingPass, _relu;
 
@@ -161,18 +161,27 @@ public sealed class BatchNormLayer : Layer
         float m = n * s;
         if (gradOutput.Length != input.Length) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the input {input.ShapeText}");
         var gradInput = GradInputTensor(input.Shape);
-        float[] dy = gradOutput.Data, x = input.Data, dx = gradInput.Data, y = _relu ? Cached(_output).Data : [];
-        bool training = _trainingPass;
+        float[] dy = gradOutput.Data, x = input.Data, dx = gradInput.Data;
+        bool training = _trainingPass, relu = _relu && training;
+        if (_relu && !training)
+        {
+            // After an evaluation pass (rare: gradient checks) the mask comes from the output, written with the evaluation
+            // form x * (g r) + (b - mean g r): dx holds the masked gradient, which the passes below then read as dy.
+            float[] y = Cached(_output).Data;
+            ChunkedParallel.ForElements(dx.Length, (e0, e1) => ReluLayer.Backward(y.AsSpan(e0, e1 - e0), dy.AsSpan(e0, e1 - e0), dx.AsSpan(e0, e1 - e0)));
+            dy = dx;
+        }
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
             for (int c = c0; c < c1; c++)
             {
                 double sumDy = 0, sumDyXhat = 0;
+                // The fused ReLU's mask (training): the forward's xhat * gamma + beta > 0, recomputed from x.
+                float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    (float sum, float dot) = BatchNormKernels.GradientSums(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c],
-                        _relu ? y.AsSpan(off, s) : []);
+                    (float sum, float dot) = BatchNormKernels.GradientSums(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c], relu, g, b);
                     sumDy += sum;
                     sumDyXhat += dot;
                 }
@@ -184,7 +193,7 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    BatchNormKernels.InputGradient(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c], _relu ? y.AsSpan(off, s) : [],
+                    BatchNormKernels.InputGradient(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c], relu, g, b,
                         -meanDyXhat, gr, -meanDy * gr, dx.AsSpan(off, s));
                 }
             }
