@@ -230,7 +230,7 @@ public static class WinogradConv3x3
     }
 
     // padded[r][q][ch] = x[ch][r - pad][q - pad], 0 outside the image; (hp, wp) covers every tile's 4x4 window.
-    internal static void PadChannelsLast(ReadOnlySpan<float> x, int c, int h, int w, int pad, int hp, int wp, Span<float> padded)
+    private static void PadChannelsLast(ReadOnlySpan<float> x, int c, int h, int w, int pad, int hp, int wp, Span<float> padded)
     {
         padded.Clear();
         int rows = Math.Min(h, hp - pad), cols = Math.Min(w, wp - pad);
@@ -325,7 +325,7 @@ public static class WinogradConv3x3
     }
 
     // output[co][r][q] = y[r][q][co] for the (ho, wo) outputs inside the (hy, wy) tiled area.
-    internal static void StoreChannelsFirst(ReadOnlySpan<float> y, int wy, int cout, int ho, int wo, Span<float> output)
+    private static void StoreChannelsFirst(ReadOnlySpan<float> y, int wy, int cout, int ho, int wo, Span<float> output)
     {
         for (int r = 0; r < ho; r++)
             BlockTranspose.Transpose(y.Slice(r * wy * cout), wo, cout, cout, output.Slice(r * wo), ho * wo);

@@ -18,6 +18,7 @@ namespace SnnConvert.Layers;
 public static class WinogradF4Conv3x3
 {
     private const int Tiles = 36;   // 6x6 transformed positions (xi)
+    private const int Block = 8;    // channels per layout-change block (BlockTranspose's 8x8); channel counts are multiples of it
 
     /// <summary>Output tiles down and across: output size (h + 2 pad - 2) in tiles of 4.</summary>
     public static (int Th, int Tw) TileCounts(int h, int w, int pad) => ((h + 2 * pad + 1) / 4, (w + 2 * pad + 1) / 4);
@@ -140,7 +141,7 @@ public static class WinogradF4Conv3x3
             {
                 int count = Math.Min(group, end - i0), t = count * perImage;
                 for (int j = 0; j < count; j++)
-                    WinogradConv3x3.PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp,
+                    PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp,
                         padded.Slice(j * hp * wp * c, hp * wp * c));
                 InputTransform(padded, count, c, th, tw, wp, hp, v, t);
                 for (int xi = 0; xi < Tiles; xi++)
@@ -148,7 +149,7 @@ public static class WinogradF4Conv3x3
                         m.Slice(xi * Stride(t, cout), t * cout), cout);
                 OutputTransform(m, t, cout, count, th, tw, bias, y);
                 for (int j = 0; j < count; j++)
-                    WinogradConv3x3.StoreChannelsFirst(y.Slice(j * 16 * perImage * cout, 16 * perImage * cout), 4 * tw, cout, ho, wo,
+                    StoreChannelsFirst(y.Slice(j * 16 * perImage * cout, 16 * perImage * cout), 4 * tw, cout, ho, wo,
                         output.AsSpan((i0 + j) * cout * ho * wo, cout * ho * wo));
             }
         });
@@ -185,13 +186,16 @@ public static class WinogradF4Conv3x3
                 int count = Math.Min(group, end - i0), t = count * perImage;
                 for (int j = 0; j < count; j++)
                 {
-                    WinogradConv3x3.PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp,
+                    PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp,
                         padded.Slice(j * hp * wp * c, hp * wp * c));
                     // dy of image j channels-last, 0 where a tile reaches past the output.
                     Span<float> dst = dy.Slice(j * 16 * perImage * cout, 16 * perImage * cout);
-                    dst.Clear();
-                    for (int r = 0; r < ho; r++)
-                        BlockTranspose.Transpose(gradOutput.AsSpan((i0 + j) * cout * ho * wo + r * wo), cout, wo, ho * wo, dst.Slice(r * 4 * tw * cout), cout);
+                    ReadOnlySpan<float> image = gradOutput.AsSpan((i0 + j) * cout * ho * wo, cout * ho * wo);
+                    for (int co = 0; co < cout; co += Block)
+                        for (int r = 0; r < ho; r++)
+                            BlockTranspose.Transpose(image.Slice(co * ho * wo + r * wo), Block, wo, ho * wo, dst.Slice(r * 4 * tw * cout + co), cout);
+                    for (int r = 0; r < ho; r++) dst.Slice((r * 4 * tw + wo) * cout, (4 * tw - wo) * cout).Clear();
+                    dst.Slice(ho * 4 * tw * cout).Clear();
                 }
                 InputTransform(padded, count, c, th, tw, wp, hp, v, t);
                 GradientTransform(dy, count, th, tw, cout, dm, t);
@@ -266,7 +270,8 @@ public static class WinogradF4Conv3x3
         ref float src = ref MemoryMarshal.GetReference(padded);
         ref float dst = ref MemoryMarshal.GetReference(v);
         nuint step = (nuint)Stride(t, c), rowStep = (nuint)(wp * c), colStep = (nuint)c;
-        Span<Vector<float>> tmp = stackalloc Vector<float>[36];
+        Span<Vector<float>> scratch = stackalloc Vector<float>[36];
+        ref Vector<float> tmp = ref MemoryMarshal.GetReference(scratch);   // 6x6, unchecked: the indices are constants
         int tile = 0;
         for (int img = 0; img < count; img++)
             for (int ty = 0; ty < th; ty++)
@@ -279,11 +284,13 @@ public static class WinogradF4Conv3x3
                             nuint a = at + (nuint)j * colStep;
                             BT(Vector.LoadUnsafe(ref src, a), Vector.LoadUnsafe(ref src, a + rowStep), Vector.LoadUnsafe(ref src, a + 2 * rowStep),
                                 Vector.LoadUnsafe(ref src, a + 3 * rowStep), Vector.LoadUnsafe(ref src, a + 4 * rowStep), Vector.LoadUnsafe(ref src, a + 5 * rowStep),
-                                out tmp[j], out tmp[6 + j], out tmp[12 + j], out tmp[18 + j], out tmp[24 + j], out tmp[30 + j]);
+                                out Unsafe.Add(ref tmp, j), out Unsafe.Add(ref tmp, 6 + j), out Unsafe.Add(ref tmp, 12 + j),
+                                out Unsafe.Add(ref tmp, 18 + j), out Unsafe.Add(ref tmp, 24 + j), out Unsafe.Add(ref tmp, 30 + j));
                         }
                         for (int i = 0; i < 6; i++)
                         {
-                            BT(tmp[6 * i], tmp[6 * i + 1], tmp[6 * i + 2], tmp[6 * i + 3], tmp[6 * i + 4], tmp[6 * i + 5],
+                            ref Vector<float> r = ref Unsafe.Add(ref tmp, 6 * i);
+                            BT(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3), Unsafe.Add(ref r, 4), Unsafe.Add(ref r, 5),
                                 out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5);
                             nuint q = o + (nuint)(6 * i) * step;
                             r0.StoreUnsafe(ref dst, q);
@@ -296,19 +303,48 @@ public static class WinogradF4Conv3x3
                     }
     }
 
+    // padded[r][q][ch] = x[ch][r - pad][q - pad], 0 outside the image; (hp, wp) covers every tile's 6x6 window. Only
+    // the border is cleared (clearing whole buffers was 4% of a cifar10-vgg training step).
+    // The layout changes go channel block by channel block (8 planes at a time, each row after row) rather than row by row
+    // over all channels: 8 sequential streams through the channels-first tensor instead of C, which the prefetchers follow.
+    private static void PadChannelsLast(ReadOnlySpan<float> x, int c, int h, int w, int pad, int hp, int wp, Span<float> padded)
+    {
+        int rows = Math.Min(h, hp - pad), cols = Math.Min(w, wp - pad);
+        padded.Slice(0, pad * wp * c).Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = padded.Slice((r + pad) * wp * c, wp * c);
+            row.Slice(0, pad * c).Clear();
+            row.Slice((pad + cols) * c).Clear();
+        }
+        padded.Slice((rows + pad) * wp * c, (hp - rows - pad) * wp * c).Clear();
+        for (int ch = 0; ch < c; ch += Block)
+            for (int r = 0; r < rows; r++)
+                BlockTranspose.Transpose(x.Slice(ch * h * w + r * w), Block, cols, h * w, padded.Slice(((r + pad) * wp + pad) * c + ch), c);
+    }
+
+    // output[co][r][q] = y[r][q][co] for the (ho, wo) outputs inside the (hy, wy) tiled area, channel block by block.
+    private static void StoreChannelsFirst(ReadOnlySpan<float> y, int wy, int cout, int ho, int wo, Span<float> output)
+    {
+        for (int co = 0; co < cout; co += Block)
+            for (int r = 0; r < ho; r++)
+                BlockTranspose.Transpose(y.Slice(r * wy * cout + co), wo, Block, cout, output.Slice(co * ho * wo + r * wo), ho * wo);
+    }
+
     // (x0 .. x5) times B^T's rows.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BT(Vector<float> x0, Vector<float> x1, Vector<float> x2, Vector<float> x3, Vector<float> x4, Vector<float> x5,
         out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5)
     {
-        Vector<float> four = new(4f), five = new(5f), two = new(2f);
-        Vector<float> a = x4 - four * x2, b = x3 - four * x1, d = x4 - x2, e = two * (x3 - x1);
-        r0 = four * x0 - five * x2 + x4;
+        Vector<float> four = new(4f), minusFour = new(-4f), minusFive = new(-5f);
+        Vector<float> a = Vector.FusedMultiplyAdd(minusFour, x2, x4), b = Vector.FusedMultiplyAdd(minusFour, x1, x3), d = x4 - x2, e = x3 - x1;
+        e += e;
+        r0 = Vector.FusedMultiplyAdd(four, x0, Vector.FusedMultiplyAdd(minusFive, x2, x4));
         r1 = a + b;
         r2 = a - b;
         r3 = d + e;
         r4 = d - e;
-        r5 = four * x1 - five * x3 + x5;
+        r5 = Vector.FusedMultiplyAdd(four, x1, Vector.FusedMultiplyAdd(minusFive, x3, x5));
     }
 
     // y[img][4 ty + a][4 tx + b][co] = (A^T m A)[a][b] + bias[co], A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]:
