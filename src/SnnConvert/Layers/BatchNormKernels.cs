@@ -9,15 +9,25 @@ namespace SnnConvert.Layers;
 /// </summary>
 public static class BatchNormKernels
 {
-    /// <summary>y = ((x - mean) * invStd) * scale + shift: xhat * gamma + beta without storing xhat.</summary>
-    public static void Normalise(ReadOnlySpan<float> x, float mean, float invStd, float scale, float shift, Span<float> y)
+    /// <summary>
+    /// y = ((x - mean) * invStd) * scale + shift (xhat * gamma + beta without storing xhat), then, with
+    /// <paramref name="relu"/>, max(y, 0) with IEEE semantics (NaN stays NaN, as TensorPrimitives.Max and ReluLayer).
+    /// </summary>
+    public static void Normalise(ReadOnlySpan<float> x, float mean, float invStd, float scale, float shift, bool relu, Span<float> y)
     {
         if (y.Length < x.Length) throw new ArgumentException("destination is shorter than the input", nameof(y));
         int i = 0;
         Vector<float> vm = new(mean), vr = new(invStd), vs = new(scale), vb = new(shift);
         for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
-            (((new Vector<float>(x.Slice(i)) - vm) * vr) * vs + vb).CopyTo(y.Slice(i));
-        for (; i < x.Length; i++) y[i] = ((x[i] - mean) * invStd) * scale + shift;
+        {
+            Vector<float> v = ((new Vector<float>(x.Slice(i)) - vm) * vr) * vs + vb;
+            (relu ? Vector.Max(v, Vector<float>.Zero) : v).CopyTo(y.Slice(i));
+        }
+        for (; i < x.Length; i++)
+        {
+            float v = ((x[i] - mean) * invStd) * scale + shift;
+            y[i] = relu ? MathF.Max(v, 0f) : v;
+        }
     }
 
     /// <summary>

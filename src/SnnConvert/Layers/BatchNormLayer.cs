@@ -128,8 +128,7 @@ public sealed class BatchNormLayer : Layer
                 {
                     int off = (i * _channels + c) * s;
                     Span<float> yi = y.AsSpan(off, s);
-                    BatchNormKernels.Normalise(x.AsSpan(off, s), mean, invStd, g, b, yi);
-                    if (relu) TensorPrimitives.Max(yi, 0f, yi);
+                    BatchNormKernels.Normalise(x.AsSpan(off, s), mean, invStd, g, b, relu, yi);
                 }
             }
         });

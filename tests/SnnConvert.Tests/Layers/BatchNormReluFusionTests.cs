@@ -29,12 +29,16 @@ public sealed class BatchNormReluFusionTests
         GradientCheck.Fill(rng, separate.Beta.Value.Span);
         GradientCheck.Fill(rng, separate.RunningMean.Span);
         for (int i = 0; i < c; i++) separate.RunningVar.Data[i] = 0.5f + i;
+        // Channel 0 gives exact zeros of both signs before the ReLU, and one input is NaN: max(., 0) must treat them alike.
+        separate.Gamma.Value.Data[0] = 0f;
+        separate.Beta.Value.Data[0] = -0f;
         separate.Gamma.Value.Span.CopyTo(fused.Gamma.Value.Span);
         separate.Beta.Value.Span.CopyTo(fused.Beta.Value.Span);
         separate.RunningMean.Span.CopyTo(fused.RunningMean.Span);
         separate.RunningVar.Span.CopyTo(fused.RunningVar.Span);
         var relu = new ReluLayer(new ReluSpec());
         Tensor x = GradientCheck.RandomTensor(rng, shape), dy = GradientCheck.RandomTensor(rng, shape);
+        x.Data[x.Length - 1] = float.NaN;
         var context = new ForwardContext(training, new Random(1));
 
         Tensor expected = relu.Forward(separate.Forward(x, context), context);
