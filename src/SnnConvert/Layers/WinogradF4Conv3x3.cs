@@ -355,7 +355,8 @@ public static class WinogradF4Conv3x3
         ref float src = ref MemoryMarshal.GetReference(m);
         ref float dst = ref MemoryMarshal.GetReference(y);
         nuint step = (nuint)Stride(t, cout), next = (nuint)cout, down = (nuint)(wy * cout);
-        Span<Vector<float>> tmp = stackalloc Vector<float>[24];
+        Span<Vector<float>> scratch = stackalloc Vector<float>[24];
+        ref Vector<float> tmp = ref MemoryMarshal.GetReference(scratch);   // 4x6, unchecked: the indices are constants
         int tile = 0;
         for (int img = 0; img < count; img++)
             for (int ty = 0; ty < th; ty++)
@@ -369,12 +370,13 @@ public static class WinogradF4Conv3x3
                             nuint a = at + (nuint)j * step;
                             AT(Vector.LoadUnsafe(ref src, a), Vector.LoadUnsafe(ref src, a + 6 * step), Vector.LoadUnsafe(ref src, a + 12 * step),
                                 Vector.LoadUnsafe(ref src, a + 18 * step), Vector.LoadUnsafe(ref src, a + 24 * step), Vector.LoadUnsafe(ref src, a + 30 * step),
-                                out tmp[j], out tmp[6 + j], out tmp[12 + j], out tmp[18 + j]);
+                                out Unsafe.Add(ref tmp, j), out Unsafe.Add(ref tmp, 6 + j), out Unsafe.Add(ref tmp, 12 + j), out Unsafe.Add(ref tmp, 18 + j));
                         }
                         nuint o = (nuint)((((img * 4 * th) + 4 * ty) * wy + 4 * tx) * cout + co);
                         for (int i = 0; i < 4; i++)
                         {
-                            AT(tmp[6 * i], tmp[6 * i + 1], tmp[6 * i + 2], tmp[6 * i + 3], tmp[6 * i + 4], tmp[6 * i + 5],
+                            ref Vector<float> r = ref Unsafe.Add(ref tmp, 6 * i);
+                            AT(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3), Unsafe.Add(ref r, 4), Unsafe.Add(ref r, 5),
                                 out Vector<float> y0, out Vector<float> y1, out Vector<float> y2, out Vector<float> y3);
                             nuint q = o + (nuint)i * down;
                             (y0 + b).StoreUnsafe(ref dst, q);
@@ -392,9 +394,9 @@ public static class WinogradF4Conv3x3
     {
         Vector<float> p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
         y0 = m0 + p12 + p34;
-        y1 = d12 + new Vector<float>(2f) * d34;
-        y2 = p12 + new Vector<float>(4f) * p34;
-        y3 = d12 + new Vector<float>(8f) * d34 + m5;
+        y1 = Vector.FusedMultiplyAdd(new Vector<float>(2f), d34, d12);
+        y2 = Vector.FusedMultiplyAdd(new Vector<float>(4f), p34, p12);
+        y3 = Vector.FusedMultiplyAdd(new Vector<float>(8f), d34, d12 + m5);
     }
 
     // dm[xi][t][co] = (A dY A^T)[xi] for the 4x4 output-gradient tile dY of tile t: each of its 4 columns along the
@@ -405,7 +407,8 @@ public static class WinogradF4Conv3x3
         ref float src = ref MemoryMarshal.GetReference(dy);
         ref float dst = ref MemoryMarshal.GetReference(dm);
         nuint step = (nuint)Stride(t, cout), next = (nuint)cout, down = (nuint)(wy * cout);
-        Span<Vector<float>> tmp = stackalloc Vector<float>[24];
+        Span<Vector<float>> scratch = stackalloc Vector<float>[24];
+        ref Vector<float> tmp = ref MemoryMarshal.GetReference(scratch);   // 6x4, unchecked: the indices are constants
         int tile = 0;
         for (int img = 0; img < count; img++)
             for (int ty = 0; ty < th; ty++)
@@ -418,11 +421,13 @@ public static class WinogradF4Conv3x3
                             nuint a = at + (nuint)j * next;
                             A(Vector.LoadUnsafe(ref src, a), Vector.LoadUnsafe(ref src, a + down), Vector.LoadUnsafe(ref src, a + 2 * down),
                                 Vector.LoadUnsafe(ref src, a + 3 * down),
-                                out tmp[j], out tmp[4 + j], out tmp[8 + j], out tmp[12 + j], out tmp[16 + j], out tmp[20 + j]);
+                                out Unsafe.Add(ref tmp, j), out Unsafe.Add(ref tmp, 4 + j), out Unsafe.Add(ref tmp, 8 + j),
+                                out Unsafe.Add(ref tmp, 12 + j), out Unsafe.Add(ref tmp, 16 + j), out Unsafe.Add(ref tmp, 20 + j));
                         }
                         for (int i = 0; i < 6; i++)
                         {
-                            A(tmp[4 * i], tmp[4 * i + 1], tmp[4 * i + 2], tmp[4 * i + 3],
+                            ref Vector<float> r = ref Unsafe.Add(ref tmp, 4 * i);
+                            A(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3),
                                 out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5);
                             nuint q = o + (nuint)(6 * i) * step;
                             r0.StoreUnsafe(ref dst, q);
@@ -440,7 +445,8 @@ public static class WinogradF4Conv3x3
     private static void A(Vector<float> y0, Vector<float> y1, Vector<float> y2, Vector<float> y3,
         out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5)
     {
-        Vector<float> even = y0 + y2, odd = y1 + y3, even4 = y0 + new Vector<float>(4f) * y2, odd4 = new Vector<float>(2f) * y1 + new Vector<float>(8f) * y3;
+        Vector<float> even = y0 + y2, odd = y1 + y3, even4 = Vector.FusedMultiplyAdd(new Vector<float>(4f), y2, y0);
+        Vector<float> odd4 = Vector.FusedMultiplyAdd(new Vector<float>(8f), y3, y1 + y1);
         r0 = y0;
         r1 = even + odd;
         r2 = even - odd;
