@@ -20,6 +20,7 @@ public sealed class BatchNormLayer : Layer
     private Tensor? _input, _output;                      // cached: xhat and (training) the fused ReLU's mask are recomputed from x
     private float[]? _mean, _rstd;                        // cached (C): batch statistics, or running ones after evaluation
     private bool _trainingPass, _relu;
+    private int _pool = 1;                                // fused average pooling window (1: none)
 
     /// <summary>Creates the layer with gamma = 1, beta = 0, running mean 0 and variance 1.</summary>
     public BatchNormLayer(LayerSpec spec, int channels, float eps, float momentum, bool spatial)
@@ -66,14 +67,29 @@ public sealed class BatchNormLayer : Layer
     /// (<see cref="Models.Network"/> runs the pair this way and back-propagates with <see cref="BackwardThroughRelu"/>): the
     /// separate ReLU pass read and wrote every activation again, forward and backward. Same values as the two layers.
     /// </summary>
-    public Tensor Forward(Tensor input, ForwardContext context, bool relu)
+    public Tensor Forward(Tensor input, ForwardContext context, bool relu) => Forward(input, context, relu, pool: 1);
+
+    /// <summary>
+    /// <see cref="Forward(Tensor, ForwardContext, bool)"/> followed, when <paramref name="pool"/> &gt; 1, by average pooling
+    /// over non-overlapping pool x pool windows that tile each map (H and W multiples of pool), all per plane in cache:
+    /// the network's BN, ReLU, AvgPool triples then neither write nor read the full-size activations. Returns the pooled
+    /// (N, C, H / pool, W / pool) output; back-propagate with <see cref="BackwardThroughRelu"/> (which takes its gradient).
+    /// Same values as the three layers.
+    /// </summary>
+    public Tensor Forward(Tensor input, ForwardContext context, bool relu, int pool)
     {
         RequireRank(input, _spatial ? 4 : 2, "input");
         if (input.Dim(1) != _channels) throw new ArgumentException($"{_spec.Describe()}: input has {input.Dim(1)} channels");
+        if (pool > 1 && (!_spatial || !relu || input.Dim(2) % pool != 0 || input.Dim(3) % pool != 0))
+            throw new ArgumentException($"{_spec.Describe()}: a fused {pool}x{pool} pooling needs a ReLU and maps that it tiles, got {input.ShapeText}");
         int n = input.Dim(0), s = _spatial ? input.Dim(2) * input.Dim(3) : 1;
+        pool = Math.Max(1, pool);
+        int h = _spatial ? input.Dim(2) : 1, w = _spatial ? input.Dim(3) : 1, ho = h / pool, wo = w / pool, so = ho * wo;
         long m = (long)n * s;
         if (context.Training && m < 2) throw new ArgumentException($"{_spec.Describe()}: training needs more than one value per channel, got shape {input.ShapeText}");
-        var output = OutputTensor(context, input.Shape);   // every (i, c) plane is written below
+        // Every (i, c) plane is written below.
+        var output = pool > 1 ? OutputTensor(context, n, _channels, ho, wo) : OutputTensor(context, input.Shape);
+        _pool = pool;
         float[] rstd = _rstd is { Length: var len } && len == _channels ? _rstd : new float[_channels];
         float[] means = _mean is { Length: var lm } && lm == _channels ? _mean : new float[_channels];
         _rstd = rstd;
@@ -86,6 +102,7 @@ public sealed class BatchNormLayer : Layer
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
             Span<float> planeMeans = context.Training ? (n <= 1024 ? stackalloc float[n] : new float[n]) : [];
+            Span<float> full = pool > 1 ? (s <= 4096 ? stackalloc float[s] : new float[s]) : [];   // one plane before pooling
             for (int c = c0; c < c1; c++)
             {
                 float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
@@ -97,9 +114,10 @@ public sealed class BatchNormLayer : Layer
                     float scale = g * rstd[c], shift = b - _runningMean.Data[c] * scale;
                     for (int i = 0; i < n; i++)
                     {
-                        Span<float> yi = y.AsSpan((i * _channels + c) * s, s);
+                        Span<float> yi = pool > 1 ? full : y.AsSpan((i * _channels + c) * s, s);
                         SpanMath.Affine(x.AsSpan((i * _channels + c) * s, s), scale, shift, yi);
                         if (relu) TensorPrimitives.Max(yi, 0f, yi);
+                        if (pool > 1) AvgPool2dLayer.Forward(full, h, w, pool, pool, y.AsSpan((i * _channels + c) * so, so), ho, wo);
                     }
                     continue;
                 }
@@ -127,8 +145,9 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    Span<float> yi = y.AsSpan(off, s);
+                    Span<float> yi = pool > 1 ? full : y.AsSpan(off, s);
                     BatchNormKernels.Normalise(x.AsSpan(off, s), mean, invStd, g, b, relu, yi);
+                    if (pool > 1) AvgPool2dLayer.Forward(full, h, w, pool, pool, y.AsSpan((i * _channels + c) * so, so), ho, wo);
                 }
             }
         });
@@ -144,12 +163,20 @@ public sealed class BatchNormLayer : Layer
 
     /// <summary>
     /// Back-propagates the gradient of the fused ReLU's output (<see cref="Forward(Tensor, ForwardContext, bool)"/> with
-    /// relu): dy is taken where the output is positive, 0 elsewhere, in the same passes as the batch norm's backward.
+    /// relu), or of the fused pooling's output: dy is spread over each window (dy / pool^2), taken where the ReLU's
+    /// output is positive and 0 elsewhere, in the same passes as the batch norm's backward.
     /// </summary>
     public Tensor BackwardThroughRelu(Tensor gradOutput)
     {
         if (!_relu) throw new InvalidOperationException($"{_spec.Describe()}: the last forward pass had no fused ReLU");
         return BackwardCore(gradOutput);
+    }
+
+    // The pooling's input gradient for one plane (pooled gradient at `at`), into the scratch plane.
+    private static Span<float> Spread(float[] pooled, int at, int w, int ho, int wo, int pool, Span<float> plane)
+    {
+        AvgPool2dLayer.BackwardTiled(pooled.AsSpan(at, ho * wo), w, ho, wo, pool, plane);
+        return plane;
     }
 
     private Tensor BackwardCore(Tensor gradOutput)
@@ -158,20 +185,37 @@ public sealed class BatchNormLayer : Layer
         Tensor input = Cached(_input);
         int n = input.Dim(0), s = _spatial ? input.Dim(2) * input.Dim(3) : 1;
         float m = n * s;
-        if (gradOutput.Length != input.Length) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the input {input.ShapeText}");
+        int pool = _pool, w = _spatial ? input.Dim(3) : 1, ho = _spatial ? input.Dim(2) / pool : 1, wo = w / pool, so = ho * wo;
+        if (gradOutput.Length != input.Length / (pool * pool))
+            throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the input {input.ShapeText}");
         var gradInput = GradInputTensor(input.Shape);
         float[] dy = gradOutput.Data, x = input.Data, dx = gradInput.Data;
         bool training = _trainingPass, relu = _relu && training;
         if (_relu && !training)
         {
-            // After an evaluation pass (rare: gradient checks) the mask comes from the output, written with the evaluation
-            // form x * (g r) + (b - mean g r): dx holds the masked gradient, which the passes below then read as dy.
-            float[] y = Cached(_output).Data;
-            ChunkedParallel.ForElements(dx.Length, (e0, e1) => ReluLayer.Backward(y.AsSpan(e0, e1 - e0), dy.AsSpan(e0, e1 - e0), dx.AsSpan(e0, e1 - e0)));
+            // After an evaluation pass (rare: gradient checks) the mask is recomputed with the evaluation form
+            // x * (g r) + (b - mean g r) > 0: dx holds the spread, masked gradient, which the passes below read as dy.
+            float[] pooled = dy;
+            ChunkedParallel.For(n * _channels, (_, p0, p1) =>
+            {
+                for (int p = p0; p < p1; p++)
+                {
+                    int c = p % _channels;
+                    float scale = _gamma.Value.Data[c] * rstd[c], shift = _beta.Value.Data[c] - means[c] * scale;
+                    Span<float> d = dx.AsSpan(p * s, s);
+                    if (pool > 1) AvgPool2dLayer.BackwardTiled(pooled.AsSpan(p * so, so), w, ho, wo, pool, d);
+                    else pooled.AsSpan(p * s, s).CopyTo(d);
+                    ReadOnlySpan<float> xp = x.AsSpan(p * s, s);
+                    for (int e = 0; e < s; e++)
+                        if (!(xp[e] * scale + shift > 0f)) d[e] = 0f;
+                }
+            });
             dy = dx;
+            pool = 1;
         }
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
+            Span<float> spread = pool > 1 ? (s <= 4096 ? stackalloc float[s] : new float[s]) : [];   // one plane's dy / pool^2
             for (int c = c0; c < c1; c++)
             {
                 double sumDy = 0, sumDyXhat = 0;
@@ -180,7 +224,8 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    (float sum, float dot) = BatchNormKernels.GradientSums(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c], relu, g, b);
+                    ReadOnlySpan<float> dyi = pool > 1 ? Spread(dy, (i * _channels + c) * so, w, ho, wo, pool, spread) : dy.AsSpan(off, s);
+                    (float sum, float dot) = BatchNormKernels.GradientSums(dyi, x.AsSpan(off, s), means[c], rstd[c], relu, g, b);
                     sumDy += sum;
                     sumDyXhat += dot;
                 }
@@ -192,7 +237,8 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    BatchNormKernels.InputGradient(dy.AsSpan(off, s), x.AsSpan(off, s), means[c], rstd[c], relu, g, b,
+                    ReadOnlySpan<float> dyi = pool > 1 ? Spread(dy, (i * _channels + c) * so, w, ho, wo, pool, spread) : dy.AsSpan(off, s);
+                    BatchNormKernels.InputGradient(dyi, x.AsSpan(off, s), means[c], rstd[c], relu, g, b,
                         -meanDyXhat, gr, -meanDy * gr, dx.AsSpan(off, s));
                 }
             }

@@ -175,7 +175,6 @@ public static class WinogradF4Conv3x3
         ChunkedParallel.For(n, chunks, (chunk, start, end) =>
         {
             Span<float> all = buffers[chunk], du = sums[chunk].AsSpan(0, uSize);
-            du.Clear();
             Span<float> padded = all.Slice(0, padSize);
             int vSize = Tiles * Stride(tMax, c), mSize = Tiles * Stride(tMax, cout);
             Span<float> v = all.Slice(padSize, vSize);                   // (36, T, C), matrices Stride(T, C) apart
@@ -200,8 +199,9 @@ public static class WinogradF4Conv3x3
                 InputTransform(padded, count, c, th, tw, wp, hp, v, t);
                 GradientTransform(dy, count, th, tw, cout, dm, t);
                 for (int xi = 0; xi < Tiles; xi++)
-                    gemm.Sgemm(true, false, c, cout, t, 1f, v.Slice(xi * Stride(t, c), t * c), c, dm.Slice(xi * Stride(t, cout), t * cout), cout, 1f,
-                        du.Slice(xi * c * cout, c * cout), cout);
+                    // The chunk's first group overwrites its partial sums (beta 0) instead of adding to cleared ones.
+                    gemm.Sgemm(true, false, c, cout, t, 1f, v.Slice(xi * Stride(t, c), t * c), c, dm.Slice(xi * Stride(t, cout), t * cout), cout,
+                        i0 == start ? 0f : 1f, du.Slice(xi * c * cout, c * cout), cout);
             }
         });
         ChunkedParallel.ForElements(uSize, (e0, e1) =>

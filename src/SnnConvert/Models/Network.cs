@@ -12,6 +12,7 @@ public sealed class Network
     private readonly Layer[] _layers;
     private readonly int _firstTrainable;   // index of the lowest layer with parameters, -1 when none
     private readonly bool[] _fusedRelu;     // [i]: layer i is a batch norm that runs the ReLU at i + 1 in its own passes
+    private readonly int[] _fusedPool;      // [i]: and the average pooling at i + 2 with this window (0: none)
 
     /// <summary>Builds the layers of <paramref name="architecture"/> with parameters initialised from <paramref name="random"/>.</summary>
     /// <exception cref="ArgumentException">A layer does not fit the shape coming out of the previous one, or the output is not a vector.</exception>
@@ -32,7 +33,15 @@ public sealed class Network
         _layers = Architecture.Select(s => s.Build(random)).ToArray();
         _firstTrainable = Array.FindIndex(_layers, l => l.Parameters.Count > 0);
         _fusedRelu = new bool[_layers.Length];
-        for (int i = 0; i + 1 < _layers.Length; i++) _fusedRelu[i] = _layers[i] is BatchNormLayer && _layers[i + 1] is ReluLayer;
+        _fusedPool = new int[_layers.Length];
+        for (int i = 0; i + 1 < _layers.Length; i++)
+        {
+            _fusedRelu[i] = _layers[i] is BatchNormLayer && _layers[i + 1] is ReluLayer;
+            // A following non-overlapping pooling that tiles the maps joins them (int[] shapes: the BN's input is shapes[i]).
+            if (_fusedRelu[i] && i + 2 < _layers.Length && Architecture[i + 2] is AvgPool2dSpec pool && pool.Kernel == pool.EffectiveStride &&
+                pool.Kernel > 1 && LayerShapes[i].Length == 3 && LayerShapes[i][1] % pool.Kernel == 0 && LayerShapes[i][2] % pool.Kernel == 0)
+                _fusedPool[i] = pool.Kernel;
+        }
     }
 
     /// <summary>Model name (zoo name or a user's).</summary>
@@ -72,9 +81,10 @@ public sealed class Network
     public long Macs => Architecture.Select((s, i) => s.Macs(LayerShapes[i])).Sum();
 
     /// <summary>
-    /// Runs the batch (N, C, H, W) through all layers; returns logits (N, K). A batch norm followed by a ReLU runs as
-    /// one layer (<see cref="BatchNormLayer.Forward(Tensor, ForwardContext, bool)"/>, the same values), so the ReLU
-    /// layer object keeps no state of this pass.
+    /// Runs the batch (N, C, H, W) through all layers; returns logits (N, K). A batch norm followed by a ReLU (and by an
+    /// average pooling of non-overlapping windows) runs as one layer
+    /// (<see cref="BatchNormLayer.Forward(Tensor, ForwardContext, bool, int)"/>, the same values), so the ReLU and pooling
+    /// layer objects keep no state of this pass.
     /// </summary>
     public Tensor Forward(Tensor input, ForwardContext context)
     {
@@ -83,8 +93,13 @@ public sealed class Network
         Tensor x = input;
         for (int i = 0; i < _layers.Length; i++)
         {
-            // Batch norm + ReLU in one pass (same values); the ReLU layer itself does not run, here or in Backward.
-            if (_fusedRelu[i]) x = ((BatchNormLayer)_layers[i++]).Forward(x, context, relu: true);
+            // Batch norm + ReLU (+ average pooling) in one pass (same values); the ReLU and pooling layers themselves do not
+            // run, here or in Backward.
+            if (_fusedRelu[i])
+            {
+                x = ((BatchNormLayer)_layers[i]).Forward(x, context, relu: true, pool: Math.Max(1, _fusedPool[i]));
+                i += _fusedPool[i] > 0 ? 2 : 1;
+            }
             else x = _layers[i].Forward(x, context);
         }
         return x;
@@ -100,7 +115,8 @@ public sealed class Network
         Tensor g = gradLogits;
         for (int i = _layers.Length - 1; i > _firstTrainable; i--)
         {
-            if (i > 0 && _fusedRelu[i - 1]) continue;   // the ReLU of a fused pair: its batch norm back-propagates through it
+            // The ReLU (and pooling) of a fused group: its batch norm back-propagates through them.
+            if ((i > 0 && _fusedRelu[i - 1]) || (i > 1 && _fusedPool[i - 2] > 0)) continue;
             g = _fusedRelu[i] ? ((BatchNormLayer)_layers[i]).BackwardThroughRelu(g) : _layers[i].Backward(g);
         }
         if (_firstTrainable >= 0)

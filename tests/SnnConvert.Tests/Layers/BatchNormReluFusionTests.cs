@@ -13,14 +13,18 @@ namespace SnnConvert.Tests.Layers;
 public sealed class BatchNormReluFusionTests
 {
     [Theory]
-    [InlineData(true, true)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(false, false)]
-    public void Fused_relu_matches_the_separate_layers(bool spatial, bool training)
+    [InlineData(true, true, 1)]
+    [InlineData(true, false, 1)]
+    [InlineData(false, true, 1)]
+    [InlineData(false, false, 1)]
+    [InlineData(true, true, 2)]
+    [InlineData(true, false, 2)]
+    [InlineData(true, true, 3)]
+    public void Fused_relu_matches_the_separate_layers(bool spatial, bool training, int pool)
     {
         var rng = new Random(7);
-        int[] shape = spatial ? [5, 3, 6, 7] : [9, 11];   // planes of 42 values: vector bodies and scalar tails
+        // Planes of 42 or 60 values: vector bodies and scalar tails.
+        int[] shape = !spatial ? [9, 11] : pool == 1 ? [5, 3, 6, 7] : [5, 3, 6, 10 / pool * pool + (pool == 3 ? 3 : 0)];
         int c = shape[1];
         LayerSpec spec = spatial ? new BatchNorm2dSpec(c) : new BatchNorm1dSpec(c);
         var separate = (BatchNormLayer)spec.Build(rng);
@@ -41,14 +45,18 @@ public sealed class BatchNormReluFusionTests
         x.Data[x.Length - 1] = float.NaN;
         var context = new ForwardContext(training, new Random(1));
 
+        var pooling = new AvgPool2dLayer(new AvgPool2dSpec(pool));
         Tensor expected = relu.Forward(separate.Forward(x, context), context);
-        Tensor actual = fused.Forward(x, context, relu: true);
+        if (pool > 1) expected = pooling.Forward(expected, context);
+        Tensor actual = fused.Forward(x, context, relu: true, pool);
+        Assert.Equal(expected.Shape, actual.Shape);
         Assert.Equal(expected.Data, actual.Data);
         Assert.Equal(separate.RunningMean.Data, fused.RunningMean.Data);
         Assert.Equal(separate.RunningVar.Data, fused.RunningVar.Data);
 
-        Tensor dxExpected = separate.Backward(relu.Backward(dy));
-        Tensor dxActual = fused.BackwardThroughRelu(dy);
+        Tensor dOut = pool > 1 ? GradientCheck.RandomTensor(rng, actual.Shape) : dy;
+        Tensor dxExpected = separate.Backward(relu.Backward(pool > 1 ? pooling.Backward(dOut) : dOut));
+        Tensor dxActual = fused.BackwardThroughRelu(dOut);
         Assert.Equal(dxExpected.Data, dxActual.Data);
         Assert.Equal(separate.Gamma.Grad.Data, fused.Gamma.Grad.Data);
         Assert.Equal(separate.Beta.Grad.Data, fused.Beta.Grad.Data);
@@ -74,11 +82,16 @@ public sealed class BatchNormReluFusionTests
     [Fact]
     public void A_network_with_batch_norm_and_relu_trains_as_its_layers_run_one_by_one()
     {
-        LayerSpec[] architecture = [new Conv2dSpec(2, 8, 3, Padding: 1), new BatchNorm2dSpec(8), new ReluSpec(), new FlattenSpec(), new LinearSpec(8 * 5 * 5, 3)];
-        var network = new Network("fused", architecture, [2, 5, 5], new Random(4));
-        var reference = new Network("separate", architecture, [2, 5, 5], new Random(4));
+        // Batch norm, ReLU and pooling (fused as one), then batch norm and ReLU (fused as two), then the classifier.
+        LayerSpec[] architecture =
+        [
+            new Conv2dSpec(2, 8, 3, Padding: 1), new BatchNorm2dSpec(8), new ReluSpec(), new AvgPool2dSpec(2),
+            new Conv2dSpec(8, 8, 3, Padding: 1), new BatchNorm2dSpec(8), new ReluSpec(), new FlattenSpec(), new LinearSpec(8 * 3 * 3, 3),
+        ];
+        var network = new Network("fused", architecture, [2, 6, 6], new Random(4));
+        var reference = new Network("separate", architecture, [2, 6, 6], new Random(4));
         var rng = new Random(5);
-        Tensor x = GradientCheck.RandomTensor(rng, [6, 2, 5, 5]), dLogits = GradientCheck.RandomTensor(rng, [6, 3]);
+        Tensor x = GradientCheck.RandomTensor(rng, [6, 2, 6, 6]), dLogits = GradientCheck.RandomTensor(rng, [6, 3]);
         var context = new ForwardContext(true, new Random(1));
 
         Tensor logits = network.Forward(x, context);
