@@ -172,13 +172,6 @@ public sealed class BatchNormLayer : Layer
         return BackwardCore(gradOutput);
     }
 
-    // The pooling's input gradient for one plane (pooled gradient at `at`), into the scratch plane.
-    private static Span<float> Spread(float[] pooled, int at, int w, int ho, int wo, int pool, Span<float> plane)
-    {
-        AvgPool2dLayer.BackwardTiled(pooled.AsSpan(at, ho * wo), w, ho, wo, pool, plane);
-        return plane;
-    }
-
     private Tensor BackwardCore(Tensor gradOutput)
     {
         float[] rstd = Cached(_rstd), means = Cached(_mean);
@@ -215,16 +208,21 @@ public sealed class BatchNormLayer : Layer
         }
         ChunkedParallel.For(_channels, (_, c0, c1) =>
         {
-            Span<float> spread = pool > 1 ? (s <= 4096 ? stackalloc float[s] : new float[s]) : [];   // one plane's dy / pool^2
+            // The channel's n planes of dy / pool^2, spread once for both passes (n * s floats: 256 KiB for 64 maps of 32x32,
+            // in L2 for the second pass).
+            float[]? rented = pool > 1 ? System.Buffers.ArrayPool<float>.Shared.Rent(n * s) : null;
             for (int c = c0; c < c1; c++)
             {
+                if (rented is not null)
+                    for (int i = 0; i < n; i++)
+                        AvgPool2dLayer.BackwardTiled(dy.AsSpan((i * _channels + c) * so, so), w, ho, wo, pool, rented.AsSpan(i * s, s));
                 double sumDy = 0, sumDyXhat = 0;
                 // The fused ReLU's mask (training): the forward's xhat * gamma + beta > 0, recomputed from x.
                 float g = _gamma.Value.Data[c], b = _beta.Value.Data[c];
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    ReadOnlySpan<float> dyi = pool > 1 ? Spread(dy, (i * _channels + c) * so, w, ho, wo, pool, spread) : dy.AsSpan(off, s);
+                    ReadOnlySpan<float> dyi = rented is not null ? rented.AsSpan(i * s, s) : dy.AsSpan(off, s);
                     (float sum, float dot) = BatchNormKernels.GradientSums(dyi, x.AsSpan(off, s), means[c], rstd[c], relu, g, b);
                     sumDy += sum;
                     sumDyXhat += dot;
@@ -237,11 +235,12 @@ public sealed class BatchNormLayer : Layer
                 for (int i = 0; i < n; i++)
                 {
                     int off = (i * _channels + c) * s;
-                    ReadOnlySpan<float> dyi = pool > 1 ? Spread(dy, (i * _channels + c) * so, w, ho, wo, pool, spread) : dy.AsSpan(off, s);
+                    ReadOnlySpan<float> dyi = rented is not null ? rented.AsSpan(i * s, s) : dy.AsSpan(off, s);
                     BatchNormKernels.InputGradient(dyi, x.AsSpan(off, s), means[c], rstd[c], relu, g, b,
                         -meanDyXhat, gr, -meanDy * gr, dx.AsSpan(off, s));
                 }
             }
+            if (rented is not null) System.Buffers.ArrayPool<float>.Shared.Return(rented);
         });
         return gradInput;
     }
