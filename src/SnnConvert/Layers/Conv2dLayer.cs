@@ -4,8 +4,10 @@ namespace SnnConvert.Layers;
 
 /// <summary>
 /// Convolution by im2col + GEMM (<see cref="Conv2dKernel"/>): images split into fixed chunks run in parallel, groups of
-/// images within a chunk share one GEMM. 3x3 stride-1 layers with vector-aligned channel counts run the forward pass,
-/// the input gradient and the weight gradient by Winograd F(2x2, 3x3) instead (<see cref="WinogradConv3x3"/>).
+/// images within a chunk share one GEMM. 3x3 stride-1 layers with vector-aligned channel counts
+/// (<see cref="WinogradConv3x3.Supports"/>) run the forward pass, the input gradient and the weight gradient by
+/// Winograd F(4x4, 3x3) instead (<see cref="WinogradF4Conv3x3"/>: 1.1-1.5x faster per layer than F(2x2, 3x3) on
+/// cifar10-vgg, at relative errors of a few 1e-5 instead of a few 1e-6).
 /// Forward:  y_n (Cout, Ho*Wo) = W (Cout, Cin*K*K) x cols_n + b.
 /// Backward: dW += dy_n x cols_n^T, db += sum(dy_n), dcols = W^T x dy_n, dx_n = fold(dcols).
 /// cols is recomputed in backward rather than cached for the whole batch (memory over a cheap copy).
@@ -20,8 +22,8 @@ public sealed class Conv2dLayer : Layer
     private readonly ChunkBuffers _dcols = new();   // per chunk: (Cin*K*K, G*Ho*Wo)
     private readonly ChunkBuffers _dw = new();      // per chunk: (Cin*K*K, Cout) partial weight gradients, transposed
     private readonly ChunkBuffers _db = new();      // per chunk: (Cout)
-    private readonly ChunkBuffers _winograd = new();   // per chunk: WinogradConv3x3's padded input, transforms, tiles
-    private float[]? _winogradWeights, _winogradFlipped;   // (16, Cin, Cout) and (16, Cout, Cin)
+    private readonly ChunkBuffers _winograd = new();   // per chunk: WinogradF4Conv3x3's padded input, transforms, tiles
+    private float[]? _winogradWeights, _winogradFlipped;   // (36, Cin, Cout) and (36, Cout, Cin)
 
     /// <summary>Creates the layer with Kaiming-normal weights (fan-in, ReLU gain) and zero bias.</summary>
     public Conv2dLayer(Conv2dSpec spec, Random random)
@@ -55,7 +57,7 @@ public sealed class Conv2dLayer : Layer
         if (WinogradConv3x3.Supports(_spec, g.C))
         {
             float[] u = TransformedWeights(ref _winogradWeights, flip: false);
-            WinogradConv3x3.Forward(input.Data, input.Dim(0), g.C, g.H, g.W, g.Pad, u, g.Cout, _bias?.Value.Data, output.Data, _winograd);
+            WinogradF4Conv3x3.Forward(input.Data, input.Dim(0), g.C, g.H, g.W, g.Pad, u, g.Cout, _bias?.Value.Data, output.Data, _winograd);
         }
         else Conv2dKernel.Forward(input.Data, input.Dim(0), g, _weight.Value.Data, _bias?.Value.Data, null, output.Data, _cols);
         return output;
@@ -74,16 +76,16 @@ public sealed class Conv2dLayer : Layer
         // dx = conv(dy, rot180(W)^T) with padding 2 - p, a 3x3 stride-1 convolution again.
         Backward(gradOutput, null);
         float[] u = TransformedWeights(ref _winogradFlipped, flip: true);
-        WinogradConv3x3.Forward(gradOutput.Data, input.Dim(0), _spec.OutChannels, gradOutput.Dim(2), gradOutput.Dim(3), 2 - _spec.Padding, u,
+        WinogradF4Conv3x3.Forward(gradOutput.Data, input.Dim(0), _spec.OutChannels, gradOutput.Dim(2), gradOutput.Dim(3), 2 - _spec.Padding, u,
             _spec.InChannels, null, gradInput.Data, _winograd);
         return gradInput;
     }
 
-    // The weights in the Winograd domain (16 * Cin * Cout floats), recomputed every pass since training changes them.
+    // The weights in the Winograd domain (36 * Cin * Cout floats), recomputed every pass since training changes them.
     private float[] TransformedWeights(ref float[]? buffer, bool flip)
     {
-        buffer ??= new float[16 * _spec.InChannels * _spec.OutChannels];
-        WinogradConv3x3.TransformWeights(_weight.Value.Data, _spec.OutChannels, _spec.InChannels, flip, buffer);
+        buffer ??= new float[36 * _spec.InChannels * _spec.OutChannels];
+        WinogradF4Conv3x3.TransformWeights(_weight.Value.Data, _spec.OutChannels, _spec.InChannels, flip, buffer);
         return buffer;
     }
 
@@ -99,7 +101,7 @@ public sealed class Conv2dLayer : Layer
         if (gradInput is null && WinogradConv3x3.Supports(_spec, g.C))
         {
             if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
-            WinogradConv3x3.WeightGradient(input.Data, n, g.C, g.H, g.W, g.Pad, gradOutput.Data, g.Cout, _weight.Grad.Span, _winograd, _dw);
+            WinogradF4Conv3x3.WeightGradient(input.Data, n, g.C, g.H, g.W, g.Pad, gradOutput.Data, g.Cout, _weight.Grad.Data, _winograd, _dw);
             if (_bias is not null)
             {
                 // db[co] = sum of dy over images and positions, in image order.

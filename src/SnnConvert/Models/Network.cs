@@ -11,6 +11,8 @@ public sealed class Network
 {
     private readonly Layer[] _layers;
     private readonly int _firstTrainable;   // index of the lowest layer with parameters, -1 when none
+    private readonly bool[] _fusedRelu;     // [i]: layer i is a batch norm that runs the ReLU at i + 1 in its own passes
+    private readonly int[] _fusedPool;      // [i]: and the average pooling at i + 2 with this window (0: none)
 
     /// <summary>Builds the layers of <paramref name="architecture"/> with parameters initialised from <paramref name="random"/>.</summary>
     /// <exception cref="ArgumentException">A layer does not fit the shape coming out of the previous one, or the output is not a vector.</exception>
@@ -30,6 +32,16 @@ public sealed class Network
         LayerShapes = shapes;
         _layers = Architecture.Select(s => s.Build(random)).ToArray();
         _firstTrainable = Array.FindIndex(_layers, l => l.Parameters.Count > 0);
+        _fusedRelu = new bool[_layers.Length];
+        _fusedPool = new int[_layers.Length];
+        for (int i = 0; i + 1 < _layers.Length; i++)
+        {
+            _fusedRelu[i] = _layers[i] is BatchNormLayer && _layers[i + 1] is ReluLayer;
+            // A following non-overlapping pooling that tiles the maps joins them (int[] shapes: the BN's input is shapes[i]).
+            if (_fusedRelu[i] && i + 2 < _layers.Length && Architecture[i + 2] is AvgPool2dSpec pool && pool.Kernel == pool.EffectiveStride &&
+                pool.Kernel > 1 && LayerShapes[i].Length == 3 && LayerShapes[i][1] % pool.Kernel == 0 && LayerShapes[i][2] % pool.Kernel == 0)
+                _fusedPool[i] = pool.Kernel;
+        }
     }
 
     /// <summary>Model name (zoo name or a user's).</summary>
@@ -68,13 +80,28 @@ public sealed class Network
     /// <summary>Multiply-accumulates per image of the whole network.</summary>
     public long Macs => Architecture.Select((s, i) => s.Macs(LayerShapes[i])).Sum();
 
-    /// <summary>Runs the batch (N, C, H, W) through all layers; returns logits (N, K).</summary>
+    /// <summary>
+    /// Runs the batch (N, C, H, W) through all layers; returns logits (N, K). A batch norm followed by a ReLU (and by an
+    /// average pooling of non-overlapping windows) runs as one layer
+    /// (<see cref="BatchNormLayer.Forward(Tensor, ForwardContext, bool, int)"/>, the same values), so the ReLU and pooling
+    /// layer objects keep no state of this pass.
+    /// </summary>
     public Tensor Forward(Tensor input, ForwardContext context)
     {
         if (input.Rank != 4 || !input.Shape.AsSpan(1).SequenceEqual(InputShape))
             throw new ArgumentException($"{Name}: input batch of shape {input.ShapeText} does not match the model's input (N, {string.Join(", ", InputShape)})");
         Tensor x = input;
-        foreach (Layer layer in _layers) x = layer.Forward(x, context);
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            // Batch norm + ReLU (+ average pooling) in one pass (same values); the ReLU and pooling layers themselves do not
+            // run, here or in Backward.
+            if (_fusedRelu[i])
+            {
+                x = ((BatchNormLayer)_layers[i]).Forward(x, context, relu: true, pool: Math.Max(1, _fusedPool[i]));
+                i += _fusedPool[i] > 0 ? 2 : 1;
+            }
+            else x = _layers[i].Forward(x, context);
+        }
         return x;
     }
 
@@ -86,8 +113,17 @@ public sealed class Network
     public void Backward(Tensor gradLogits)
     {
         Tensor g = gradLogits;
-        for (int i = _layers.Length - 1; i > _firstTrainable; i--) g = _layers[i].Backward(g);
-        if (_firstTrainable >= 0) _layers[_firstTrainable].BackwardParametersOnly(g);
+        for (int i = _layers.Length - 1; i > _firstTrainable; i--)
+        {
+            // The ReLU (and pooling) of a fused group: its batch norm back-propagates through them.
+            if ((i > 0 && _fusedRelu[i - 1]) || (i > 1 && _fusedPool[i - 2] > 0)) continue;
+            g = _fusedRelu[i] ? ((BatchNormLayer)_layers[i]).BackwardThroughRelu(g) : _layers[i].Backward(g);
+        }
+        if (_firstTrainable >= 0)
+        {
+            if (_fusedRelu[_firstTrainable]) ((BatchNormLayer)_layers[_firstTrainable]).BackwardThroughRelu(g);
+            else _layers[_firstTrainable].BackwardParametersOnly(g);
+        }
     }
 
     /// <summary>Zeros all parameter gradients.</summary>

@@ -9,9 +9,11 @@ public sealed class ChunkBuffers
     private float[][] _buffers = [];
 
     /// <summary>Buffers of at least <paramref name="size"/> floats for each chunk of <paramref name="count"/> items.</summary>
-    public float[][] Get(int count, int size)
+    public float[][] Get(int count, int size) => GetChunks(ChunkedParallel.ChunkCount(count), size);
+
+    /// <summary>Buffers of at least <paramref name="size"/> floats for each of <paramref name="chunks"/> chunks.</summary>
+    public float[][] GetChunks(int chunks, int size)
     {
-        int chunks = ChunkedParallel.ChunkCount(count);
         if (_buffers.Length < chunks) Array.Resize(ref _buffers, chunks);
         for (int i = 0; i < chunks; i++)
             if (_buffers[i] is null || _buffers[i].Length < size) _buffers[i] = new float[size];

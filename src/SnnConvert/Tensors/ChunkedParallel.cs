@@ -28,6 +28,21 @@ public static class ChunkedParallel
         });
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/>(chunk, start, end) for each of <paramref name="chunks"/> chunks of [0, count): for
+    /// callers that size chunks from the work per item (which must depend on the sizes only, never on the thread count).
+    /// </summary>
+    public static void For(int count, int chunks, Action<int, int, int> body)
+    {
+        if (chunks < 1 || chunks > Math.Max(1, count)) throw new ArgumentOutOfRangeException(nameof(chunks), $"{chunks} chunks for {count} items");
+        if (chunks == 1) { body(0, 0, count); return; }
+        Parallel.For(0, chunks, chunk =>
+        {
+            (int start, int end) = Bounds(count, chunks, chunk);
+            body(chunk, start, end);
+        });
+    }
+
     /// <summary>Elements per chunk below which <see cref="ForElements"/> does not split further.</summary>
     public const int MinElementsPerChunk = 16384;
 
