@@ -36,7 +36,7 @@ public static class ChunkedParallel
     {
         if (chunks < 1 || chunks > Math.Max(1, count)) throw new ArgumentOutOfRangeException(nameof(chunks), $"{chunks} chunks for {count} items");
         if (chunks == 1) { body(0, 0, count); return; }
-        Parallel.For(0, chunks, chunk =>
+        Parallel.For(0, chunks, Options, chunk =>
         {
             (int start, int end) = Bounds(count, chunks, chunk);
             body(chunk, start, end);
