@@ -14,7 +14,8 @@ namespace SnnConvert.Snn;
 /// as (Cin, K, K', Cout) with the kernel columns reversed (K' = K - 1 - kx): with stride 1 the outputs an event
 /// reaches through one kernel row are consecutive in the accumulator, laid out (Ho, Wo, Cout), and so are their
 /// weights, so the event adds one contiguous run of up to K * Cout values (vectorised). The accumulator is
-/// transposed to (Cout, Ho, Wo) at the end.
+/// transposed to (Cout, Ho, Wo) at the end. (Cout stands for the padded lane count when Cout is not a multiple of 8.)
+/// Convolutions with 2-64 input channels and stride 1 use <see cref="ChannelGroupedEventConv2d"/> instead.
 /// A binary spike adds its weights (no multiplication); a pooled value a = m/k^2 (m spikes in the window) adds
 /// a * w, which equals adding w/k^2 once per spike up to rounding. Contributions reach each output in
 /// (input channel, kernel row, kernel column) order, so the result is deterministic; it differs from the dense
@@ -43,7 +44,7 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
                         _weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
     }
 
-    /// <summary>Floats of scratch one image needs: the (Ho, Wo, Cout) accumulator and one row's event list.</summary>
+    /// <summary>Floats of scratch one image needs: the (Ho, Wo, lanes) accumulator and one row's event list.</summary>
     public int ScratchSize => _g.Positions * _lanes + _g.W;
 
     /// <summary>
