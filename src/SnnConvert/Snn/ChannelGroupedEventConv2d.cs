@@ -63,8 +63,7 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         masks.Clear();
         int events = 0;
         for (int ci = 0; ci < c; ci++)
-            for (int iy = 0; iy < h; iy++)
-                events += Mark(input.Slice((ci * h + iy) * w, w), masks.Slice(iy * w, w), 1UL << ci);
+            events += Mark(input.Slice(ci * h * w, h * w), masks, 1UL << ci);
         ref float accRef = ref MemoryMarshal.GetReference(acc);
         ref float wRef = ref MemoryMarshal.GetReference(_weight.AsSpan());
         for (int iy = 0; iy < h; iy++)
@@ -104,20 +103,34 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         return events;
     }
 
-    // Sets `bit` in the mask of every position of one input row that is non-zero; returns how many there are.
-    private static int Mark(ReadOnlySpan<float> row, Span<ulong> masks, ulong bit)
+    // Sets `bit` in the mask of every position of one input plane that is non-zero (masks are indexed by position, as
+    // the plane); returns how many there are. Whole vectors of the plane at a time, so rows narrower than a vector
+    // need no scalar tails.
+    private static int Mark(ReadOnlySpan<float> plane, Span<ulong> masks, ulong bit)
     {
-        int count = 0, i = 0, n = row.Length;
-        ref float x = ref MemoryMarshal.GetReference(row);
+        int count = 0, i = 0, n = plane.Length;
+        ref float x = ref MemoryMarshal.GetReference(plane);
+        ref ulong m = ref MemoryMarshal.GetReference(masks);
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                ulong bits = Vector512.ExtractMostSignificantBits(~Vector512.Equals(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512<float>.Zero));
+                count += BitOperations.PopCount(bits);
+                for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, i + BitOperations.TrailingZeroCount(bits)) |= bit;
+            }
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 uint bits = Vector256.ExtractMostSignificantBits(~Vector256.Equals(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256<float>.Zero));
                 count += BitOperations.PopCount(bits);
-                for (; bits != 0; bits &= bits - 1) masks[i + BitOperations.TrailingZeroCount(bits)] |= bit;
+                for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, i + BitOperations.TrailingZeroCount(bits)) |= bit;
             }
         for (; i < n; i++)
-            if (Unsafe.Add(ref x, i) != 0f) { masks[i] |= bit; count++; }
+        {
+            ulong nonZero = Unsafe.Add(ref x, i) != 0f ? bit : 0UL;
+            Unsafe.Add(ref m, i) |= nonZero;
+            count += nonZero != 0 ? 1 : 0;
+        }
         return count;
     }
 
