@@ -99,7 +99,7 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
                 }
             }
         }
-        EventDrivenConv2d.Transpose(acc, output, g.Positions, cout, _bias);
+        EventDrivenConv2d.Transpose(acc, output, g.Positions, cout, cout, _bias);
         return events;
     }
 

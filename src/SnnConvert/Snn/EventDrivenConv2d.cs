@@ -117,13 +117,9 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         return events;
     }
 
-    // dst (channel, position) = acc (position, channel) + bias[channel]: 8 x 8 tiles transposed in registers, the
-    // rest element by element.
-    internal static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, float[]? bias) =>
-        Transpose(acc, output, positions, cout, cout, bias);
-
-    // The same with `lanes` accumulator values per position, of which the first `cout` are channels.
-    private static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, int lanes, float[]? bias)
+    // dst (channel, position) = acc (position, channel) + bias[channel], where acc holds `lanes` values per position of
+    // which the first `cout` are channels: 8 x 8 tiles transposed in registers, the rest element by element.
+    internal static void Transpose(ReadOnlySpan<float> acc, Span<float> output, int positions, int cout, int lanes, float[]? bias)
     {
         int p8 = Avx.IsSupported ? positions & ~7 : 0, c8 = cout & ~7;
         ref float src = ref MemoryMarshal.GetReference(acc);

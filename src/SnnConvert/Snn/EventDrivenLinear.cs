@@ -8,7 +8,7 @@ namespace SnnConvert.Snn;
 /// Event-driven synaptic current of a fully connected layer: y = b + sum over non-zero inputs x_i of x_i * W[:, i],
 /// with W kept transposed, (in, out), so that each event adds one contiguous row. See <see cref="EventDrivenConv2d"/>.
 /// Rows are padded with zeros to a multiple of 16 outputs, so that every event is whole vectors (a 10-class output
-/// layer is one <see cref="Vector512{T}"/> per event); every event multiplies, x * w equalling w exactly for a spike.
+/// layer is one <see cref="Vector512{T}"/> per event, its sum kept in a register; x * w equals w exactly for a spike).
 /// </summary>
 public sealed class EventDrivenLinear : IEventDrivenSynapses
 {
@@ -47,28 +47,13 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
         return events;
     }
 
-    // acc = sum over events of x_i * row_i, in event order, row by row through memory.
+    // acc = sum over events of x_i * row_i, in event order, row by row through memory (the conv kernel's vector add).
     private void AddRows(ReadOnlySpan<float> input, ReadOnlySpan<int> events, Span<float> acc)
     {
         acc.Clear();
         ref float y = ref MemoryMarshal.GetReference(acc);
         ref float w = ref MemoryMarshal.GetReference(_weightT.AsSpan());
-        foreach (int i in events)
-        {
-            ref float row = ref Unsafe.Add(ref w, i * _row);
-            if (Vector512.IsHardwareAccelerated)
-            {
-                var scale = Vector512.Create(input[i]);
-                for (int j = 0; j < _row; j += Vector512<float>.Count)
-                    (Vector512.LoadUnsafe(ref y, (nuint)j) + Vector512.LoadUnsafe(ref row, (nuint)j) * scale).StoreUnsafe(ref y, (nuint)j);
-            }
-            else
-            {
-                var scale = Vector256.Create(input[i]);
-                for (int j = 0; j < _row; j += Vector256<float>.Count)
-                    (Vector256.LoadUnsafe(ref y, (nuint)j) + Vector256.LoadUnsafe(ref row, (nuint)j) * scale).StoreUnsafe(ref y, (nuint)j);
-            }
-        }
+        foreach (int i in events) EventDrivenConv2d.Add(ref y, ref Unsafe.Add(ref w, i * _row), _row, input[i]);
     }
 
     // The same sum for rows of one vector (up to 16 outputs: a classifier), kept in a register between events.
