@@ -77,21 +77,12 @@ public sealed class DropoutLayer : Layer
             Vector512<uint> limit = Vector512.Create(threshold), keep = Vector512.Create((uint)keepBits);
             for (; j + 16 <= j1; j += 16)
             {
-                Vector512<ulong> lo = Bits24(key, Vector512.Create((ulong)j) + lane), hi = Bits24(key, Vector512.Create((ulong)j + 8) + lane);
+                Vector512<ulong> lo = CounterRandom.Bits24(key, Vector512.Create((ulong)j) + lane), hi = CounterRandom.Bits24(key, Vector512.Create((ulong)j + 8) + lane);
                 Vector512<uint> bits = Vector512.Narrow(lo, hi);   // each < 2^24, so the narrowing is exact
                 (Vector512.GreaterThanOrEqual(bits, limit) & keep).AsSingle().StoreUnsafe(ref mask[0], (nuint)j);
             }
         }
         for (; j < j1; j++) mask[j] = Scale(key, j, threshold, keepBits);
-    }
-
-    // Bits24 on eight counters: lanes hold j + 1.
-    private static Vector512<ulong> Bits24(ulong key, Vector512<ulong> counter)
-    {
-        Vector512<ulong> z = Vector512.Create(key) + counter * 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBUL;
-        return (z ^ (z >>> 31)) >>> 40;
     }
 
     // 1 / (1 - p) when draw j is kept, else 0; branch-free, since a coin flip per element defeats branch prediction.
