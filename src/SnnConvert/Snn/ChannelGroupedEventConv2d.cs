@@ -3,15 +3,19 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using SnnConvert.Layers;
+using SnnConvert.Tensors;
 
 namespace SnnConvert.Snn;
 
 /// <summary>
 /// Event-driven current of a stride-1 convolution that groups the events of one input position: the weight vectors
-/// of all its non-zero input channels are summed in registers, then added once to each output the kernel window
-/// reaches. <see cref="EventDrivenConv2d"/> adds every event to every output it reaches, so with several channels
-/// active at a position (mnist-seed's second conv: 3.7 on average) this one does far fewer read-modify-writes of the
-/// accumulator, which bound that kernel. The cost still grows with the number of events.
+/// of all its non-zero input channels are summed in registers, and each output the kernel window reaches adds that
+/// group sum once. <see cref="EventDrivenConv2d"/> adds every event to every output it reaches, so with several
+/// channels active at a position (mnist-seed's second conv: 3.7 on average) this one does far fewer additions to
+/// the accumulator. The cost still grows with the number of events.
+/// The loops run over output rows, then kernel rows, then pairs of neighbouring outputs: a pair's 2 x 64 output
+/// channels stay in registers while the positions of one input row are added, and the weights of one kernel row
+/// (15 KB for mnist-seed) stay in the L1 cache while the pairs of an output row use them.
 /// Each output receives its contributions position by position in scan order (input row, then column) and, within
 /// a position, channel by channel in ascending order, summed first: deterministic, and independent of the vector
 /// width (every lane does the same multiply and add). The order differs from <see cref="EventDrivenConv2d"/> and
@@ -20,8 +24,9 @@ namespace SnnConvert.Snn;
 public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
 {
     private const int MaxChannels = 64;   // one bit per input channel in a position's mask
+    private const int Wide = 64;          // output channels a pair of outputs keeps in registers (4 x 512 bits each)
     private readonly Conv2dGeometry _g;
-    private readonly float[] _weight;     // (K, K', C, Cout), K' = K - 1 - kx
+    private readonly AlignedFloats _weight;   // (K, K, C, Cout)
     private readonly float[]? _bias;
 
     /// <summary>Whether a convolution with these settings can use this kernel: stride 1, 2 to 64 input channels,
@@ -35,17 +40,18 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         _g = Conv2dGeometry.Of(conv.Spec, inputShape);
         _bias = conv.Bias;
         int cout = _g.Cout, c = _g.C, k = _g.K;
-        _weight = new float[_g.PatchSize * cout];
+        _weight = new AlignedFloats(_g.PatchSize * cout);
+        Span<float> weight = _weight.Span;
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < c; ci++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
-                        _weight[((ky * k + (k - 1 - kx)) * c + ci) * cout + co] = conv.Weight[((co * c + ci) * k + ky) * k + kx];
+                        weight[((ky * k + kx) * c + ci) * cout + co] = conv.Weight[((co * c + ci) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, Cout) accumulator, one channel mask per input
-    /// position and one position's values and weight offsets.</summary>
-    public int ScratchSize => _g.OutputSize + 2 * _g.H * _g.W + 2 * _g.C;
+    /// position, where each position's events start, and every event's value and weight offset.</summary>
+    public int ScratchSize => AlignedFloats.Slack + _g.OutputSize + 3 * _g.H * _g.W + 1 + 2 * _g.C * _g.H * _g.W;
 
     /// <summary>
     /// Writes the current (Cout, Ho, Wo) of one image from its input map (C, H, W); returns the number of events
@@ -54,53 +60,168 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
     public int Forward(ReadOnlySpan<float> input, Span<float> output, Span<float> scratch)
     {
         Conv2dGeometry g = _g;
-        int c = g.C, h = g.H, w = g.W, k = g.K, pad = g.Pad, cout = g.Cout, rowOut = g.Wo * cout, kernelRow = k * c * cout;
+        int c = g.C, h = g.H, w = g.W, k = g.K, pad = g.Pad, cout = g.Cout, hw = h * w, column = c * cout;
+        scratch = AlignedFloats.Align(scratch);
         Span<float> acc = scratch.Slice(0, g.OutputSize);
-        Span<ulong> masks = MemoryMarshal.Cast<float, ulong>(scratch.Slice(g.OutputSize, 2 * h * w));
-        Span<float> values = scratch.Slice(g.OutputSize + 2 * h * w, c);
-        Span<int> offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(g.OutputSize + 2 * h * w + c, c));
-        acc.Clear();
+        Span<ulong> masks = MemoryMarshal.Cast<float, ulong>(scratch.Slice(g.OutputSize, 2 * hw));
+        Span<int> starts = MemoryMarshal.Cast<float, int>(scratch.Slice(g.OutputSize + 2 * hw, hw + 1));
+        Span<float> values = scratch.Slice(g.OutputSize + 3 * hw + 1, c * hw);
+        Span<int> offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(g.OutputSize + 3 * hw + 1 + c * hw, c * hw));
         masks.Clear();
         int events = 0;
         for (int ci = 0; ci < c; ci++)
-            events += Mark(input.Slice(ci * h * w, h * w), masks, 1UL << ci);
-        ref float accRef = ref MemoryMarshal.GetReference(acc);
-        ref float wRef = ref MemoryMarshal.GetReference(_weight.AsSpan());
-        for (int iy = 0; iy < h; iy++)
+            events += Mark(input.Slice(ci * hw, hw), masks, 1UL << ci);
+        // The events of position q are [starts[q], starts[q + 1]), in channel order: value and weight offset.
+        int packed = 0;
+        for (int q = 0; q < hw; q++)
         {
-            // Output row oy = iy + pad - ky must exist.
-            int kyFirst = Math.Max(0, iy + pad - (g.Ho - 1)), kyLast = Math.Min(k - 1, iy + pad);
-            for (int ix = 0; ix < w; ix++)
+            starts[q] = packed;
+            for (ulong mask = masks[q]; mask != 0; mask &= mask - 1)
             {
-                ulong mask = masks[iy * w + ix];
-                if (mask == 0) continue;
-                // Output column ox = first + kx' (kx' = K - 1 - kx); the reversed kernel columns inside the output are lo..hi.
-                int first = ix + pad - (k - 1);
-                int lo = Math.Max(0, -first), hi = Math.Min(k - 1, g.Wo - 1 - first);
-                if (hi < lo) continue;
-                int n = 0;
-                for (; mask != 0; mask &= mask - 1)
+                int ci = BitOperations.TrailingZeroCount(mask);
+                values[packed] = input[ci * hw + q];
+                offsets[packed++] = ci * cout;
+            }
+        }
+        starts[hw] = packed;
+        acc.Clear();
+        var list = new EventList(ref MemoryMarshal.GetReference(starts), ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(offsets));
+        ref float accRef = ref MemoryMarshal.GetReference(acc);
+        ref float wRef = ref MemoryMarshal.GetReference(_weight.Span);
+        for (int oy = 0; oy < g.Ho; oy++)
+        {
+            // Input row iy = oy - pad + ky must exist.
+            int kyFirst = Math.Max(0, pad - oy), kyLast = Math.Min(k - 1, h - 1 + pad - oy);
+            for (int ky = kyFirst; ky <= kyLast; ky++)
+            {
+                int row = (oy - pad + ky) * w;
+                ref float accRow = ref Unsafe.Add(ref accRef, oy * g.Wo * cout);
+                ref float kernelRow = ref Unsafe.Add(ref wRef, ky * k * column);
+                int co = 0;
+                if (Vector512.IsHardwareAccelerated)
+                    for (; co + Wide <= cout; co += Wide)
+                    {
+                        int ox = 0;
+                        for (; ox + 2 <= g.Wo; ox += 2)
+                            Pair(ref Unsafe.Add(ref accRow, ox * cout + co), cout, ref Unsafe.Add(ref kernelRow, co), column, k, row, ox - pad, w, list);
+                        for (int lane = co; ox < g.Wo && lane < co + Wide; lane += Vector512<float>.Count)
+                            One512(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                    }
+                for (int ox = 0; ox < g.Wo; ox++)
                 {
-                    int ci = BitOperations.TrailingZeroCount(mask);
-                    values[n] = input[(ci * h + iy) * w + ix];
-                    offsets[n++] = ci * cout;
-                }
-                ref float a = ref MemoryMarshal.GetReference(values);
-                ref int at = ref MemoryMarshal.GetReference(offsets);
-                for (int ky = kyFirst; ky <= kyLast; ky++)
-                {
-                    ref float dst = ref Unsafe.Add(ref accRef, (iy + pad - ky) * rowOut + first * cout);
-                    ref float weights = ref Unsafe.Add(ref wRef, ky * kernelRow);
-                    int kx = lo;
-                    for (; kx < hi; kx += 2)
-                        AddPair(ref Unsafe.Add(ref dst, kx * cout), ref Unsafe.Add(ref weights, kx * c * cout), c * cout, cout, ref a, ref at, n);
-                    if (kx == hi)
-                        AddOne(ref Unsafe.Add(ref dst, kx * cout), ref Unsafe.Add(ref weights, kx * c * cout), cout, ref a, ref at, n);
+                    int lane = co;
+                    if (Vector512.IsHardwareAccelerated)
+                        for (; lane + Vector512<float>.Count <= cout; lane += Vector512<float>.Count)
+                            One512(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                    for (; lane < cout; lane += Vector256<float>.Count)
+                        One256(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                 }
             }
         }
         EventDrivenConv2d.Transpose(acc, output, g.Positions, cout, cout, _bias);
         return events;
+    }
+
+    // The events of one image by input position (see Forward).
+    private readonly ref struct EventList(ref int starts, ref float values, ref int offsets)
+    {
+        public readonly ref int Starts = ref starts;
+        public readonly ref float Values = ref values;
+        public readonly ref int Offsets = ref offsets;
+    }
+
+    // Outputs x0 + pad and the next one (accumulators `cout` apart), 64 channels: adds the group sums of input row
+    // `row`'s positions ix = x0 .. x0 + K, which reach the first output through kernel column ix - x0 and the second
+    // through ix - x0 - 1 (weights `column` apart). Both keep their 64 channels in registers over the row.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pair(ref float acc, int cout, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+    {
+        ref float next = ref Unsafe.Add(ref acc, cout);
+        Vector512<float> a0 = Vector512.LoadUnsafe(ref acc), a1 = Vector512.LoadUnsafe(ref acc, 16), a2 = Vector512.LoadUnsafe(ref acc, 32), a3 = Vector512.LoadUnsafe(ref acc, 48);
+        Vector512<float> b0 = Vector512.LoadUnsafe(ref next), b1 = Vector512.LoadUnsafe(ref next, 16), b2 = Vector512.LoadUnsafe(ref next, 32), b3 = Vector512.LoadUnsafe(ref next, 48);
+        int last = Math.Min(w - 1, x0 + k);
+        for (int ix = Math.Max(0, x0); ix <= last; ix++)
+        {
+            int begin = Unsafe.Add(ref list.Starts, row + ix), end = Unsafe.Add(ref list.Starts, row + ix + 1);
+            if (begin == end) continue;
+            int kx = ix - x0;
+            ref float a = ref list.Values;
+            ref int at = ref list.Offsets;
+            if (kx >= 1 && kx < k)
+            {
+                ref float u = ref Unsafe.Add(ref kernelRow, kx * column);
+                ref float v = ref Unsafe.Add(ref u, -column);
+                Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+                for (int e = begin; e < end; e++)
+                {
+                    var scale = Vector512.Create(Unsafe.Add(ref a, e));
+                    int offset = Unsafe.Add(ref at, e);
+                    ref float wu = ref Unsafe.Add(ref u, offset);
+                    ref float wv = ref Unsafe.Add(ref v, offset);
+                    s0 += Vector512.LoadUnsafe(ref wu) * scale;
+                    s1 += Vector512.LoadUnsafe(ref wu, 16) * scale;
+                    s2 += Vector512.LoadUnsafe(ref wu, 32) * scale;
+                    s3 += Vector512.LoadUnsafe(ref wu, 48) * scale;
+                    t0 += Vector512.LoadUnsafe(ref wv) * scale;
+                    t1 += Vector512.LoadUnsafe(ref wv, 16) * scale;
+                    t2 += Vector512.LoadUnsafe(ref wv, 32) * scale;
+                    t3 += Vector512.LoadUnsafe(ref wv, 48) * scale;
+                }
+                a0 += s0; a1 += s1; a2 += s2; a3 += s3;
+                b0 += t0; b1 += t1; b2 += t2; b3 += t3;
+                continue;
+            }
+            // The window's first position reaches only the first output, its last only the second.
+            ref float only = ref Unsafe.Add(ref kernelRow, (kx < k ? kx : kx - 1) * column);
+            Vector512<float> r0 = Vector512<float>.Zero, r1 = r0, r2 = r0, r3 = r0;
+            for (int e = begin; e < end; e++)
+            {
+                var scale = Vector512.Create(Unsafe.Add(ref a, e));
+                ref float wo = ref Unsafe.Add(ref only, Unsafe.Add(ref at, e));
+                r0 += Vector512.LoadUnsafe(ref wo) * scale;
+                r1 += Vector512.LoadUnsafe(ref wo, 16) * scale;
+                r2 += Vector512.LoadUnsafe(ref wo, 32) * scale;
+                r3 += Vector512.LoadUnsafe(ref wo, 48) * scale;
+            }
+            if (kx < k) { a0 += r0; a1 += r1; a2 += r2; a3 += r3; }
+            else { b0 += r0; b1 += r1; b2 += r2; b3 += r3; }
+        }
+        a0.StoreUnsafe(ref acc); a1.StoreUnsafe(ref acc, 16); a2.StoreUnsafe(ref acc, 32); a3.StoreUnsafe(ref acc, 48);
+        b0.StoreUnsafe(ref next); b1.StoreUnsafe(ref next, 16); b2.StoreUnsafe(ref next, 32); b3.StoreUnsafe(ref next, 48);
+    }
+
+    // Output x0 + pad, 16 channels: adds the group sums of input row `row`'s positions x0 .. x0 + K - 1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void One512(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+    {
+        Vector512<float> sum = Vector512.LoadUnsafe(ref acc);
+        int last = Math.Min(w - 1, x0 + k - 1);
+        for (int ix = Math.Max(0, x0); ix <= last; ix++)
+        {
+            ref float weights = ref Unsafe.Add(ref kernelRow, (ix - x0) * column);
+            Vector512<float> s = Vector512<float>.Zero;
+            for (int e = Unsafe.Add(ref list.Starts, row + ix), end = Unsafe.Add(ref list.Starts, row + ix + 1); e < end; e++)
+                s += Vector512.LoadUnsafe(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e))) * Vector512.Create(Unsafe.Add(ref list.Values, e));
+            sum += s;
+        }
+        sum.StoreUnsafe(ref acc);
+    }
+
+    // The same for 8 channels.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void One256(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+    {
+        Vector256<float> sum = Vector256.LoadUnsafe(ref acc);
+        int last = Math.Min(w - 1, x0 + k - 1);
+        for (int ix = Math.Max(0, x0); ix <= last; ix++)
+        {
+            ref float weights = ref Unsafe.Add(ref kernelRow, (ix - x0) * column);
+            Vector256<float> s = Vector256<float>.Zero;
+            for (int e = Unsafe.Add(ref list.Starts, row + ix), end = Unsafe.Add(ref list.Starts, row + ix + 1); e < end; e++)
+                s += Vector256.LoadUnsafe(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e))) * Vector256.Create(Unsafe.Add(ref list.Values, e));
+            sum += s;
+        }
+        sum.StoreUnsafe(ref acc);
     }
 
     // Sets `bit` in the mask of every position of one input plane that is non-zero (masks are indexed by position, as
@@ -132,83 +253,5 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
             count += nonZero != 0 ? 1 : 0;
         }
         return count;
-    }
-
-    // Two neighbouring outputs (accumulators `cout` apart, their weights `step` apart): each gets
-    // acc += sum over e of a[e] * w[at[e] + ...], the sum taken in registers in the order of e.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddPair(ref float acc, ref float w, int step, int cout, ref float a, ref int at, int n)
-    {
-        int co = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; co <= cout - 64; co += 64)
-            {
-                Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
-                for (int e = 0; e < n; e++)
-                {
-                    var scale = Vector512.Create(Unsafe.Add(ref a, e));
-                    ref float u = ref Unsafe.Add(ref w, Unsafe.Add(ref at, e) + co);
-                    ref float v = ref Unsafe.Add(ref u, step);
-                    s0 += Vector512.LoadUnsafe(ref u) * scale;
-                    s1 += Vector512.LoadUnsafe(ref u, 16) * scale;
-                    s2 += Vector512.LoadUnsafe(ref u, 32) * scale;
-                    s3 += Vector512.LoadUnsafe(ref u, 48) * scale;
-                    t0 += Vector512.LoadUnsafe(ref v) * scale;
-                    t1 += Vector512.LoadUnsafe(ref v, 16) * scale;
-                    t2 += Vector512.LoadUnsafe(ref v, 32) * scale;
-                    t3 += Vector512.LoadUnsafe(ref v, 48) * scale;
-                }
-                Accumulate(ref Unsafe.Add(ref acc, co), s0, s1, s2, s3);
-                Accumulate(ref Unsafe.Add(ref acc, cout + co), t0, t1, t2, t3);
-            }
-        AddOne(ref Unsafe.Add(ref acc, co), ref Unsafe.Add(ref w, co), cout - co, ref a, ref at, n);
-        AddOne(ref Unsafe.Add(ref acc, cout + co), ref Unsafe.Add(ref w, step + co), cout - co, ref a, ref at, n);
-    }
-
-    // One output: acc[0..count) += sum over e of a[e] * w[at[e] + 0..count).
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddOne(ref float acc, ref float w, int count, ref float a, ref int at, int n)
-    {
-        int co = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; co <= count - 64; co += 64)
-            {
-                Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                for (int e = 0; e < n; e++)
-                {
-                    var scale = Vector512.Create(Unsafe.Add(ref a, e));
-                    ref float u = ref Unsafe.Add(ref w, Unsafe.Add(ref at, e) + co);
-                    s0 += Vector512.LoadUnsafe(ref u) * scale;
-                    s1 += Vector512.LoadUnsafe(ref u, 16) * scale;
-                    s2 += Vector512.LoadUnsafe(ref u, 32) * scale;
-                    s3 += Vector512.LoadUnsafe(ref u, 48) * scale;
-                }
-                Accumulate(ref Unsafe.Add(ref acc, co), s0, s1, s2, s3);
-            }
-            for (; co <= count - 16; co += 16)
-            {
-                Vector512<float> s = Vector512<float>.Zero;
-                for (int e = 0; e < n; e++) s += Vector512.LoadUnsafe(ref Unsafe.Add(ref w, Unsafe.Add(ref at, e) + co)) * Vector512.Create(Unsafe.Add(ref a, e));
-                ref float d = ref Unsafe.Add(ref acc, co);
-                (Vector512.LoadUnsafe(ref d) + s).StoreUnsafe(ref d);
-            }
-        }
-        for (; co <= count - 8; co += 8)
-        {
-            Vector256<float> s = Vector256<float>.Zero;
-            for (int e = 0; e < n; e++) s += Vector256.LoadUnsafe(ref Unsafe.Add(ref w, Unsafe.Add(ref at, e) + co)) * Vector256.Create(Unsafe.Add(ref a, e));
-            ref float d = ref Unsafe.Add(ref acc, co);
-            (Vector256.LoadUnsafe(ref d) + s).StoreUnsafe(ref d);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(ref float acc, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3)
-    {
-        (Vector512.LoadUnsafe(ref acc) + s0).StoreUnsafe(ref acc);
-        (Vector512.LoadUnsafe(ref acc, 16) + s1).StoreUnsafe(ref acc, 16);
-        (Vector512.LoadUnsafe(ref acc, 32) + s2).StoreUnsafe(ref acc, 32);
-        (Vector512.LoadUnsafe(ref acc, 48) + s3).StoreUnsafe(ref acc, 48);
     }
 }

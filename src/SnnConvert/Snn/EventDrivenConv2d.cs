@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using SnnConvert.Layers;
+using SnnConvert.Tensors;
 
 namespace SnnConvert.Snn;
 
@@ -25,7 +26,7 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
 {
     private readonly Conv2dGeometry _g;
     private readonly int _lanes;         // accumulator and weight values per position: Cout, or Cout padded with zeros to 16 when it is not a multiple of 8
-    private readonly float[] _weightT;   // (C, K, K', lanes), K' = K - 1 - kx
+    private readonly AlignedFloats _weightT;   // (C, K, K', lanes), K' = K - 1 - kx
     private readonly float[]? _bias;
 
     /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
@@ -36,16 +37,17 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         int cout = _g.Cout, k = _g.K;
         // A 12-channel layer (mnist-seed's first, under rate input) adds whole 16-float vectors instead of 8 + 4 tails.
         _lanes = cout % 8 == 0 ? cout : (cout + 15) / 16 * 16;
-        _weightT = new float[_g.PatchSize * _lanes];
+        _weightT = new AlignedFloats(_g.PatchSize * _lanes);
+        Span<float> weightT = _weightT.Span;
         for (int co = 0; co < cout; co++)
             for (int c = 0; c < _g.C; c++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
-                        _weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
+                        weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, lanes) accumulator and one row's event list.</summary>
-    public int ScratchSize => _g.Positions * _lanes + _g.W;
+    public int ScratchSize => AlignedFloats.Slack + _g.Positions * _lanes + _g.W;
 
     /// <summary>
     /// Writes the current (Cout, Ho, Wo) of one image from its input map (C, H, W); returns the number of events
@@ -55,11 +57,12 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
     {
         Conv2dGeometry g = _g;
         int cout = _lanes, k = g.K, stride = g.Stride, pad = g.Pad, w = g.W, rowOut = g.Wo * cout;
+        scratch = AlignedFloats.Align(scratch);
         Span<float> acc = scratch.Slice(0, g.Positions * cout);
         Span<int> columns = MemoryMarshal.Cast<float, int>(scratch.Slice(g.Positions * cout, w));
         acc.Clear();
         ref float accRef = ref MemoryMarshal.GetReference(acc);
-        ref float wRef = ref MemoryMarshal.GetReference(_weightT.AsSpan());
+        ref float wRef = ref MemoryMarshal.GetReference(_weightT.Span);
         int events = 0;
         if (stride == 1)
         {

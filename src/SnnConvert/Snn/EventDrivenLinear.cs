@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using SnnConvert.Tensors;
 
 namespace SnnConvert.Snn;
 
@@ -14,7 +15,7 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
 {
     private const int RowAlignment = 16;
     private readonly int _in, _out, _row;
-    private readonly float[] _weightT;   // (in, row): W transposed, each row padded with zeros to `row` values
+    private readonly AlignedFloats _weightT;   // (in, row): W transposed, each row padded with zeros to `row` values
     private readonly float[]? _bias;
 
     /// <summary>Prepares the transposed weights of <paramref name="linear"/>.</summary>
@@ -24,10 +25,11 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
         _out = linear.OutFeatures;
         _row = (_out + RowAlignment - 1) / RowAlignment * RowAlignment;
         _bias = linear.Bias;
-        _weightT = new float[_in * _row];
+        _weightT = new AlignedFloats(_in * _row);
+        Span<float> weightT = _weightT.Span;
         for (int o = 0; o < _out; o++)
             for (int i = 0; i < _in; i++)
-                _weightT[i * _row + o] = linear.Weight[o * _in + i];
+                weightT[i * _row + o] = linear.Weight[o * _in + i];
     }
 
     /// <summary>Floats of scratch one sample needs (the event list and a padded accumulator).</summary>
@@ -52,14 +54,14 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
     {
         acc.Clear();
         ref float y = ref MemoryMarshal.GetReference(acc);
-        ref float w = ref MemoryMarshal.GetReference(_weightT.AsSpan());
+        ref float w = ref MemoryMarshal.GetReference(_weightT.Span);
         foreach (int i in events) EventDrivenConv2d.Add(ref y, ref Unsafe.Add(ref w, i * _row), _row, input[i]);
     }
 
     // The same sum for rows of one vector (up to 16 outputs: a classifier), kept in a register between events.
     private void AddInRegister(ReadOnlySpan<float> input, ReadOnlySpan<int> events, Span<float> acc)
     {
-        ref float w = ref MemoryMarshal.GetReference(_weightT.AsSpan());
+        ref float w = ref MemoryMarshal.GetReference(_weightT.Span);
         Vector512<float> sum = Vector512<float>.Zero;
         foreach (int i in events) sum += Vector512.LoadUnsafe(ref w, (nuint)(i * _row)) * Vector512.Create(input[i]);
         sum.StoreUnsafe(ref MemoryMarshal.GetReference(acc));

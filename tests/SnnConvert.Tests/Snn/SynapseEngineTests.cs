@@ -99,6 +99,44 @@ public class SynapseEngineTests
     }
 
     [Theory]
+    [InlineData(12, 12, 12, 64, 5, 0, 0.17, true)]     // mnist-seed's second conv: pairs of outputs, 64 channels in registers
+    [InlineData(6, 7, 9, 136, 3, 1, 0.4, true)]        // 128 + 8 channels; odd output rows end with one output alone
+    [InlineData(3, 5, 5, 24, 3, 2, 0.5, false)]        // 16 + 8 channels only; a pad wider than the window's reach
+    [InlineData(64, 4, 4, 64, 3, 1, 0.9, true)]        // 64 input channels, almost all active
+    public void Channel_grouped_conv_adds_in_its_documented_order(int c, int h, int w, int cout, int k, int pad, double density, bool withBias)
+    {
+        var rng = new Random(c + cout * 7 + h);
+        float[] weight = Enumerable.Range(0, cout * c * k * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[]? bias = withBias ? Enumerable.Range(0, cout).Select(_ => (float)rng.NextDouble()).ToArray() : null;
+        var kernel = new ChannelGroupedEventConv2d(new SnnConv2d(c, cout, k, 1, pad) { Weight = weight, Bias = bias, Spiking = true }, [c, h, w]);
+        float[] x = SparseMap(rng, c * h * w, density, pooled: true);
+        int ho = h + 2 * pad - k + 1, wo = w + 2 * pad - k + 1;
+        var y = new float[cout * ho * wo];
+        kernel.Forward(x, y, new float[kernel.ScratchSize]);
+        // The documented order in plain float arithmetic: per output, input positions in scan order; per position,
+        // its non-zero channels summed first (ascending), then added; the bias last.
+        for (int co = 0; co < cout; co++)
+            for (int oy = 0; oy < ho; oy++)
+                for (int ox = 0; ox < wo; ox++)
+                {
+                    float acc = 0f;
+                    for (int iy = Math.Max(0, oy - pad); iy <= Math.Min(h - 1, oy - pad + k - 1); iy++)
+                        for (int ix = Math.Max(0, ox - pad); ix <= Math.Min(w - 1, ox - pad + k - 1); ix++)
+                        {
+                            float group = 0f;
+                            for (int ci = 0; ci < c; ci++)
+                            {
+                                float a = x[(ci * h + iy) * w + ix];
+                                if (a != 0f) group += a * weight[((co * c + ci) * k + iy - oy + pad) * k + ix - ox + pad];
+                            }
+                            acc += group;
+                        }
+                    if (bias is not null) acc += bias[co];
+                    Assert.Equal(acc, y[(co * ho + oy) * wo + ox]);
+                }
+    }
+
+    [Theory]
     [InlineData(12, 64, 1, true)]
     [InlineData(1, 64, 1, false)]     // one input channel: nothing to group
     [InlineData(65, 64, 1, false)]    // more channels than mask bits
