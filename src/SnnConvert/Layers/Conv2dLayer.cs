@@ -98,9 +98,9 @@ public sealed class Conv2dLayer : Layer
         Tensor input = Cached(_input);
         int n = input.Dim(0);
         Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
+        if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
         if (gradInput is null && WinogradConv3x3.Supports(_spec, g.C))
         {
-            if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
             WinogradF4Conv3x3.WeightGradient(input.Data, n, g.C, g.H, g.W, g.Pad, gradOutput.Data, g.Cout, _weight.Grad.Data, _winograd, _dw);
             if (_bias is not null)
             {
@@ -112,7 +112,6 @@ public sealed class Conv2dLayer : Layer
             return;
         }
         int cout = g.Cout, kk = g.PatchSize, hw = g.Positions, group = Conv2dKernel.GroupSize(n, hw);
-        if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
         float[][] colsBuffers = _cols.Get(n, kk * group * hw + (group > 1 ? cout * group * hw : 0));
         float[][] dcolsBuffers = gradInput is null ? [] : _dcols.Get(n, kk * group * hw);
         float[][] dwBuffers = _dw.Get(n, cout * kk), dbBuffers = _db.Get(n, cout);

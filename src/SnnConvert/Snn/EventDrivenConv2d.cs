@@ -160,26 +160,19 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
     // dst[r, j] = src[j, r] + bias[r] for an 8 x 8 tile (rows of src `srcStride` apart, of dst `dstStride` apart).
     private static void Transpose8(ref float src, int srcStride, ref float dst, int dstStride, Vector256<float> bias)
     {
-        Vector256<float> r0 = Vector256.LoadUnsafe(ref src), r1 = Vector256.LoadUnsafe(ref src, (nuint)srcStride),
-            r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * srcStride)),
-            r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * srcStride)), r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * srcStride)),
-            r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * srcStride)), r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * srcStride));
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
-            t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE),
-            u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        BlockTranspose.Load8x8Transposed(ref src, srcStride, out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2,
+            out Vector256<float> c3, out Vector256<float> c4, out Vector256<float> c5, out Vector256<float> c6, out Vector256<float> c7);
         // Row r of the result is channel r: its bias is lane r of `bias`, broadcast.
-        Store(Avx.Permute2x128(u0, u4, 0x20), bias, 0, ref dst, 0);
-        Store(Avx.Permute2x128(u1, u5, 0x20), bias, 1, ref dst, dstStride);
-        Store(Avx.Permute2x128(u2, u6, 0x20), bias, 2, ref dst, 2 * dstStride);
-        Store(Avx.Permute2x128(u3, u7, 0x20), bias, 3, ref dst, 3 * dstStride);
-        Store(Avx.Permute2x128(u0, u4, 0x31), bias, 4, ref dst, 4 * dstStride);
-        Store(Avx.Permute2x128(u1, u5, 0x31), bias, 5, ref dst, 5 * dstStride);
-        Store(Avx.Permute2x128(u2, u6, 0x31), bias, 6, ref dst, 6 * dstStride);
-        Store(Avx.Permute2x128(u3, u7, 0x31), bias, 7, ref dst, 7 * dstStride);
+        Store(c0, bias, 0, ref dst, 0);
+        Store(c1, bias, 1, ref dst, dstStride);
+        Store(c2, bias, 2, ref dst, 2 * dstStride);
+        Store(c3, bias, 3, ref dst, 3 * dstStride);
+        Store(c4, bias, 4, ref dst, 4 * dstStride);
+        Store(c5, bias, 5, ref dst, 5 * dstStride);
+        Store(c6, bias, 6, ref dst, 6 * dstStride);
+        Store(c7, bias, 7, ref dst, 7 * dstStride);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector256<float> row, Vector256<float> bias, int lane, ref float dst, int offset) =>
         (row + Vector256.Create(bias.GetElement(lane))).StoreUnsafe(ref dst, (nuint)offset);
 

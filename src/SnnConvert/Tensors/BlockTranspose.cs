@@ -33,8 +33,28 @@ public static class BlockTranspose
             for (int j = 0; j < cols; j++) Unsafe.Add(ref d, j * dstStride + i) = Unsafe.Add(ref s, i * srcStride + j);
     }
 
-    // One 8x8 block: the classic unpack / shuffle / lane-permute sequence.
+    // One 8x8 block.
     private static void Block8(ref float s, int srcStride, ref float d, int dstStride)
+    {
+        Load8x8Transposed(ref s, srcStride, out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2, out Vector256<float> c3,
+            out Vector256<float> c4, out Vector256<float> c5, out Vector256<float> c6, out Vector256<float> c7);
+        c0.StoreUnsafe(ref d);
+        c1.StoreUnsafe(ref d, (nuint)dstStride);
+        c2.StoreUnsafe(ref d, (nuint)(2 * dstStride));
+        c3.StoreUnsafe(ref d, (nuint)(3 * dstStride));
+        c4.StoreUnsafe(ref d, (nuint)(4 * dstStride));
+        c5.StoreUnsafe(ref d, (nuint)(5 * dstStride));
+        c6.StoreUnsafe(ref d, (nuint)(6 * dstStride));
+        c7.StoreUnsafe(ref d, (nuint)(7 * dstStride));
+    }
+
+    /// <summary>
+    /// Loads the 8x8 block at <paramref name="s"/> (rows <paramref name="srcStride"/> floats apart) and returns its
+    /// columns: c_k[r] = s[r * srcStride + k]. The classic unpack / shuffle / lane-permute sequence; needs AVX.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Load8x8Transposed(ref float s, int srcStride, out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2,
+        out Vector256<float> c3, out Vector256<float> c4, out Vector256<float> c5, out Vector256<float> c6, out Vector256<float> c7)
     {
         Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)srcStride);
         Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * srcStride));
@@ -44,13 +64,13 @@ public static class BlockTranspose
         Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
         Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref d);
-        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref d, (nuint)dstStride);
-        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref d, (nuint)(2 * dstStride));
-        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref d, (nuint)(3 * dstStride));
-        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref d, (nuint)(4 * dstStride));
-        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref d, (nuint)(5 * dstStride));
-        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref d, (nuint)(6 * dstStride));
-        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref d, (nuint)(7 * dstStride));
+        c0 = Avx.Permute2x128(u0, u4, 0x20);
+        c1 = Avx.Permute2x128(u1, u5, 0x20);
+        c2 = Avx.Permute2x128(u2, u6, 0x20);
+        c3 = Avx.Permute2x128(u3, u7, 0x20);
+        c4 = Avx.Permute2x128(u0, u4, 0x31);
+        c5 = Avx.Permute2x128(u1, u5, 0x31);
+        c6 = Avx.Permute2x128(u2, u6, 0x31);
+        c7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 }

@@ -17,16 +17,7 @@ public static class ChunkedParallel
     public static int ChunkCount(int count) => Math.Max(1, Math.Min(count, MaxChunks));
 
     /// <summary>Runs <paramref name="body"/>(chunk, start, end) for each chunk of [0, count).</summary>
-    public static void For(int count, Action<int, int, int> body)
-    {
-        int chunks = ChunkCount(count);
-        if (chunks == 1) { body(0, 0, count); return; }
-        Parallel.For(0, chunks, Options, chunk =>
-        {
-            (int start, int end) = Bounds(count, chunks, chunk);
-            body(chunk, start, end);
-        });
-    }
+    public static void For(int count, Action<int, int, int> body) => For(count, ChunkCount(count), body);
 
     /// <summary>
     /// Runs <paramref name="body"/>(chunk, start, end) for each of <paramref name="chunks"/> chunks of [0, count): for
