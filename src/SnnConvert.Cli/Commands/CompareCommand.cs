@@ -33,6 +33,7 @@ public static class CompareCommand
             source.Model, source.Onnx, methods, dataset, json, markdown, outDir, seed, dataDir, download,
         };
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
+        source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));

@@ -26,6 +26,7 @@ public static class ConvertCommand
         };
         foreach (var option in o.Calibration) command.Add(option);
         command.Add(o.BatchSize);
+        source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));

@@ -18,6 +18,7 @@ public static class EvalCommand
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
         var command = new Command("eval", "Print the accuracy of a saved CNN on a dataset split") { source.Model, source.Onnx, dataset, split, limit, dataDir, download };
+        source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             SavedModel saved = source.Load(parse, parse.GetValue(dataset));
@@ -35,8 +36,32 @@ public static class EvalCommand
             Console.Out.WriteLine($"images: {result.Count}");
             Console.Out.WriteLine($"loss: {result.Loss:F4}");
             Console.Out.WriteLine($"accuracy: {result.AccuracyPercent:F2}%");
+            if (NearChanceHint(result.AccuracyPercent, saved.ClassNames.Count, source.IsOnnx(parse), source.HasInputScaling(parse)) is { } hint)
+                Console.Out.WriteLine(hint);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// The hint printed when the accuracy is within 4x of chance (100 / K %), or null: a trained model that scores
+    /// so low most often gets its pixels in another range than it was trained on (SnnConvert feeds [0, 1]; many
+    /// PyTorch models expect Normalize(mean, std) applied outside the model, Keras and CNTK models often 0-255).
+    /// </summary>
+    /// <param name="accuracyPercent">The measured accuracy.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="onnx">Whether the model came from an ONNX file (the only kind whose preprocessing is unknown).</param>
+    /// <param name="inputScalingGiven">Whether --input-* options were given.</param>
+    public static string? NearChanceHint(double accuracyPercent, int classes, bool onnx, bool inputScalingGiven)
+    {
+        double chance = 100.0 / Math.Max(classes, 1);
+        if (accuracyPercent >= 4 * chance) return null;
+        string near = $"note: accuracy {accuracyPercent:F2}% is near chance ({chance:F2}% for {classes} classes)";
+        if (!onnx) return $"{near}; check that the model was trained on this dataset";
+        return inputScalingGiven
+            ? $"{near}; check the input options (--input-scale, --input-mean, --input-std) against the preprocessing the model was trained with, and --dataset"
+            : $"{near}. A likely cause is the input range: SnnConvert feeds pixels in [0, 1], and a model trained with normalisation outside the graph " +
+              "needs it named: --input-mean 0.5 --input-std 0.5 for PyTorch's Normalize((0.5,), (0.5,)), the dataset's mean and std per channel for " +
+              "Normalize(mean, std), --input-scale 255 for a model trained on 0-255 pixels (see docs/onnx.md)";
     }
 }

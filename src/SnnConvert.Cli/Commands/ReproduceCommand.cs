@@ -40,6 +40,7 @@ public static class ReproduceCommand
             dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download,
         };
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
+        source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string name = parse.GetValue(dataset)!.ToLowerInvariant();

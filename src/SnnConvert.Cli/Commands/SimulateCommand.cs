@@ -35,6 +35,7 @@ public static class SimulateCommand
         };
         foreach (var option in o.Simulation) command.Add(option);
         command.Add(o.Engine);
+        source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             SpikingNetwork snn = SpikingNetworkFile.Load(parse.GetValue(snnPath)!);

@@ -42,6 +42,8 @@ public static class SnnConversion
         SpikingNetwork balanced = method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
+        // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
+        if (model.Training["input"] is { } input) balanced.Conversion["input"] = input.DeepClone();
         return (balanced, PerChannelBiasWarning(template.Network, method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
     }
 

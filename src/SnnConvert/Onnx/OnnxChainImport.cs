@@ -14,8 +14,9 @@ namespace SnnConvert.Onnx;
 internal sealed class OnnxChainImport
 {
     /// <summary>Operators the importer maps, listed in error messages.</summary>
-    public const string SupportedOperators = "Conv, Relu, AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Gemm, MatMul (+ Add bias), " +
-        "Flatten, Reshape to (N, -1), Transpose [0, 2, 3, 1] before Flatten and a dense layer (Keras), Dropout, Identity, Constant, Pad with zero pads, and Sub/Div by constants as input normalisation";
+    public const string SupportedOperators = "Conv, Relu, Clip(min 0), AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Gemm, MatMul, Add of a constant bias after Conv/Gemm/MatMul, " +
+        "Flatten, Reshape to (N, -1), Transpose [0, 2, 3, 1] before Flatten and a dense layer (Keras), an NHWC input's Transpose or Reshape to (N, C, H, W), Dropout, Identity, Constant, " +
+        "Pad with zero pads, Sub/Div/Mul/Add by constants as input normalisation, and a final Softmax/LogSoftmax (dropped)";
 
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int[]> _shapes = new();   // per-sample shape of each activation reached
@@ -23,20 +24,34 @@ internal sealed class OnnxChainImport
     private readonly HashSet<OnnxNode> _chain = [];
     private readonly HashSet<OnnxNode> _constantReaders = [];      // Identity nodes that only alias a constant
     private readonly List<ImportedLayer> _layers = [];
+    private readonly List<string> _notes = [];
+    private readonly OnnxInputScaling? _inputScaling;
     private double[]? _normScale, _normShift;                      // pending input normalisation y = scale[c] x + shift[c]
-    private OnnxNode? _normNode;
+    private string? _normWhere;                                    // the last node (or the input options) that set it, for messages
     private bool _normalisationClosed;
     private NhwcFlatten? _nhwc;                                    // pending Keras NHWC flatten, until its dense layer reorders its inputs
+    private int[] _inputShape = [];                                // the network's (C, H, W) input
+    private OnnxNode? _inputLayout;                                // the Transpose or Reshape that turns the declared input into (N, C, H, W)
+    private bool _inputLayoutPassed;
+    private bool _channelsLast;                                    // the declared input is (N, H, W, C)
 
-    private OnnxChainImport(OnnxGraph graph)
+    private OnnxChainImport(OnnxGraph graph, OnnxInputScaling? input)
     {
         _graph = graph;
         _shapeValues = new OnnxShapeValues(graph, _shapes);
+        _inputScaling = input;
     }
 
-    /// <summary>The layers of <paramref name="graph"/> in order.</summary>
+    /// <summary>The layers of <paramref name="graph"/> in order, the network's input shape (C, H, W) and notes on what the import changed.</summary>
+    /// <param name="graph">The indexed graph.</param>
+    /// <param name="input">Preprocessing outside the graph, folded into the input normalisation; null for none.</param>
     /// <exception cref="OnnxFormatException">The graph is not a chain of supported operators.</exception>
-    public static IReadOnlyList<ImportedLayer> Run(OnnxGraph graph) => new OnnxChainImport(graph).Walk();
+    public static (IReadOnlyList<ImportedLayer> Layers, int[] InputShape, IReadOnlyList<string> Notes) Run(OnnxGraph graph, OnnxInputScaling? input = null)
+    {
+        var import = new OnnxChainImport(graph, input);
+        IReadOnlyList<ImportedLayer> layers = import.Walk();
+        return (layers, import._inputShape, import._notes);
+    }
 
     private string Source => _graph.Source;
 
@@ -44,6 +59,12 @@ internal sealed class OnnxChainImport
     {
         string current = _graph.Input;
         int[] shape = _graph.InputShape;
+        _inputShape = InputLayout();
+        if (_inputScaling is { IsIdentity: false })
+        {
+            (_normScale, _normShift) = _inputScaling.Affine(_inputShape[0]);
+            _normWhere = "the input scaling (--input-scale, --input-mean, --input-std)";
+        }
         _shapes[current] = shape;
         OnnxNode? previous = null;
         while (true)
@@ -79,7 +100,7 @@ internal sealed class OnnxChainImport
         CheckDeclaredOutput(shape[0]);
         foreach (OnnxNode node in _graph.Nodes)
         {
-            if (_chain.Contains(node) || _shapeValues.Used.Contains(node) || _constantReaders.Contains(node) || node.Op == "Constant") continue;
+            if (_chain.Contains(node) || _shapeValues.Used.Contains(node) || _constantReaders.Contains(node) || node.Op == "Constant" || _graph.IsAccountedFor(node)) continue;
             throw node.Error("is not on the chain from the input to the output (a side branch or an unused computation); only a chain of layers is imported");
         }
         return _layers;
@@ -88,15 +109,22 @@ internal sealed class OnnxChainImport
     // Maps one node whose input `slot` is the activation of per-sample shape `shape`; returns its output and that output's shape.
     private (string Output, int[] Shape) Map(OnnxNode node, int slot, int[] shape)
     {
-        if (node.Op is not ("Sub" or "Div" or "Identity" or "Dropout")) CloseNormalisation();
+        bool inputPrefix = !_normalisationClosed && (node.Op is "Sub" or "Div" or "Mul" or "Add" || node == _inputLayout);
+        if (!inputPrefix && node.Op is not ("Identity" or "Dropout")) CloseNormalisation();
         _nhwc?.Continue(node);
         switch (node.Op)
         {
             case "Sub":
             case "Div":
+            case "Mul" when !_normalisationClosed:
+            case "Add" when !_normalisationClosed:
                 return Normalisation(node, slot, shape);
             case "Conv":
                 return Conv(node, slot, shape);
+            case "Clip":
+                ClipAsRelu(node, slot);
+                Add(node, new ReluSpec());
+                return (Output(node), shape);
             case "Relu":
                 node.RequireKnownAttributes();
                 RequireSlot(node, slot);
@@ -126,6 +154,12 @@ internal sealed class OnnxChainImport
                 if (axis != 1) throw node.Error($"axis {node.Int("axis", 1)} would flatten into the batch dimension; only axis 1 (keep N, flatten the rest) is imported");
                 return (Output(node), Flatten(node, shape));
             }
+            case "Reshape" when node == _inputLayout:
+            case "Transpose" when node == _inputLayout:
+                RequireSlot(node, slot);
+                node.RequireKnownAttributes("perm", "allowzero");
+                _inputLayoutPassed = true;
+                return (Output(node), _inputShape);
             case "Reshape":
                 return Reshape(node, slot, shape);
             case "Dropout":
@@ -151,9 +185,9 @@ internal sealed class OnnxChainImport
                 throw node.Error("Add is imported only as the bias right after a MatMul; a sum of two activations (residual connection) or a shift of the input is not supported");
             case "Softmax":
             case "LogSoftmax":
-                throw node.Error($"operator {node.Op} is not supported; export the model without the final {node.Op} (class scores as logits), which leaves the predictions unchanged");
+                return FinalSoftmax(node, slot, shape);
             case "Mul":
-                throw node.Error($"operator Mul is not supported; the importer reads {SupportedOperators} (a scaling of the input is recognised only when written as a division by a constant)");
+                throw node.Error($"operator Mul is not supported after the first layer; the importer reads {SupportedOperators} (a scaling by a constant is input normalisation only before the first layer)");
             case "Transpose":
                 RequireSlot(node, slot);
                 _nhwc = NhwcFlatten.Start(node, shape);
@@ -163,31 +197,110 @@ internal sealed class OnnxChainImport
         }
     }
 
-    // Sub/Div by per-channel constants before the first layer compose into one affine map, recorded as NormalizeSpec.
+    // The network's (C, H, W) input. A declared (C, H, W) stays; an NHWC input (Keras, tf2onnx) is read through the node
+    // that makes it NCHW, after any input normalisation: a Transpose perm [0, 3, 1, 2] of (H, W, C), or a Reshape to
+    // (N, C, H, W) that only adds or drops axes of size 1 (a (H, W, 1) or (H, W) image, or a flat (H·W) one with C = 1),
+    // so the pixels keep their order. That node then passes the image through unchanged.
+    private int[] InputLayout()
+    {
+        int[] declared = _graph.InputShape;
+        string current = _graph.Input;
+        for (int step = 0; step < _graph.Nodes.Count; step++)
+        {
+            List<OnnxNode> readers = _graph.Consumers(current).Where(n => n.Op != "Shape").ToList();
+            if (readers.Count != 1 || readers[0].Proto.Output.Count == 0) break;
+            OnnxNode node = readers[0];
+            if (node.Op is "Sub" or "Div" or "Mul" or "Add" or "Identity" or "Dropout")
+            {
+                current = node.Proto.Output[0];
+                continue;
+            }
+            if (node.Op == "Transpose" && declared.Length == 3 && node.Ints("perm") is { } perm && perm.SequenceEqual([0L, 3, 1, 2]))
+            {
+                _inputLayout = node;
+                _channelsLast = true;
+                return [declared[2], declared[0], declared[1]];
+            }
+            if (node.Op == "Reshape" && node.Input(1) is { } target && ReshapedInput(node, target, declared) is { } chw)
+            {
+                _inputLayout = node;
+                return chw;
+            }
+            break;
+        }
+        if (declared.Length != 3)
+            throw new OnnxFormatException($"{Source}: input \"{_graph.Input}\" has rank {declared.Length + 1} ({_graph.InputText}); expected an image batch of rank 4 (N, C, H, W), " +
+                "or an (N, H, W, C) input followed by a Transpose perm [0, 3, 1, 2], or an input that a Reshape turns into (N, C, H, W) without reordering pixels");
+        return declared;
+    }
+
+    // The per-sample (C, H, W) of a Reshape of the input to rank 4, when it keeps the pixel order; null when it is not such a Reshape.
+    private int[]? ReshapedInput(OnnxNode node, string target, int[] declared)
+    {
+        long?[] entries = _shapeValues.Evaluate(target, node).Entries;
+        if (entries.Length != 4) return null;
+        long total = declared.Aggregate(1L, (a, d) => a * d), known = 1;
+        int inferred = -1;
+        var dims = new long[3];
+        for (int i = 0; i < 3; i++)
+        {
+            long? d = entries[i + 1];
+            if (d == -1 && inferred < 0) { inferred = i; continue; }
+            if (d is not > 0) throw node.Error($"reshapes the input to [{string.Join(", ", entries.Select(e => e?.ToString() ?? "N"))}]; the image dimensions must be fixed numbers");
+            dims[i] = d.Value;
+            known *= d.Value;
+        }
+        if (inferred >= 0) dims[inferred] = total / known;
+        if (dims.Aggregate(1L, (a, d) => a * d) != total)
+            throw node.Error($"reshapes the per-sample input {Tensors.Tensor.ShapeToText(declared)} to {OnnxTensorData.Text(dims)}: the sizes differ");
+        bool sameAxes = declared.Where(d => d != 1).Select(d => (long)d).SequenceEqual(dims.Where(d => d != 1));
+        bool flatGrey = declared.Length == 1 && dims[0] == 1;
+        if (!sameAxes && !flatGrey)
+            throw node.Error($"reshapes the per-sample input {Tensors.Tensor.ShapeToText(declared)} to {OnnxTensorData.Text(dims)}, which reorders the pixels " +
+                "(an (H, W, C) image read as (C, H, W)); only a reshape that adds or drops axes of size 1 is imported (use a Transpose for NHWC inputs)");
+        return dims.Select(d => (int)d).ToArray();
+    }
+
+    // Sub/Div/Mul/Add by per-channel constants before the first layer compose into one affine map (after the input
+    // options' map, if any), recorded as NormalizeSpec.
     private (string, int[]) Normalisation(OnnxNode node, int slot, int[] shape)
     {
         if (_normalisationClosed)
             throw node.Error($"{node.Op} is imported only as input normalisation before the first layer ((x - mean) / std); here it follows other layers");
         node.RequireKnownAttributes();
         node.RequireAtMostInputs(2);
-        if (slot != 0) throw node.Error($"the activation must be the first input ({(node.Op == "Sub" ? "x - mean" : "x / std")}); a constant first is not input normalisation");
-        RequireRank(node, shape, 3, "(N, C, H, W)");
-        int channels = shape[0];
-        float[] value = PerChannel(node, 1, channels);
+        bool commutative = node.Op is "Mul" or "Add";
+        if (slot != 0 && !commutative) throw node.Error($"the activation must be the first input ({(node.Op == "Sub" ? "x - mean" : "x / std")}); a constant first is not input normalisation");
+        if (node.Proto.Input.Count != 2) throw node.Error("expected the activation and one constant");
+        int channels = _inputShape[0];
+        // Before the input's Transpose the constant is laid out channels-last; before its Reshape only a scalar is per channel.
+        Layout layout = _inputLayout is null || _inputLayoutPassed ? Layout.ChannelsFirst : _channelsLast ? Layout.ChannelsLast : Layout.Scalar;
+        if (layout == Layout.ChannelsFirst) RequireRank(node, shape, 3, "(N, C, H, W)");
+        float[] value = PerChannel(node, 1 - slot, channels, layout);
         _normScale ??= Enumerable.Repeat(1.0, channels).ToArray();
         _normShift ??= new double[channels];
         for (int c = 0; c < channels; c++)
         {
-            if (node.Op == "Sub")
+            switch (node.Op)
             {
-                _normShift[c] -= value[c];
-                continue;
+                case "Sub":
+                    _normShift[c] -= value[c];
+                    break;
+                case "Add":
+                    _normShift[c] += value[c];
+                    break;
+                case "Mul":
+                    _normScale[c] *= value[c];
+                    _normShift[c] *= value[c];
+                    break;
+                default:
+                    if (value[c] == 0f) throw node.Error($"divides channel {c} by zero");
+                    _normScale[c] /= value[c];
+                    _normShift[c] /= value[c];
+                    break;
             }
-            if (value[c] == 0f) throw node.Error($"divides channel {c} by zero");
-            _normScale[c] /= value[c];
-            _normShift[c] /= value[c];
         }
-        _normNode = node;
+        _normWhere = node.Describe;
         return (Output(node), shape);
     }
 
@@ -195,18 +308,93 @@ internal sealed class OnnxChainImport
     {
         if (_normalisationClosed) return;
         _normalisationClosed = true;
-        if (_normScale is null || _normShift is null || _normNode is null) return;
+        if (_inputLayout is not null && !_inputLayoutPassed)
+            throw _inputLayout.Error("the input's layout change must come before the first layer");
+        if (_normScale is null || _normShift is null || _normWhere is null) return;
         int channels = _normScale.Length;
         var mean = new float[channels];
         var std = new float[channels];
         for (int c = 0; c < channels; c++)
         {
             if (!(_normScale[c] > 0))
-                throw _normNode.Error($"the input normalisation scales channel {c} by {_normScale[c]}; only a division by a positive std is imported");
+                throw new OnnxFormatException($"{Source}: {_normWhere}: the input normalisation scales channel {c} by {_normScale[c]}; only a division by a positive std is imported");
             mean[c] = (float)(-_normShift[c] / _normScale[c]);
             std[c] = (float)(1.0 / _normScale[c]);
         }
-        _layers.Add(new ImportedLayer(new NormalizeSpec(mean, std), new Dictionary<string, float[]>(), _normNode.Describe));
+        if (mean.All(m => m == 0f) && std.All(v => v == 1f)) return;
+        _layers.Add(new ImportedLayer(new NormalizeSpec(mean, std), new Dictionary<string, float[]>(), _normWhere));
+    }
+
+    // Clip(min 0) without an upper bound is ReLU; opsets before 11 give min and max as attributes, later ones as inputs.
+    private void ClipAsRelu(OnnxNode node, int slot)
+    {
+        node.RequireKnownAttributes("min", "max");
+        node.RequireAtMostInputs(3);
+        RequireSlot(node, slot);
+        float min = node.Float("min", float.MinValue), max = node.Float("max", float.MaxValue);
+        if (node.Input(1) is not null) min = Scalar(node, 1, "min");
+        if (node.Input(2) is not null) max = Scalar(node, 2, "max");
+        if (min != 0f || max < float.MaxValue)
+            throw node.Error($"Clip to [{min}, {max}] is not supported; only Clip with min 0 and no max (ReLU) is imported, a bounded activation such as ReLU6 has no integrate-and-fire equivalent here");
+    }
+
+    private float Scalar(OnnxNode node, int input, string role)
+    {
+        TensorProto t = ConstantInput(node, input, role);
+        float[] values = OnnxTensorData.Floats(t, Where(node, role, t));
+        return values.Length == 1 ? values[0] : throw node.Error($"{role} has shape {OnnxTensorData.Text(t.Dims)}, expected a scalar");
+    }
+
+    // A Softmax or LogSoftmax over the class scores as the last node only rescales them monotonically: the arg-max,
+    // and so every prediction, is the same without it, and conversion needs the scores (logits).
+    private (string, int[]) FinalSoftmax(OnnxNode node, int slot, int[] shape)
+    {
+        node.RequireKnownAttributes("axis");
+        RequireSlot(node, slot);
+        RequireFeatures(node, shape);
+        // Before opset 13 the input is coerced to 2-D at axis (default 1); from 13 axis is the one dimension (default -1). On (N, K) both mean K for 1 or -1.
+        long axis = node.Int("axis", _graph.Opset < 13 ? 1 : -1);
+        if (axis is not (1 or -1)) throw node.Error($"axis {axis} does not run over the class scores of an (N, K) tensor");
+        string output = Output(node);
+        if (!LeadsToOutput(output))
+            throw node.Error($"operator {node.Op} is imported only as the last node (before the graph output), where it is dropped; here more nodes follow");
+        _notes.Add($"{node.Describe}: the final {node.Op} is dropped: the imported model outputs its input, the class scores; the arg-max, and so every prediction, is unchanged");
+        return (output, shape);
+    }
+
+    // Whether `name` is the graph output or reaches it through Identity nodes only.
+    private bool LeadsToOutput(string name)
+    {
+        for (int step = 0; step <= _graph.Nodes.Count; step++)
+        {
+            if (name == _graph.Output) return true;
+            var readers = _graph.Consumers(name).Where(n => n.Op != "Shape").ToList();
+            if (readers.Count != 1 || readers[0].Op != "Identity" || readers[0].Proto.Output.Count == 0) return false;
+            name = readers[0].Proto.Output[0];
+        }
+        return false;
+    }
+
+    // The Add of a constant that directly follows a conv or dense layer (CNTK writes every bias so): its values as one
+    // per output channel, and the Add, or null when the output does not feed such an Add.
+    private (float[] Values, OnnxNode Add)? BiasAdd(string output, int channels, bool image)
+    {
+        if (output == _graph.Output) return null;
+        var readers = _graph.Consumers(output).Where(n => n.Op != "Shape").ToList();
+        if (readers.Count != 1 || readers[0].Op != "Add" || readers[0].Proto.Input.Count != 2) return null;
+        OnnxNode add = readers[0];
+        int biasSlot = add.Proto.Input[0] == output && add.Proto.Input[1] != output ? 1 : add.Proto.Input[1] == output && add.Proto.Input[0] != output ? 0 : -1;
+        if (biasSlot < 0 || _graph.Constant(ResolveConstantName(add.Proto.Input[biasSlot])) is null) return null;
+        add.RequireKnownAttributes();
+        float[] values = image ? PerChannel(add, biasSlot, channels, Layout.ChannelsFirst, "bias") : Bias(add, biasSlot, channels);
+        _chain.Add(add);
+        return (values, add);
+    }
+
+    private static void AddInto(Dictionary<string, float[]> tensors, float[] bias)
+    {
+        float[] sum = tensors.TryGetValue("bias", out float[]? existing) ? existing.Zip(bias, (a, b) => a + b).ToArray() : bias;
+        tensors["bias"] = sum;
     }
 
     private (string, int[]) Conv(OnnxNode node, int slot, int[] shape)
@@ -231,8 +419,14 @@ internal sealed class OnnxChainImport
         float[] weight = OnnxTensorData.Floats(wTensor, Where(node, "weight", wTensor));
         var tensors = new Dictionary<string, float[]> { ["weight"] = weight };
         if (node.Input(2) is not null) tensors["bias"] = Bias(node, 2, outChannels);
+        string output = Output(node);
+        if (BiasAdd(output, outChannels, image: true) is { } add)
+        {
+            AddInto(tensors, add.Values);
+            output = Output(add.Add);
+        }
         var spec = new Conv2dSpec(shape[0], outChannels, kernel, stride, padding, Bias: tensors.ContainsKey("bias"));
-        return (Output(node), AddWithShape(node, spec, shape, tensors));
+        return (output, AddWithShape(node, spec, shape, tensors));
     }
 
     // ONNX pads are [top, left, bottom, right]; Conv2dSpec has one padding for all four sides.
@@ -282,8 +476,15 @@ internal sealed class OnnxChainImport
         if (k.Length != 2 || k[0] != k[1] || k[0] <= 0) throw node.Error($"kernel_shape {OnnxTensorData.Text(k)} is not a square 2-D window");
         int kernel = (int)k[0], stride = SquareStride(node);
         string autoPad = node.Text("auto_pad", "NOTSET");
-        if (autoPad is not ("NOTSET" or "VALID"))
-            throw node.Error($"auto_pad {autoPad} pads the input; pooling is imported without padding");
+        if (autoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            // Keras writes padding='same' pooling; where the windows tile the input the padding it works out to is zero.
+            int[] totals = shape[1..].Select(size => Math.Max(((size + stride - 1) / stride - 1) * stride + kernel - size, 0)).ToArray();
+            if (totals.Any(t => t != 0))
+                throw node.Error($"auto_pad {autoPad} pads a {shape[1]}x{shape[2]} input by {totals[0]} rows and {totals[1]} columns for kernel {kernel}, stride {stride}; pooling is imported without padding");
+        }
+        else if (autoPad is not ("NOTSET" or "VALID"))
+            throw node.Error($"auto_pad {autoPad} is not a known value; pooling is imported without padding");
         if (node.Ints("pads") is { } pads && pads.Any(p => p != 0))
             throw node.Error($"pads {OnnxTensorData.Text(pads)} are not supported: SnnConvert pools without padding" +
                 (max ? "" : " (and padded average pooling depends on count_include_pad)"));
@@ -347,7 +548,13 @@ internal sealed class OnnxChainImport
         weight = FromNhwc(weight, outFeatures);
         var tensors = new Dictionary<string, float[]> { ["weight"] = weight };
         if (node.Input(2) is not null) tensors["bias"] = Bias(node, 2, outFeatures);
-        return (Output(node), AddWithShape(node, new LinearSpec(inFeatures, outFeatures, tensors.ContainsKey("bias")), shape, tensors));
+        string output = Output(node);
+        if (BiasAdd(output, outFeatures, image: false) is { } add)
+        {
+            AddInto(tensors, add.Values);
+            output = Output(add.Add);
+        }
+        return (output, AddDense(node, inFeatures, outFeatures, tensors, shape));
     }
 
     // MatMul by a constant (in, out) matrix, merged with the Add of a bias that directly follows it.
@@ -365,23 +572,12 @@ internal sealed class OnnxChainImport
         float[] weight = Transpose(OnnxTensorData.Floats(wTensor, Where(node, "weight", wTensor)), inFeatures, outFeatures);   // (in, out) -> (out, in)
         var tensors = new Dictionary<string, float[]> { ["weight"] = FromNhwc(weight, outFeatures) };
         string output = Output(node);
-        var readers = _graph.Consumers(output);
-        if (output != _graph.Output && readers.Count == 1 && readers[0].Op == "Add")
+        if (BiasAdd(output, outFeatures, image: false) is { } add)
         {
-            OnnxNode add = readers[0];
-            add.RequireKnownAttributes();
-            add.RequireAtMostInputs(2);
-            int biasSlot = add.Proto.Input.Count == 2 && add.Proto.Input[0] == output && add.Proto.Input[1] != output ? 1
-                : add.Proto.Input.Count == 2 && add.Proto.Input[1] == output && add.Proto.Input[0] != output ? 0
-                : throw add.Error("expected the MatMul output plus a constant bias");
-            if (_graph.Constant(ResolveConstantName(add.Proto.Input[biasSlot])) is not null)
-            {
-                _chain.Add(add);
-                tensors["bias"] = Bias(add, biasSlot, outFeatures);
-                output = Output(add);
-            }
+            AddInto(tensors, add.Values);
+            output = Output(add.Add);
         }
-        return (output, AddWithShape(node, new LinearSpec(inFeatures, outFeatures, tensors.ContainsKey("bias")), shape, tensors));
+        return (output, AddDense(node, inFeatures, outFeatures, tensors, shape));
     }
 
     // PyTorch (opset 11+) writes AvgPool2d as a Pad with zero widths before AveragePool: the identity.
@@ -430,6 +626,47 @@ internal sealed class OnnxChainImport
         weight = _nhwc.ToChwOrder(weight, outFeatures);
         _nhwc = null;
         return weight;
+    }
+
+    // A dense layer; when it directly follows another dense layer (no activation between them) the two linear maps are
+    // merged into one, W = W2 W1 and b = W2 b1 + b2, computed in double: exact up to rounding, and conversion needs a
+    // ReLU between any two weighted layers.
+    private int[] AddDense(OnnxNode node, int inFeatures, int outFeatures, Dictionary<string, float[]> tensors, int[] shape)
+    {
+        if (_layers.Count == 0 || _layers[^1].Spec is not LinearSpec first || first.OutFeatures != inFeatures)
+            return AddWithShape(node, new LinearSpec(inFeatures, outFeatures, tensors.ContainsKey("bias")), shape, tensors);
+        ImportedLayer previous = _layers[^1];
+        float[] w1 = previous.Tensors["weight"], w2 = tensors["weight"];
+        float[]? b1 = previous.Tensors.GetValueOrDefault("bias"), b2 = tensors.GetValueOrDefault("bias");
+        int n = first.InFeatures, mid = inFeatures;
+        var weight = new float[outFeatures * n];
+        var row = new double[n];
+        for (int o = 0; o < outFeatures; o++)
+        {
+            Array.Clear(row);
+            for (int k = 0; k < mid; k++)
+            {
+                double a = w2[o * mid + k];
+                for (int i = 0; i < n; i++) row[i] += a * w1[k * n + i];
+            }
+            for (int i = 0; i < n; i++) weight[o * n + i] = (float)row[i];
+        }
+        var merged = new Dictionary<string, float[]> { ["weight"] = weight };
+        if (b1 is not null || b2 is not null)
+        {
+            var bias = new float[outFeatures];
+            for (int o = 0; o < outFeatures; o++)
+            {
+                double sum = b2?[o] ?? 0;
+                if (b1 is not null)
+                    for (int k = 0; k < mid; k++) sum += (double)w2[o * mid + k] * b1[k];
+                bias[o] = (float)sum;
+            }
+            merged["bias"] = bias;
+        }
+        _layers[^1] = new ImportedLayer(new LinearSpec(n, outFeatures, merged.ContainsKey("bias")), merged, $"{previous.Node} + {node.Describe}");
+        _notes.Add($"{node.Describe} follows the dense layer of {previous.Node} without an activation between them: the two are merged into one dense layer ({n} -> {outFeatures}), the same function up to rounding");
+        return [outFeatures];
     }
 
     private void Add(OnnxNode node, LayerSpec spec, Dictionary<string, float[]>? tensors = null) =>
@@ -516,16 +753,29 @@ internal sealed class OnnxChainImport
         throw node.Error($"bias has shape {OnnxTensorData.Text(dims)}, expected [{length}]");
     }
 
-    // A constant that broadcasts per channel against (N, C, H, W): a scalar, (C, 1, 1) or (1, C, 1, 1).
-    private float[] PerChannel(OnnxNode node, int input, int channels)
+    // How a per-channel constant is laid out: against (N, C, H, W), against an (N, H, W, C) input, or only a scalar.
+    private enum Layout { ChannelsFirst, ChannelsLast, Scalar }
+
+    // A constant that broadcasts per channel: a scalar; (C, 1, 1) or (1, C, 1, 1) against (N, C, H, W); (C), (1, C), (1, 1, C) or (1, 1, 1, C) against (N, H, W, C).
+    private float[] PerChannel(OnnxNode node, int input, int channels, Layout layout, string role = "constant")
     {
-        TensorProto t = ConstantInput(node, input, "constant");
-        float[] values = OnnxTensorData.Floats(t, Where(node, "constant", t));
+        TensorProto t = ConstantInput(node, input, role);
+        float[] values = OnnxTensorData.Floats(t, Where(node, role, t));
         long[] dims = t.Dims.ToArray();
         if (values.Length == 1 && dims.Length <= 4) return Enumerable.Repeat(values[0], channels).ToArray();
-        bool perChannel = dims.Length is 3 or 4 && dims[^3] == channels && dims[^2] == 1 && dims[^1] == 1 && (dims.Length == 3 || dims[0] == 1);
+        bool perChannel = layout switch
+        {
+            Layout.ChannelsFirst => dims.Length is 3 or 4 && dims[^3] == channels && dims[^2] == 1 && dims[^1] == 1 && (dims.Length == 3 || dims[0] == 1),
+            Layout.ChannelsLast => dims.Length is >= 1 and <= 4 && dims[^1] == channels && dims[..^1].All(d => d == 1),
+            _ => false,
+        };
         if (!perChannel)
-            throw node.Error($"constant \"{t.Name}\" has shape {OnnxTensorData.Text(dims)}; input normalisation needs one value per channel, shaped (1, {channels}, 1, 1) or ({channels}, 1, 1), or a scalar");
+            throw node.Error($"{role} \"{t.Name}\" has shape {OnnxTensorData.Text(dims)}; " + (layout switch
+            {
+                Layout.ChannelsFirst => $"one value per channel is needed, shaped (1, {channels}, 1, 1) or ({channels}, 1, 1), or a scalar",
+                Layout.ChannelsLast => $"before the input's NHWC Transpose one value per channel is needed, shaped (1, 1, 1, {channels}) or ({channels}), or a scalar",
+                _ => "before the Reshape of the input only a scalar is one value per channel",
+            }));
         return values;
     }
 

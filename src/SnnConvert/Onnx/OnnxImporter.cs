@@ -7,24 +7,28 @@ using SnnConvert.Onnx.Proto;
 namespace SnnConvert.Onnx;
 
 /// <summary>
-/// Imports a CNN from an ONNX file (as written by torch.onnx.export or tf2onnx, opset 9 to 18) into a
+/// Imports a CNN from an ONNX file (as written by torch.onnx.export, keras2onnx, tf2onnx or CNTK, opset 7 to 21) into a
 /// <see cref="SavedModel"/> that evaluates, converts and simulates like a zoo model. The graph must be a chain of
-/// the supported operators from one image input (N, C, H, W) to one class-score output (N, K); see docs/onnx.md
-/// for the mapping. Everything else is refused with an <see cref="OnnxFormatException"/> naming the node.
+/// the supported operators from one image input (N, C, H, W) (or NHWC, made NCHW by the graph) to one class-score
+/// output (N, K); see docs/onnx.md for the mapping. Everything else is refused with an <see cref="OnnxFormatException"/> naming the node.
+/// What the import changed (a final Softmax dropped, dense layers merged) is listed in the model's
+/// <c>Training["importNotes"]</c>; input scaling given in <see cref="OnnxImportOptions"/> in <c>Training["input"]</c>.
 /// </summary>
 public static class OnnxImporter
 {
     /// <summary>Lowest standard-domain opset imported.</summary>
-    public const int MinOpset = 9;
+    public const int MinOpset = 7;
 
     /// <summary>Highest standard-domain opset imported.</summary>
-    public const int MaxOpset = 18;
+    public const int MaxOpset = 21;
 
     /// <summary>Reads and imports the ONNX file at <paramref name="path"/>.</summary>
     /// <param name="path">The .onnx file; the model is named after it.</param>
     /// <param name="dataset">The dataset the model is for ("mnist", ...), recorded in the model; null when unknown.</param>
+    /// <param name="options">Input scaling outside the graph and the output to import; null for the defaults.</param>
     /// <exception cref="OnnxFormatException">The file is unreadable, not ONNX, or its graph is not supported.</exception>
-    public static SavedModel Load(string path, string? dataset = null)
+    /// <exception cref="UsageException">The input scaling does not fit the model's channels.</exception>
+    public static SavedModel Load(string path, string? dataset = null, OnnxImportOptions? options = null)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
@@ -32,21 +36,29 @@ public static class OnnxImporter
         {
             throw new OnnxFormatException($"{path}: cannot read the ONNX file: {e.Message}", e);
         }
-        return Import(bytes, path, dataset);
+        ModelProto model = Parse(bytes, path);
+        // Weights that PyTorch 2.x saves beside the model (model.onnx.data) are read from the model's folder.
+        OnnxExternalData.Resolve(model, path);
+        return Import(model, path, dataset, options);
     }
 
     /// <summary>Imports an ONNX model held in memory.</summary>
     /// <param name="bytes">The serialised ModelProto.</param>
     /// <param name="source">Names the model in messages; its file name without extension names the network.</param>
     /// <param name="dataset">The dataset the model is for, or null.</param>
-    /// <exception cref="OnnxFormatException">The bytes are not ONNX or the graph is not supported.</exception>
-    public static SavedModel Import(byte[] bytes, string source, string? dataset = null)
+    /// <param name="options">Input scaling outside the graph and the output to import; null for the defaults.</param>
+    /// <exception cref="OnnxFormatException">The bytes are not ONNX or the graph is not supported (weights in external files need <see cref="Load"/>).</exception>
+    /// <exception cref="UsageException">The input scaling does not fit the model's channels.</exception>
+    public static SavedModel Import(byte[] bytes, string source, string? dataset = null, OnnxImportOptions? options = null) =>
+        Import(Parse(bytes, source), source, dataset, options);
+
+    private static SavedModel Import(ModelProto model, string source, string? dataset, OnnxImportOptions? options)
     {
-        ModelProto model = Parse(bytes, source);
+        options ??= OnnxImportOptions.Default;
         int opset = StandardOpset(model, source);
-        var graph = new OnnxGraph(model.Graph, source);
-        IReadOnlyList<ImportedLayer> layers = OnnxChainImport.Run(graph);
-        Network network = Build(source, graph.InputShape, layers);
+        var graph = new OnnxGraph(model.Graph, source, opset, options.Output);
+        var (layers, inputShape, notes) = OnnxChainImport.Run(graph, options.Input);
+        Network network = Build(source, inputShape, layers);
         string[] classes = Enumerable.Range(0, network.ClassCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         var training = new JsonObject
         {
@@ -54,7 +66,10 @@ public static class OnnxImporter
             ["file"] = source,
             ["producer"] = $"{model.ProducerName} {model.ProducerVersion}".Trim(),
             ["opset"] = opset,
+            ["output"] = graph.Output,
         };
+        if (options.Input is { IsIdentity: false } input) training["input"] = input.ToJson();
+        if (notes.Count > 0) training["importNotes"] = new JsonArray(notes.Select(n => (JsonNode)n).ToArray());
         return new SavedModel(network, dataset, classes, training);
     }
 
