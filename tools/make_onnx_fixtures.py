@@ -84,6 +84,53 @@ class DenseBnNet(nn.Module):
         return self.fc2(F.relu(self.bn(self.fc1(x))))
 
 
+class LogSoftmaxBnNet(nn.Module):
+    """(e) opset 7 (as CNTK-era and old exporters write): conv-BN-ReLU, average pooling, a final LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 6, 3), nn.BatchNorm2d(6), nn.ReLU(), nn.AvgPool2d(2),
+            nn.Flatten(), nn.Linear(6 * 13 * 13, 10), nn.LogSoftmax(dim=1))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class TwoLinearSoftmaxNet(nn.Module):
+    """(f) opset 8: two Linear layers without an activation between them (a Dropout, dropped in eval mode), final Softmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 4, 5, stride=2), nn.ReLU(), nn.AvgPool2d(2))
+        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(4 * 6 * 6, 32), nn.Dropout(0.5), nn.Linear(32, 10), nn.Softmax(dim=1))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+class ExternalDataNet(nn.Module):
+    """(g) saved with its weights in model.onnx.data beside model.onnx, as PyTorch 2.x does for larger models."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
+            nn.Flatten(), nn.Linear(8 * 8 * 8, 10))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def save_with_external_data(path):
+    """Moves every weight of the exported file into <name>.data beside it (torch 1.13 does so only above 2 GB);
+    needs the `onnx` package (Debian's python3-onnx)."""
+    import onnx
+    model = onnx.load(path)
+    onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=os.path.basename(path) + ".data", size_threshold=0)
+
+
 def randomise_batch_norm(model, generator):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -136,6 +183,10 @@ def main():
         (MaxPoolNet(), (1, 28, 28), "maxpool-opset9.onnx", 9, True),
         # torch 1.13 exports at most opset 17 (it refuses 18).
         (DenseBnNet(), (3, 16, 16), "densebn-opset17.onnx", 17, False),
+        # Issue 15's shapes: the oldest opsets, a final (Log)Softmax, two linear layers in a row, external weights.
+        (LogSoftmaxBnNet(), (1, 28, 28), "logsoftmax-opset7.onnx", 7, True),
+        (TwoLinearSoftmaxNet(), (1, 28, 28), "twolinear-softmax-opset8.onnx", 8, False),
+        (ExternalDataNet(), (3, 16, 16), "external/model.onnx", 17, False),
     ]
     with torch.no_grad():
         for model, shape, name, opset, preserve in fixtures:
@@ -144,7 +195,11 @@ def main():
                     train_on_colours(model, shape, generator)
             else:
                 randomise_batch_norm(model, generator)
-            export(model, shape, os.path.join(out, name), opset, preserve)
+            path = os.path.join(out, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            export(model, shape, path, opset, preserve)
+            if name.startswith("external/"):
+                save_with_external_data(path)
 
 
 if __name__ == "__main__":
