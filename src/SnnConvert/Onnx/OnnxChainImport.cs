@@ -318,7 +318,7 @@ internal sealed class OnnxChainImport
         {
             if (!(_normScale[c] > 0))
                 throw new OnnxFormatException($"{Source}: {_normWhere}: the input normalisation scales channel {c} by {_normScale[c]}; only a division by a positive std is imported");
-            mean[c] = (float)(-_normShift[c] / _normScale[c]);
+            mean[c] = (float)(-_normShift[c] / _normScale[c]) + 0f;   // + 0 turns -0 into 0
             std[c] = (float)(1.0 / _normScale[c]);
         }
         if (mean.All(m => m == 0f) && std.All(v => v == 1f)) return;
