@@ -59,6 +59,7 @@ internal sealed class OnnxChainImport
     {
         string current = _graph.Input;
         int[] shape = _graph.InputShape;
+        _shapes[current] = shape;
         _inputShape = InputLayout();
         if (_inputScaling is { IsIdentity: false })
         {

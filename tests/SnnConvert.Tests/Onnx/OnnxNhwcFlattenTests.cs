@@ -55,12 +55,14 @@ public sealed class OnnxNhwcFlattenTests(ITestOutputHelper output)
     [InlineData(new long[0])]
     public void OtherPermutationsAreRefusedNamingTheNode(long[] perm)
     {
+        // After a layer: perm [0, 3, 1, 2] right at the input is an NHWC input's (OnnxRealExportTests).
         string message = Refuse(g =>
         {
-            string y = perm.Length > 0 ? g.Node("Transpose", ["x"], Ints("perm", perm)) : g.Node("Transpose", ["x"]);
+            string r = g.Node("Relu", ["x"]);
+            string y = perm.Length > 0 ? g.Node("Transpose", [r], Ints("perm", perm)) : g.Node("Transpose", [r]);
             return g.Node("Gemm", [g.Node("Flatten", [y]), g.Init("w", [Classes, 2 * 7 * 9])], Int("transB", 1));
         });
-        Assert.Contains("node \"transpose_0\" (Transpose)", message);
+        Assert.Contains("node \"transpose_1\" (Transpose)", message);
         Assert.Contains(perm.Length > 0 ? $"perm {OnnxTensorData.Text(perm)}" : "no perm", message);
     }
 
