@@ -129,7 +129,7 @@ internal static class OnnxTensorData
     private static void RequireInline(TensorProto tensor, string where)
     {
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External || tensor.ExternalData.Count > 0)
-            throw new OnnxFormatException($"{where}: its data is stored in an external file; save the model with all weights inside the .onnx file");
+            throw new OnnxFormatException($"{where}: its data is stored in an external file, which is read only when the model is loaded from its file (the data file beside it)");
     }
 
     private static int ElementCount(TensorProto tensor, string where)
