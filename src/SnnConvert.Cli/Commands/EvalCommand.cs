@@ -44,20 +44,21 @@ public static class EvalCommand
     }
 
     /// <summary>
-    /// The hint printed when the accuracy is within 4x of chance (100 / K %), or null: a trained model that scores
+    /// The hint printed when an ONNX model's accuracy is within 4x of chance (100 / K %), or null: a trained model that scores
     /// so low most often gets its pixels in another range than it was trained on (SnnConvert feeds [0, 1]; many
     /// PyTorch models expect Normalize(mean, std) applied outside the model, Keras and CNTK models often 0-255).
     /// </summary>
     /// <param name="accuracyPercent">The measured accuracy.</param>
     /// <param name="classes">The number of classes.</param>
-    /// <param name="onnx">Whether the model came from an ONNX file (the only kind whose preprocessing is unknown).</param>
+    /// <param name="onnx">Whether the model came from an ONNX file (the only kind whose preprocessing is unknown; null otherwise).</param>
     /// <param name="inputScalingGiven">Whether --input-* options were given.</param>
     public static string? NearChanceHint(double accuracyPercent, int classes, bool onnx, bool inputScalingGiven)
     {
         double chance = 100.0 / Math.Max(classes, 1);
         if (accuracyPercent >= 4 * chance) return null;
+        // A SnnConvert model records its normalisation; only an ONNX file's preprocessing is unknown.
+        if (!onnx) return null;
         string near = $"note: accuracy {accuracyPercent:F2}% is near chance ({chance:F2}% for {classes} classes)";
-        if (!onnx) return $"{near}; check that the model was trained on this dataset";
         return inputScalingGiven
             ? $"{near}; check the input options (--input-scale, --input-mean, --input-std) against the preprocessing the model was trained with, and --dataset"
             : $"{near}. A likely cause is the input range: SnnConvert feeds pixels in [0, 1], and a model trained with normalisation outside the graph " +

@@ -68,7 +68,7 @@ internal static class OnnxExternalData
     {
         string[] parts = location.Split('/', '\\');
         if (Path.IsPathRooted(location) || location.StartsWith('/') || location.StartsWith('\\') || location.Contains(':') || location.Contains('\0'))
-            throw new OnnxFormatException($"{where}: external data location \"{location}\" is an absolute path; only a file beside the model (a relative path) is read");
+            throw new OnnxFormatException($"{where}: external data location \"{location}\" is an absolute path (or names a drive); only a file beside the model (a relative path) is read");
         if (parts.Any(p => p is ".." or ""))
             throw new OnnxFormatException($"{where}: external data location \"{location}\" has a \"..\" or empty path component; only a file inside the model's folder is read");
         string path = folder;

@@ -105,8 +105,8 @@ internal sealed class OnnxGraph
     /// <summary>Whether the node was evaluated at import (all its inputs constant) or only computes another graph output: either way it is not on the chain.</summary>
     public bool IsAccountedFor(OnnxNode node) => _folded.Contains(node) || _setAside.Contains(node);
 
-    // The requested output, the only one, or the one with the most nodes before it (the last layer's: the others are
-    // intermediate values or side outputs); the nodes that compute only the other outputs are set aside.
+    // The requested output, the only one, or the float output with the most nodes before it (the last layer's: the
+    // others are intermediate values or side outputs); the nodes that compute only the other outputs are set aside.
     private ValueInfoProto ChooseOutput(GraphProto graph, string? requested)
     {
         string names = string.Join(", ", graph.Output.Select(o => $"\"{o.Name}\""));
@@ -119,8 +119,11 @@ internal sealed class OnnxGraph
             chosen = graph.Output[0];
         else
         {
-            var ranked = graph.Output.Select(o => (Output: o, Nodes: Ancestors(o.Name).Count)).OrderByDescending(r => r.Nodes).ToArray();
-            if (ranked[0].Nodes == ranked[1].Nodes)
+            // Only float outputs can be class scores (an exported arg-max or label output is integer).
+            var ranked = graph.Output.Where(o => o.Type?.TensorType?.ElemType == (int)DataType.Float)
+                .Select(o => (Output: o, Nodes: Ancestors(o.Name).Count)).OrderByDescending(r => r.Nodes).ToArray();
+            if (ranked.Length == 0) throw new OnnxFormatException($"{Source}: none of the graph's outputs ({names}) is a float32 tensor of class scores");
+            if (ranked.Length > 1 && ranked[0].Nodes == ranked[1].Nodes)
                 throw new OnnxFormatException($"{Source}: the graph has {graph.Output.Count} outputs ({names}) and \"{ranked[0].Output.Name}\" and " +
                     $"\"{ranked[1].Output.Name}\" are computed by equally many nodes; name the class scores with --output");
             chosen = ranked[0].Output;

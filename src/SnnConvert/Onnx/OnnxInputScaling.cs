@@ -14,9 +14,6 @@ namespace SnnConvert.Onnx;
 /// <param name="Std">One positive value per input channel, or one for all; divides last.</param>
 public sealed record OnnxInputScaling(float Scale, float[] Mean, float[] Std)
 {
-    /// <summary>No preprocessing: the model sees x in [0, 1].</summary>
-    public static OnnxInputScaling None { get; } = new(1f, [0f], [1f]);
-
     /// <summary>Whether the map is the identity.</summary>
     public bool IsIdentity => Scale == 1f && Mean.All(m => m == 0f) && Std.All(s => s == 1f);
 

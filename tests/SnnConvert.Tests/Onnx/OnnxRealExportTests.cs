@@ -66,6 +66,21 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
             new OnnxImportOptions(new OnnxInputScaling(1f, [0f], [0f])))).Message);
     }
 
+    [Fact]
+    public void InputScalingIsFoldedIntoTheFirstLayerAtConversion()
+    {
+        // The folded template (what the SNN's thresholds are set on) computes on [0, 1] pixels what ONNX Runtime computes on (x - 0.5) / 0.5.
+        string path = Fixture("fmnist-normalized-opset13.onnx");
+        SavedModel imported = OnnxImporter.Load(path, "fmnist", new OnnxImportOptions(new OnnxInputScaling(1f, [0.5f], [0.5f])));
+        var template = SnnConvert.Conversion.CnnToSnnConverter.Convert(imported);
+        Assert.IsType<SnnConvert.Snn.SnnConv2d>(template.Network.Layers[0]);
+        var x = OnnxReference.RandomImages(4, [1, 28, 28], seed: 12);
+        var fed = new Tensor(x.Shape);
+        for (int i = 0; i < x.Length; i++) fed.Data[i] = (x.Data[i] - 0.5f) / 0.5f;
+        float[] folded = new SnnConvert.Conversion.AnalogForward(template.Network).Run(x.Data, 4);
+        output.WriteLine($"folded input scaling: {OnnxReference.AssertClose(OnnxReference.RunFile(path, fed), folded, "folded")}");
+    }
+
     // 2. A final Softmax or LogSoftmax.
 
     [Theory]
@@ -272,6 +287,18 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
             try { OnnxReference.AssertClose(OnnxReference.RunFile(path, x, chosen), net.Forward(x, ForwardContext.Eval).Data, chosen); }
             finally { File.Delete(path); }
         }
+    }
+
+    [Fact]
+    public void AnIntegerOutputIsNeverTakenForTheClassScores()
+    {
+        // An exported arg-max (int64) is computed by more nodes than the logits but cannot be class scores.
+        var g = new TestGraph([null, 2, 9, 9]);
+        string logits = g.Node("Gemm", [g.Node("Flatten", ["x"]), g.Init("w", [5, 162])], Int("transB", 1));
+        string label = g.Node("ArgMax", [logits], Int("axis", 1), Int("keepdims", 0));
+        g.Graph.Output.Add(Value(label, [null], 7));
+        SavedModel imported = OnnxImporter.Import(g.Build(logits, [null, 5]), "argmax.onnx");
+        Assert.Equal(logits, imported.Training["output"]!.GetValue<string>());
     }
 
     private static int[] ArgMax(float[] scores, int classes) =>
