@@ -247,7 +247,7 @@ internal sealed class OnnxChainImport
         {
             long? d = entries[i + 1];
             if (d == -1 && inferred < 0) { inferred = i; continue; }
-            if (d is not > 0) throw node.Error($"reshapes the input to [{string.Join(", ", entries.Select(e => e?.ToString() ?? "N"))}]; the image dimensions must be fixed numbers");
+            if (d is not (> 0 and <= 1 << 20)) throw node.Error($"reshapes the input to [{string.Join(", ", entries.Select(e => e?.ToString() ?? "N"))}]; the image dimensions must be fixed positive numbers");
             dims[i] = d.Value;
             known *= d.Value;
         }
@@ -638,6 +638,10 @@ internal sealed class OnnxChainImport
             return AddWithShape(node, new LinearSpec(inFeatures, outFeatures, tensors.ContainsKey("bias")), shape, tensors);
         ImportedLayer previous = _layers[^1];
         float[] w1 = previous.Tensors["weight"], w2 = tensors["weight"];
+        // Through a narrow middle (fewer features than outputs) the merged layer would be larger than the two; it is then refused.
+        if ((long)outFeatures * first.InFeatures > (long)w1.Length + w2.Length)
+            throw node.Error($"follows the dense layer of {previous.Node} without an activation, and merging the two ({first.InFeatures} -> {inFeatures} -> {outFeatures}) " +
+                "would give a larger layer than both; put an activation between them");
         float[]? b1 = previous.Tensors.GetValueOrDefault("bias"), b2 = tensors.GetValueOrDefault("bias");
         int n = first.InFeatures, mid = inFeatures;
         var weight = new float[outFeatures * n];

@@ -80,6 +80,29 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("not supported", message);
     }
 
+    // The new import paths (NHWC inputs, constant folding, bias Adds, several outputs, Softmax, Clip, merged dense layers)
+    // on damaged copies of the fixtures that reach them: an import error or a model, never another exception.
+    [Theory]
+    [InlineData("keras-nhwc-opset9.onnx")]
+    [InlineData("tf2onnx-reshape-opset8.onnx")]
+    [InlineData("cntk-opset7.onnx")]
+    [InlineData("twolinear-softmax-opset8.onnx")]
+    [InlineData("pytorch2-opset21.onnx")]
+    public void DamagedRealExportsGiveAnOnnxFormatErrorOrAWorkingModel(string file)
+    {
+        byte[] whole = File.ReadAllBytes(RepositoryFiles.Path(Path.Combine("tests/fixtures/onnx", file)));
+        var random = new Random(file.Length);
+        int refused = 0;
+        for (int trial = 0; trial < 300; trial++)
+        {
+            byte[] bytes = (byte[])whole.Clone();
+            for (int k = 0; k < 1 + trial % 3; k++) bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            try { OnnxImporter.Import(bytes, "damaged.onnx"); }
+            catch (OnnxFormatException) { refused++; }
+        }
+        output.WriteLine($"{file}: {refused} of 300 damaged copies refused");
+    }
+
     [Fact]
     public void MulByAConstantAfterTheFirstLayerIsRefused()
     {
