@@ -66,7 +66,6 @@ internal sealed class OnnxChainImport
             (_normScale, _normShift) = _inputScaling.Affine(_inputShape[0]);
             _normWhere = "the input scaling (--input-scale, --input-mean, --input-std)";
         }
-        _shapes[current] = shape;
         OnnxNode? previous = null;
         while (true)
         {
@@ -183,7 +182,7 @@ internal sealed class OnnxChainImport
             case "Pad":
                 return ZeroPad(node, slot, shape);
             case "Add":
-                throw node.Error("Add is imported only as the bias right after a MatMul; a sum of two activations (residual connection) or a shift of the input is not supported");
+                throw node.Error("Add is imported only as a constant bias right after a Conv, Gemm or MatMul, or as input normalisation before the first layer; a sum of two activations (residual connection) or a shift of a later activation is not supported");
             case "Softmax":
             case "LogSoftmax":
                 return FinalSoftmax(node, slot, shape);
