@@ -167,7 +167,8 @@ internal sealed class OnnxChainImport
                 node.RequireKnownAttributes("ratio", "seed", "is_test");
                 RequireSlot(node, slot);
                 node.RequireAtMostInputs(3);
-                // A Dropout is the identity at inference; an exported training_mode must say so.
+                // A Dropout is the identity at inference; an exported training_mode (or the is_test 0 of files before opset 7) must say so.
+                if (node.Int("is_test", 1) == 0) throw node.Error("is_test is 0 (training mode); export the model in evaluation mode");
                 if (node.Input(2) is not null)
                 {
                     TensorProto mode = ConstantInput(node, 2, "training_mode");
@@ -507,6 +508,7 @@ internal sealed class OnnxChainImport
         node.RequireAtMostInputs(5);
         RequireSlot(node, slot);
         if (node.Int("training_mode", 0) != 0) throw node.Error("training_mode is 1; export the model in evaluation mode (running statistics)");
+        if (node.Int("is_test", 1) == 0) throw node.Error("is_test is 0 (batch statistics, training mode); export the model in evaluation mode (running statistics)");
         if (node.Int("spatial", 1) != 1) throw node.Error("spatial 0 (statistics per position) is not supported");
         int channels = shape.Length is 3 or 1 ? shape[0] : throw node.Error($"input has per-sample shape {Tensors.Tensor.ShapeToText(shape)}; batch norm is imported for (N, C, H, W) and (N, F)");
         float eps = node.Float("epsilon", 1e-5f), momentum = node.Float("momentum", 0.9f);

@@ -72,6 +72,7 @@ internal sealed class OnnxGraph
 
     /// <summary>The standard-domain opset.</summary>
     public int Opset { get; }
+
     /// <summary>The file named in messages.</summary>
     public string Source { get; }
 

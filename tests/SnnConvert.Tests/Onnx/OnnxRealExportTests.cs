@@ -147,6 +147,18 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
         Assert.Contains($"opset {opset} is outside the supported 7 to 21", Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(model, "o.onnx")).Message);
     }
 
+    [Fact]
+    public void TrainingModeFlagsOfOldFilesAreRefused()
+    {
+        // is_test 0 (before opset 7, seen in files that declare a later opset) means batch statistics / active dropout.
+        var g = new TestGraph([null, 2, 9, 9], 7);
+        byte[] dropout = g.Build(g.Node("Flatten", [g.Node("Dropout", ["x"], Int("is_test", 0))]), [null, 162]);
+        Assert.Contains("is_test is 0", Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(dropout, "d.onnx")).Message);
+        var h = new TestGraph([null, 2, 9, 9], 7);
+        byte[] bn = h.Build(h.Node("Flatten", [h.Node("BatchNormalization", ["x", h.Init("s", [2]), h.Init("b", [2]), h.Init("m", [2]), h.Init("v", [2], offset: 1f)], Int("is_test", 0))]), [null, 162]);
+        Assert.Contains("is_test is 0", Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(bn, "bn.onnx")).Message);
+    }
+
     [Theory]
     [InlineData(9)]
     [InlineData(13)]
