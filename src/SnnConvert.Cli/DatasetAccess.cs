@@ -26,6 +26,12 @@ public static class DatasetAccess
     /// <summary>Downloads <paramref name="info"/> into the cache with a progress bar; returns the folder.</summary>
     public static string Fetch(DatasetInfo info)
     {
+        DatasetInfo catalogued = info;
+        info = DatasetMirror.FromEnvironment(info);
+        foreach (var (before, after) in catalogued.Files.Zip(info.Files))
+            if (before.Sha256 != after.Sha256)
+                Terminal.Log($"{after.FileName}: checked against {DatasetMirror.ChecksumsVariable} (sha256 {after.Sha256}), not the catalogue's {before.Sha256}");
+        Terminal.Log($"{info.Name}: mirrors tried in order: {string.Join(", ", info.Mirrors)}");
         var downloader = new DatasetDownloader();
         string folder = "";
         Terminal.Progress().Start(ctx =>
