@@ -10,11 +10,13 @@ public static class DatasetAccess
     /// <summary>Loads split <paramref name="split"/> of dataset <paramref name="name"/>, the first <paramref name="limit"/> images when given.</summary>
     public static ImageDataset Load(string name, string split, string? dataDir, bool download, int? limit)
     {
+        // The request first (usage errors), then the file system.
         if (limit is <= 0) throw new UsageException($"image limit must be at least 1, got {limit}");
+        split = DatasetLoader.NormalizeSplit(split);
+        DatasetInfo info = DatasetCatalog.Find(name);
         // A folder the user named and that is not there is a mistake to report, not a place to skip silently.
         if (dataDir is not null && !Directory.Exists(dataDir))
             throw new DatasetNotFoundException($"--data-dir {dataDir}: folder does not exist (dataset {name})");
-        DatasetInfo info = DatasetCatalog.Find(name);
         var locator = DatasetLocator.CreateDefault(dataDir);
         if (download && locator.TryLocate(info, split) is null) Fetch(info);
         DatasetLocation location = locator.Locate(info, split);
