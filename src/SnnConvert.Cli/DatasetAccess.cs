@@ -38,10 +38,10 @@ public static class DatasetAccess
         string folder = "";
         Terminal.Progress().Start(ctx =>
         {
-            var tasks = new Dictionary<string, ProgressTask>();
+            var tasks = new Dictionary<string, ProgressItem>();
             var progress = new SyncProgress<(string File, long Bytes, long? Total)>(p =>
             {
-                if (!tasks.TryGetValue(p.File, out ProgressTask? task))
+                if (!tasks.TryGetValue(p.File, out ProgressItem? task))
                     tasks[p.File] = task = ctx.AddTask(Markup.Escape(p.File), maxValue: p.Total ?? 1);
                 if (p.Total is { } total) task.MaxValue = total;
                 task.Value = p.Bytes;

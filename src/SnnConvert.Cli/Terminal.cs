@@ -21,10 +21,7 @@ public static class Terminal
     /// <summary>Logs the active matrix-product backend (once per command that computes).</summary>
     public static void LogBackend() => Log(Blas.Description);
 
-    /// <summary>A progress display with description, bar, percentage, elapsed and remaining time.</summary>
-    public static Progress Progress() => Error.Progress()
-        .AutoClear(false)
-        .HideCompleted(false)
-        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-            new ElapsedTimeColumn(), new RemainingTimeColumn());
+    /// <summary>A progress display: bars on a terminal; when standard error is redirected (a file, CI), plain lines,
+    /// at most one per task per 10 % or per 10 s.</summary>
+    public static TerminalProgress Progress() => new(Console.IsErrorRedirected ? new ProgressLineWriter(Console.Error) : null);
 }
