@@ -5,16 +5,18 @@ using Spectre.Console;
 namespace SnnConvert.Cli;
 
 /// <summary>
-/// Progress as plain lines, for a standard error that is not a terminal (a log file, CI): a task gets a line when it
-/// has advanced at least <see cref="PercentStep"/> percentage points or <see cref="TimeStep"/> has passed since its last
-/// line (and it moved), never more often. A bar redrawn in place would write a line per refresh to a file instead.
+/// Progress as plain lines, for a standard error that is not a terminal (a log file, CI). A bar redrawn in place would
+/// write a line per refresh there; instead a task gets a line only when it has passed into a new
+/// <see cref="PercentStep"/> band since its last line and at least <see cref="TimeStep"/> has gone by, so at most one
+/// line per 10 % and at most one per 10 s, and a line with its last state when it ends. A task of a few seconds thus
+/// writes one line, a long one about one per 10 % or per 10 s, whichever is rarer.
 /// </summary>
 public sealed class ProgressLineWriter
 {
     /// <summary>Percentage points between two lines of one task.</summary>
     public const double PercentStep = 10;
 
-    /// <summary>Time after which a task that moved gets a line even within one <see cref="PercentStep"/>.</summary>
+    /// <summary>The shortest time between two lines of one task.</summary>
     public static readonly TimeSpan TimeStep = TimeSpan.FromSeconds(10);
 
     private readonly TextWriter _output;
@@ -45,11 +47,11 @@ public sealed class ProgressLineWriter
         {
             TimeSpan now = _clock();
             double value = item.Value, percent = item.Percent;
-            bool seen = _last.TryGetValue(item, out var last);
-            bool due = !seen
-                || (final && value != last.Value)
-                || Math.Floor(percent / PercentStep) > Math.Floor(last.Percent / PercentStep)
-                || (now - last.At >= TimeStep && value != last.Value);
+            // Before its first line a task counts as having had one at its start, at 0 %.
+            var last = _last.TryGetValue(item, out var l) ? l : (Percent: 0.0, Value: double.NaN, At: item.StartedAt);
+            bool due = final
+                ? value != last.Value
+                : Math.Floor(percent / PercentStep) > Math.Floor(last.Percent / PercentStep) && now - last.At >= TimeStep;
             if (!due) return;
             _last[item] = (percent, value, now);
             TimeSpan elapsed = now - item.StartedAt;
