@@ -10,10 +10,19 @@ namespace SnnConvert.Cli;
 public static class Terminal
 {
     /// <summary>Spectre console writing to standard error (progress, tables of logs).</summary>
-    public static IAnsiConsole Error { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    public static IAnsiConsole Error { get; } = CreateError();
 
     /// <summary>Spectre console writing to standard output (results, tables).</summary>
     public static IAnsiConsole Out => AnsiConsole.Console;
+
+    // Redirected, Spectre assumes 80 columns and wraps long log lines (paths, hashes) in two; in a log file a message
+    // should stay on one line, so that grep finds it whole.
+    private static IAnsiConsole CreateError()
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected) console.Profile.Width = 4096;
+        return console;
+    }
 
     /// <summary>Writes a log line to standard error.</summary>
     public static void Log(string message) => Error.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
