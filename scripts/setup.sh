@@ -5,6 +5,9 @@
 #   - python3-h5py: tools/list_nir.py, with which a test checks the NIR files we write (skipped without it)
 #   - the .NET 10 SDK (package dotnet-sdk-10.0 from Microsoft's Debian feed) when `dotnet` is missing
 #   - the NuGet packages of the solution (dotnet restore)
+#   - MNIST and CIFAR-10, which the tests and the main command read, when `snnconvert data where` does not find them
+#     (CI keeps them in shared/datasets beside the clone): `snnconvert data fetch` downloads them into
+#     ~/.cache/snnconvert/datasets and verifies their SHA-256. SNNCONVERT_MIRROR=URL is tried first (README, Datasets).
 # Set SNNCONVERT_WITH_TORCH=1 to also install python3-torch, used only by bench/ to measure PyTorch side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +30,16 @@ if ! command -v dotnet >/dev/null 2>&1; then
   }
 fi
 dotnet build SnnConvert.slnx -c Release -nologo -v q
+# Fashion-MNIST comes from the Debian package above; the other two are fetched only when not found anywhere.
+for dataset in mnist cifar10; do
+  if ./snnconvert data where "$dataset" >/dev/null 2>&1; then
+    echo "$dataset: found ($(./snnconvert data where "$dataset" | grep "^$dataset/test:" | cut -d' ' -f2-))"
+  else
+    echo "$dataset: not found; downloading it (snnconvert data fetch $dataset)"
+    ./snnconvert data fetch "$dataset" || {
+      echo "error: could not download $dataset; put it in ~/.cache/snnconvert/datasets or point SNNCONVERT_DATA at it (README, Datasets)" >&2
+      exit 1
+    }
+  fi
+done
 echo "setup done: run ./snnconvert --help"

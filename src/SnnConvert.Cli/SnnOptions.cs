@@ -81,4 +81,37 @@ public sealed class SnnOptions
     /// <summary>The threshold method <paramref name="name"/> with the chosen options.</summary>
     public IThresholdMethod Method(ParseResult parse, string name) => ThresholdMethods.Create(name, parse.GetValue(Percentile),
         ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(Granularity)!), parse.GetValue(RescaleInputs));
+
+    /// <summary>
+    /// Parses every calibration option and the threshold methods <paramref name="methods"/>, so that a mistake is
+    /// reported (exit code 2) before any model or dataset is read.
+    /// </summary>
+    public void ValidateCalibration(ParseResult parse, IEnumerable<string> methods)
+    {
+        foreach (string name in methods) Method(parse, name);
+        _ = Neuron(parse);
+        _ = ReadoutChoice(parse);
+        _ = EngineChoice(parse);
+        _ = ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(MaxPool)!);
+        if (parse.GetValue(CalibSamples) is <= 0 and var samples)
+            throw new UsageException($"--calib-samples: calibration needs at least one image, got {samples}");
+        if (parse.GetValue(CalibSteps) is <= 0 and var steps) throw new UsageException($"--calib-steps: must be at least 1, got {steps}");
+        if (parse.GetValue(BatchSize) is <= 0 and var batch) throw new UsageException($"--batch-size: must be at least 1, got {batch}");
+    }
+
+    /// <summary>Parses every simulation option, so that a mistake is reported (exit code 2) before any model or dataset is read.</summary>
+    public void ValidateSimulation(ParseResult parse)
+    {
+        _ = ParseTimesteps(parse.GetValue(Timesteps)!);
+        _ = ParseEnum<InputEncoding>("--encoding", parse.GetValue(Encoding)!);
+        _ = EngineChoice(parse);
+        CheckLimit("--limit", parse.GetValue(Limit));
+        if (parse.GetValue(BatchSize) is <= 0 and var batch) throw new UsageException($"--batch-size: must be at least 1, got {batch}");
+    }
+
+    /// <summary>Refuses an image limit below 1 (<paramref name="option"/> names it in the message).</summary>
+    public static void CheckLimit(string option, int? limit)
+    {
+        if (limit is <= 0) throw new UsageException($"{option}: must be at least 1 image, got {limit}");
+    }
 }

@@ -45,10 +45,10 @@ public static class SnnRun
         T result = default!;
         Terminal.Progress().Start(ctx =>
         {
-            var tasks = new Dictionary<string, ProgressTask>();
+            var tasks = new Dictionary<string, ProgressItem>();
             var progress = new SyncProgress<CalibrationProgress>(p =>
             {
-                if (!tasks.TryGetValue(p.Description, out ProgressTask? task))
+                if (!tasks.TryGetValue(p.Description, out ProgressItem? task))
                     tasks[p.Description] = task = ctx.AddTask(Markup.Escape(p.Description), maxValue: p.Total);
                 task.Value = p.Done;
             });

@@ -10,10 +10,19 @@ namespace SnnConvert.Cli;
 public static class Terminal
 {
     /// <summary>Spectre console writing to standard error (progress, tables of logs).</summary>
-    public static IAnsiConsole Error { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+    public static IAnsiConsole Error { get; } = CreateError();
 
     /// <summary>Spectre console writing to standard output (results, tables).</summary>
     public static IAnsiConsole Out => AnsiConsole.Console;
+
+    // Redirected, Spectre assumes 80 columns and wraps long log lines (paths, hashes) in two; in a log file a message
+    // should stay on one line, so that grep finds it whole.
+    private static IAnsiConsole CreateError()
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected) console.Profile.Width = 4096;
+        return console;
+    }
 
     /// <summary>Writes a log line to standard error.</summary>
     public static void Log(string message) => Error.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
@@ -21,10 +30,7 @@ public static class Terminal
     /// <summary>Logs the active matrix-product backend (once per command that computes).</summary>
     public static void LogBackend() => Log(Blas.Description);
 
-    /// <summary>A progress display with description, bar, percentage, elapsed and remaining time.</summary>
-    public static Progress Progress() => Error.Progress()
-        .AutoClear(false)
-        .HideCompleted(false)
-        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-            new ElapsedTimeColumn(), new RemainingTimeColumn());
+    /// <summary>A progress display: bars on a terminal; when standard error is redirected (a file, CI), plain lines,
+    /// at most one per task per 10 % or per 10 s.</summary>
+    public static TerminalProgress Progress() => new(Console.IsErrorRedirected ? new ProgressLineWriter(Console.Error) : null);
 }

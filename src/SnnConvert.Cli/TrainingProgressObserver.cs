@@ -4,9 +4,9 @@ using Spectre.Console;
 namespace SnnConvert.Cli;
 
 /// <summary>Draws one progress bar per epoch and prints a line per finished epoch (train, and reproduce --train).</summary>
-public sealed class TrainingProgressObserver(ProgressContext context) : ITrainingObserver
+public sealed class TrainingProgressObserver(ProgressBoard context) : ITrainingObserver
 {
-    private ProgressTask? _task;
+    private ProgressItem? _task;
     private int _epoch;
 
     /// <inheritdoc/>

@@ -39,7 +39,16 @@ public static class BenchCommand
         {
             string[] names = parse.GetValue(models) is { Length: > 0 } given ? given : ModelZoo.All.Select(m => m.Name).ToArray();
             var zoo = names.Select(n => ModelZoo.Find(n) ?? throw new UsageException($"--model: unknown zoo model \"{n}\"")).ToArray();
+            // Every option before the first measurement, which may take minutes.
             if (parse.GetValue(repeats) < 1) throw new UsageException("--repeats: must be at least 1");
+            foreach (var (option, value) in new[] { ("--train-batch", parse.GetValue(trainBatch)), ("--infer-batch", parse.GetValue(inferBatch)),
+                         ("--snn-images", parse.GetValue(snnImages)), ("--snn-steps", parse.GetValue(snnSteps)) })
+                if (value < 1) throw new UsageException($"{option}: must be at least 1, got {value}");
+            if (!(parse.GetValue(seconds) > 0)) throw new UsageException($"--seconds: must be positive, got {parse.GetValue(seconds)}");
+            if (parse.GetValue(skipAnn) && parse.GetValue(skipSnn)) throw new UsageException("--snn-only and --ann-only together leave nothing to measure");
+            if (parse.GetValue(sweep) is { } sweepText) _ = ParseFactors(sweepText);
+            if (parse.GetValue(dataDir) is { } folder && !Directory.Exists(folder))
+                throw new SnnConvert.Errors.DatasetNotFoundException($"--data-dir {folder}: folder does not exist");
             Terminal.LogBackend();
             var results = new List<ThroughputResult>();
             var snnResults = new List<SnnThroughputResult>();

@@ -36,10 +36,12 @@ public static class CompareCommand
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (names.Length == 0) throw new UsageException("--methods: give at least one threshold method, e.g. max-current");
+            o.ValidateCalibration(parse, names);   // every option before the model and the data
+            o.ValidateSimulation(parse);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
-            string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            foreach (string n in names) ThresholdMethods.Create(n);
             int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
             int seedValue = parse.GetValue(seed);
             var options = new SimulationOptions(timesteps.Max(), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),

@@ -29,6 +29,7 @@ public static class ConvertCommand
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            o.ValidateCalibration(parse, [parse.GetValue(method)!]);   // every option before the model and the data
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);

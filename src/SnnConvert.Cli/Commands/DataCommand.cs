@@ -10,7 +10,7 @@ public static class DataCommand
     public static Command Create()
     {
         var fetchName = new Argument<string>("dataset") { Description = "mnist, fmnist or cifar10" };
-        var fetch = new Command("fetch", "Download a dataset from its canonical mirrors into ~/.cache/snnconvert/datasets and verify its SHA-256") { fetchName };
+        var fetch = new Command("fetch", "Download a dataset from its canonical mirrors (after SNNCONVERT_MIRROR, when set) into ~/.cache/snnconvert/datasets and verify its SHA-256") { fetchName };
         fetch.SetAction(parse => CommandRunner.Run(() =>
         {
             DatasetInfo info = DatasetCatalog.Find(parse.GetValue(fetchName)!);

@@ -62,6 +62,7 @@ public static class ReproduceCommand
                 parse.GetValue(o.CalibSamples), parse.GetValue(o.CalibSteps), parse.GetValue(seed), parse.GetValue(o.BatchSize),
                 SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!), o.Neuron(parse), o.ReadoutChoice(parse), o.EngineChoice(parse));
             options.Validate();
+            SnnOptions.CheckLimit("--limit", parse.GetValue(o.Limit));   // before the training split is read
             string commandLine = "snnconvert " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));
             Terminal.LogBackend();
             foreach (string d in datasets)

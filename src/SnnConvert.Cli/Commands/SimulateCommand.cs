@@ -38,11 +38,12 @@ public static class SimulateCommand
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            o.ValidateSimulation(parse);   // every option before the network and the data
+            Readout? readoutChoice = parse.GetValue(readout) is { } r ? SnnOptions.ParseEnum<Readout>("--readout", r) : null;
             SpikingNetwork snn = SpikingNetworkFile.Load(parse.GetValue(snnPath)!);
             int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
             string name = parse.GetValue(dataset) ?? snn.Dataset ?? throw new UsageException("--dataset: the SNN file records no dataset; name one");
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
-            Readout? readoutChoice = parse.GetValue(readout) is { } r ? SnnOptions.ParseEnum<Readout>("--readout", r) : null;
             var options = new SimulationOptions(timesteps.Max(), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
                 parse.GetValue(seed), parse.GetValue(o.BatchSize), readoutChoice, o.EngineChoice(parse));
             options.Validate();

@@ -51,7 +51,10 @@ public static class TrainCommand
                 parse.GetValue(weightDecay) ?? r.WeightDecay, parse.GetValue(momentum) ?? r.Momentum, parse.GetValue(nesterov) ?? r.Nesterov,
                 parse.GetValue(augment) ?? r.Augment, parse.GetValue(seed), parse.GetValue(checkpointSeconds));
             options.Validate();
+            SnnOptions.CheckLimit("--train-limit", parse.GetValue(trainLimit));   // before either split is read
+            SnnOptions.CheckLimit("--test-limit", parse.GetValue(testLimit));
             string datasetName = parse.GetValue(dataset) ?? zoo.Dataset;
+            _ = SnnConvert.Data.DatasetCatalog.Find(datasetName);
             var train = DatasetAccess.Load(datasetName, "train", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(trainLimit));
             var test = DatasetAccess.Load(datasetName, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(testLimit));
             Terminal.LogBackend();

@@ -11,13 +11,19 @@ namespace SnnConvert.IO;
 /// <remarks>
 /// A process killed while writing leaves its temporary file (<c>.NAME.PID.GUID.tmp</c>) behind, never a damaged
 /// target. The next write of the same target removes such leftovers of processes that no longer run.
+/// Only a regular file (or nothing) is replaced: a directory, device, FIFO or socket at the target is refused with an
+/// <see cref="IOException"/> naming it, since renaming over it would silently swap it for a file. A symbolic link is
+/// written through: its final target is replaced atomically (the temporary file goes beside that target) and the link
+/// stays. A failed write (disk full, say) leaves the old file as it was and removes the temporary one.
 /// </remarks>
 public static partial class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
+    /// <exception cref="IOException">The target is not a regular file, or the file system failed (e.g. no space left).</exception>
     public static void Write(string path, Action<Stream> write)
     {
-        string full = Path.GetFullPath(path);
+        string full = FinalTarget(Path.GetFullPath(path));
+        RefuseNonRegularFile(full);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
         RemoveStaleTemporaries(full);
@@ -42,6 +48,45 @@ public static partial class AtomicFile
     /// <summary>Writes all of <paramref name="text"/> (UTF-8) atomically.</summary>
     public static void WriteAllText(string path, string text) =>
         Write(path, s => { using var w = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true); w.Write(text); });
+
+    // A symbolic link (or a chain of them) stands for the file it finally names, which may not exist yet;
+    // a relative link target is resolved against the link's folder.
+    private static string FinalTarget(string full)
+    {
+        if (new FileInfo(full).LinkTarget is null) return full;
+        FileSystemInfo? final = File.ResolveLinkTarget(full, returnFinalTarget: true);
+        return final is null ? full : Path.GetFullPath(final.FullName);
+    }
+
+    // rename(2) replaces any non-directory entry, so a device, FIFO or socket would be swapped for a regular file
+    // without a word (as root, `export --onnx /dev/full` once replaced the device node); refuse them by name.
+    private static void RefuseNonRegularFile(string full)
+    {
+        if (Directory.Exists(full))
+            throw new IOException($"{full}: is a directory, expected a regular file to write (or a path that does not exist yet)");
+        string? kind = SpecialFileKind(full);
+        if (kind is not null)
+            throw new IOException($"{full}: is a {kind}, not a regular file; refusing to replace it (write to a regular file instead)");
+    }
+
+    /// <summary>"character device", "block device", "FIFO" or "socket" when <paramref name="path"/> is one; null for a regular
+    /// file, a directory, a missing path, or where the type cannot be read (not Linux).</summary>
+    public static string? SpecialFileKind(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        // statx has one layout on every Linux architecture (unlike struct stat); stx_mode is the u16 at offset 28.
+        Span<byte> buffer = stackalloc byte[256];
+        if (Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, ref MemoryMarshal.GetReference(buffer)) != 0) return null;
+        int type = BitConverter.ToUInt16(buffer[28..30]) & 0xF000;
+        return type switch
+        {
+            0x2000 => "character device",
+            0x6000 => "block device",
+            0x1000 => "FIFO",
+            0xC000 => "socket",
+            _ => null,
+        };
+    }
 
     /// <summary>Whether <paramref name="fileName"/> is the temporary file of an atomic write (of any target).</summary>
     public static bool IsTemporary(string fileName) =>
@@ -92,6 +137,12 @@ public static partial class AtomicFile
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+    private const uint StatxType = 0x1;
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int dirFd, string path, int flags, uint mask, ref byte buffer);
 
     [LibraryImport("libc", EntryPoint = "fsync")]
     private static partial int Fsync(int fd);

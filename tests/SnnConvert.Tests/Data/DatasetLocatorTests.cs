@@ -27,9 +27,12 @@ public sealed class DatasetLocatorTests : IDisposable
 
         IReadOnlyList<DatasetSearchRoot> roots = DatasetLocator.DefaultRoots(l.DataDir, l.Env, l.Cache, l.System, [l.RepoStart]);
 
-        Assert.Equal([l.DataDir, l.Env, l.Cache, l.System, l.Shared], roots.Select(r => r.Path));
+        // The walk up from RepoStart goes on above the test folder: a shared/datasets in an ancestor of the system's
+        // temporary folder comes after ours (nearest first) and is outside what this test controls.
+        Assert.Equal([l.DataDir, l.Env, l.Cache, l.System, l.Shared], roots.Take(5).Select(r => r.Path));
         Assert.Equal(["--data-dir", "SNNCONVERT_DATA", "download cache", "system datasets", "shared/datasets beside the checkout"],
-            roots.Select(r => r.Origin));
+            roots.Take(5).Select(r => r.Origin));
+        Assert.All(roots.Skip(5), r => Assert.False(r.Path.StartsWith(_dir.Path, StringComparison.Ordinal), r.Path));
         Assert.True(roots[0].MayBeDatasetFolder);
         Assert.False(roots[2].MayBeDatasetFolder);
     }
@@ -76,7 +79,9 @@ public sealed class DatasetLocatorTests : IDisposable
         string outer = _dir.Sub("shared", "datasets");
         string start = _dir.Sub("repo", "tests", "bin");
 
-        Assert.Equal([inner, outer], DatasetLocator.FindSharedDatasets([start, start]));
+        // Nearest first; any shared/datasets above the temporary folder follows ours and is not this test's concern.
+        Assert.Equal([inner, outer], DatasetLocator.FindSharedDatasets([start, start]).Take(2));
+        Assert.DoesNotContain(DatasetLocator.FindSharedDatasets([start, start]).Skip(2), p => p.StartsWith(_dir.Path, StringComparison.Ordinal));
     }
 
     [Fact]

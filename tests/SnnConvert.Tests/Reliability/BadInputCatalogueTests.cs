@@ -23,11 +23,11 @@ namespace SnnConvert.Tests.Reliability;
 [Collection(ConsoleCollection.Name)]
 public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Usage = 2, DataFormat = 3, DatasetMissing = 4, ModelFormat = 5, Mismatch = 7, Conversion = 8, OnnxFormat = 9;
+    private const int Usage = 2, DataFormat = 3, DatasetMissing = 4, ModelFormat = 5, Mismatch = 7, Conversion = 8, OnnxFormat = 9, Io = 11;
     private static readonly Dictionary<int, string> Categories = new()
     {
         [Usage] = "usage", [DataFormat] = "data-format", [DatasetMissing] = "dataset-missing", [ModelFormat] = "model-format",
-        [Mismatch] = "model-data-mismatch", [Conversion] = "conversion", [OnnxFormat] = "onnx-format",
+        [Mismatch] = "model-data-mismatch", [Conversion] = "conversion", [OnnxFormat] = "onnx-format", [Io] = "io",
     };
 
     private readonly TempDirectory _temp = new();
@@ -120,6 +120,39 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposab
         ["percentile-out-of-range"] = t => new(Usage, ["convert", "--model", SeedModel, "--data-dir", TinyMnist(t), "--percentile", "150", "--out", t.File("s.snn")], "--percentile", "150"),
         ["epochs-zero"] = t => new(Usage, ["train", "--model", "mnist-seed", "--epochs", "0", "--out", t.File("m.snnm")], "--epochs"),
 
+        // ---- options are checked before any model or data is read: the model file and the --data-dir given here are
+        // broken, so reading either first would end in exit code 5 or 3 instead of the usage error ----
+        ["convert-unknown-method-before-data"] = t => Early(t, ["convert", "--model", BrokenModel(t), "--method", "nonsense", "--out", t.File("s.snn")], "--method", "nonsense"),
+        ["convert-unknown-reset-before-data"] = t => Early(t, ["convert", "--model", BrokenModel(t), "--reset", "sideways", "--out", t.File("s.snn")], "--reset", "sideways"),
+        ["convert-unknown-maxpool-before-data"] = t => Early(t, ["convert", "--model", BrokenModel(t), "--maxpool", "maybe", "--out", t.File("s.snn")], "--maxpool", "maybe"),
+        ["convert-zero-calib-steps-before-data"] = t => Early(t, ["convert", "--model", BrokenModel(t), "--calib-steps", "0", "--out", t.File("s.snn")], "--calib-steps", "got 0"),
+        ["simulate-unknown-encoding-before-data"] = t => Early(t, ["simulate", "--snn", BrokenModel(t), "--encoding", "morse"], "--encoding", "morse"),
+        ["simulate-zero-limit-before-data"] = t => Early(t, ["simulate", "--snn", BrokenModel(t), "--limit", "0"], "--limit", "got 0"),
+        ["compare-unknown-method-before-data"] = t => Early(t, ["compare", "--model", BrokenModel(t), "--methods", "max-current,bogus"], "--method", "bogus"),
+        ["compare-unknown-readout-before-data"] = t => Early(t, ["compare", "--model", BrokenModel(t), "--readout", "votes"], "--readout", "votes"),
+        ["reproduce-zero-limit-before-data"] = t => Early(t, ["reproduce", "--dataset", "mnist", "--model", BrokenModel(t), "--limit", "0", "--out", t.Sub("out")], "--limit", "got 0"),
+        ["train-zero-test-limit-before-data"] = t => Early(t, ["train", "--model", "mnist-seed", "--test-limit", "0", "--out", t.File("m.snnm")], "--test-limit", "got 0"),
+        ["eval-unknown-split-before-data"] = t => Early(t, ["eval", "--model", SeedModel, "--split", "validation"], "split", "validation"),
+        ["bench-bad-rate-sweep-before-measuring"] = t => Early(t, ["bench", "--model", "mnist-seed", "--rate-sweep", "0"], "--rate-sweep", "\"0\""),
+
+        // ---- writing: only a regular file is replaced; a full disk is an io error (exit 11) ----
+        ["export-onto-a-device"] = t => SpecialFiles.DeviceNode(t) is { } device
+            ? new(Io, ["export", "--model", SeedModel, "--onnx", device], device, "character device", "not a regular file")
+            // No device to test with: fail visibly (exit 1, not 11) rather than pass without having checked anything.
+            : new(Io, []) { Body = () => throw new InvalidOperationException("no character device to export onto: root without mknod rights, or no /dev/full") },
+        ["export-onto-a-fifo"] = t => new(Io, ["export", "--model", SeedModel, "--onnx", Fifo(t)], Fifo(t), "is a FIFO", "not a regular file"),
+        ["export-onto-a-directory"] = t => new(Io, ["export", "--model", SeedModel, "--onnx", t.Sub("out.onnx")], t.Sub("out.onnx"), "is a directory"),
+        ["write-with-the-disk-full"] = t => new(Io, [], "No space left on device", "report.md")
+        {
+            // ENOSPC as the file system reports it, from inside a write through the atomic writer (tests/.../AtomicFileTests
+            // checks that the old file survives).
+            Body = () => SnnConvert.IO.AtomicFile.Write(t.File("report.md"), s =>
+            {
+                s.Write(new byte[100_000]);
+                throw new IOException($"No space left on device : '{t.File("report.md")}'", 28);
+            }),
+        },
+
         // ---- conversion ----
         ["maxpool-without-option"] = t => new(Conversion, ["convert", "--model", SaveModel(t, "max.snnm", MaxPoolModel()), "--data-dir", TinyMnist(t), "--calib-samples", "4", "--calib-steps", "2", "--out", t.File("s.snn")], "max pooling", "--maxpool average"),
         ["layer-whose-channels-never-fire"] = t => new(Conversion, ["convert", "--model", SaveModel(t, "dead.snnm", DeadLayerModel()), "--data-dir", TinyMnist(t), "--calib-samples", "4", "--calib-steps", "4", "--out", t.File("s.snn")], "dead-layer", "stage 0", "never fires"),
@@ -161,6 +194,24 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposab
     }
 
     // ---- builders ----
+
+    /// <summary>A command whose bad option must be reported before the broken --data-dir (and model) it also names are read.</summary>
+    private static Case Early(TempDirectory t, string[] args, params string[] mentions) => new(Usage, [.. args, "--data-dir", BrokenMnist(t)], mentions);
+
+    /// <summary>A file that no reader accepts, given where a model or SNN file is expected.</summary>
+    private static string BrokenModel(TempDirectory t) => t.Write("broken.snnm", "not a model"u8.ToArray());
+
+    /// <summary>A --data-dir whose MNIST files are all found by name and all garbage (reading them is a data-format error).</summary>
+    private static string BrokenMnist(TempDirectory t)
+    {
+        string folder = t.Sub("broken-data", "mnist");
+        foreach (string split in new[] { "train", "test" })
+        foreach (string name in new[] { MnistFamilyLoader.ImagesFileName(split), MnistFamilyLoader.LabelsFileName(split) })
+            File.WriteAllBytes(Path.Combine(folder, name), "garbage"u8.ToArray());
+        return t.Sub("broken-data");
+    }
+
+    private static string Fifo(TempDirectory t) => SpecialFiles.Fifo(t.File("pipe.onnx"));
 
     private static byte[] Gz(byte[] data, bool gzip) => gzip ? TestData.Gzip(data) : data;
 
