@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SnnConvert.Errors;
 using SnnConvert.IO;
 using SnnConvert.Models;
@@ -53,6 +54,7 @@ public static class SimulateCommand
             long cnnMacs = 0;
             if (source.LoadOptional(parse, name) is { } cnn)
             {
+                RequireSameInput(snn, cnn, parse.GetValue(snnPath)!);
                 (cnnPredictions, cnnAccuracy) = Evaluator.Reference(cnn.Network, test);
                 cnnMacs = cnn.Network.Macs;
             }
@@ -65,5 +67,16 @@ public static class SimulateCommand
             return 0;
         }));
         return command;
+    }
+
+    // The agreement with the CNN means something only when the CNN sees its input as it did at conversion: an ONNX
+    // file's --input-scale/--input-mean/--input-std are recorded in the SNN (conversion.input) and must match.
+    private static void RequireSameInput(SpikingNetwork snn, SavedModel cnn, string snnPath)
+    {
+        JsonNode? converted = snn.Conversion["input"], given = cnn.Training["input"];
+        if (JsonNode.DeepEquals(converted, given)) return;
+        static string Text(JsonNode? n) => n is null ? "no input scaling (pixels in [0, 1])" : n.ToJsonString();
+        throw new UsageException($"{snnPath}: the SNN was converted from a CNN fed with {Text(converted)}, but the CNN given here is fed with {Text(given)}; " +
+            "give simulate the same --input-scale/--input-mean/--input-std as convert, so that the agreement compares like with like");
     }
 }

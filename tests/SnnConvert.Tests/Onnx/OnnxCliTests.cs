@@ -90,6 +90,15 @@ public sealed class OnnxCliTests : IDisposable
         var notANumber = CliProcess.Run(60, "simulate", "--snn", snn, "--onnx", onnx, "--input-std", "half", "--limit", "10", "--timesteps", "2");
         Assert.Equal(2, notANumber.ExitCode);
         Assert.Contains("--input-std: \"half\" is not a number", notANumber.Err);
+
+        // simulate compares the SNN with the CNN only when the CNN is fed as it was at conversion.
+        var forgotten = CliProcess.Run(120, "simulate", "--snn", snn, "--onnx", onnx, "--limit", "10", "--timesteps", "2");
+        Assert.Equal(2, forgotten.ExitCode);
+        Assert.Contains("the SNN was converted from a CNN fed with", forgotten.Err);
+        Assert.Contains("no input scaling", forgotten.Err);
+        var same = CliProcess.Run(120, "simulate", "--snn", snn, "--onnx", onnx, "--input-scale", "255", "--input-mean", "127.5", "--input-std", "127.5",
+            "--limit", "10", "--timesteps", "2");
+        Assert.True(same.ExitCode == 0, same.Err);
     }
 
     private static double Accuracy(string output) =>
