@@ -1,3 +1,8 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace SnnConvert.Snn;
 
 /// <summary>
@@ -23,33 +28,61 @@ public static class SpikeMaxPoolGate
     public static int Step(SnnGatedMaxPool2d pool, ReadOnlySpan<int> inShape, ReadOnlySpan<int> outShape, ReadOnlySpan<float> spikes,
         Span<int> counts, Span<int> windowMax, Span<float> output)
     {
-        int channels = inShape[0], h = inShape[1], w = inShape[2], ho = outShape[1], wo = outShape[2], k = pool.Kernel, s = pool.Stride;
+        int channels = inShape[0], h = inShape[1], w = inShape[2], ho = outShape[1], wo = outShape[2];
         output.Clear();
-        int fired = 0, plane = h * w;
+        // The windows covering each row and column, once per call (no division per spike).
+        Span<int> rows = h <= 256 ? stackalloc int[2 * h] : new int[2 * h];
+        Span<int> cols = w <= 256 ? stackalloc int[2 * w] : new int[2 * w];
+        WindowRanges(h, ho, pool.Kernel, pool.Stride, rows);
+        WindowRanges(w, wo, pool.Kernel, pool.Stride, cols);
+        int fired = 0;
         for (int c = 0; c < channels; c++)
-        {
-            ReadOnlySpan<float> map = spikes.Slice(c * plane, plane);
-            int p = map.IndexOfAnyExcept(0f);
-            while (p >= 0)
+            for (int y = 0; y < h; y++)
             {
-                int index = c * plane + p, count = ++counts[index];
-                int y = p / w, x = p % w;
-                // Windows oh with oh * s <= y <= oh * s + k - 1 (likewise for columns), clipped to the map.
-                int oyLo = y < k ? 0 : (y - k) / s + 1, oyHi = Math.Min(y / s, ho - 1);
-                int oxLo = x < k ? 0 : (x - k) / s + 1, oxHi = Math.Min(x / s, wo - 1);
-                for (int oy = oyLo; oy <= oyHi; oy++)
-                    for (int ox = oxLo; ox <= oxHi; ox++)
+                int rowStart = (c * h + y) * w, windowRow = c * ho;
+                int oyLo = rows[2 * y], oyHi = rows[2 * y + 1];
+                ReadOnlySpan<float> row = spikes.Slice(rowStart, w);
+                int x = 0;
+                if (Vector256.IsHardwareAccelerated)
+                    for (; x + Vector256<float>.Count <= w; x += Vector256<float>.Count)
                     {
-                        int o = (c * ho + oy) * wo + ox;
-                        if (count <= windowMax[o]) continue;
-                        windowMax[o] = count;
-                        output[o] = 1f;
-                        fired++;
+                        // One bit per spiking column of these eight.
+                        uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(row), (nuint)x), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
+                        for (; mask != 0; mask &= mask - 1)
+                            fired += Pass(x + BitOperations.TrailingZeroCount(mask), rowStart, windowRow, oyLo, oyHi, wo, cols, counts, windowMax, output);
                     }
-                int next = map[(p + 1)..].IndexOfAnyExcept(0f);
-                p = next < 0 ? -1 : p + 1 + next;
+                for (; x < w; x++)
+                    if (row[x] != 0f) fired += Pass(x, rowStart, windowRow, oyLo, oyHi, wo, cols, counts, windowMax, output);
             }
-        }
         return fired;
+    }
+
+    // Counts the spike of input (row, x) and lets it through the windows whose largest count it now exceeds.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Pass(int x, int rowStart, int windowRow, int oyLo, int oyHi, int wo, ReadOnlySpan<int> cols, Span<int> counts,
+        Span<int> windowMax, Span<float> output)
+    {
+        int count = ++counts[rowStart + x], fired = 0, oxLo = cols[2 * x], oxHi = cols[2 * x + 1];
+        for (int oy = oyLo; oy <= oyHi; oy++)
+            for (int ox = oxLo; ox <= oxHi; ox++)
+            {
+                int o = (windowRow + oy) * wo + ox;
+                if (count <= windowMax[o]) continue;
+                windowMax[o] = count;
+                output[o] = 1f;
+                fired++;
+            }
+        return fired;
+    }
+
+    // For each coordinate i of a size-long axis, the first and last of the `outputs` windows covering it: o with
+    // o * stride <= i <= o * stride + kernel - 1, clipped to the axis (an empty range, last < first, where none does).
+    private static void WindowRanges(int size, int outputs, int kernel, int stride, Span<int> ranges)
+    {
+        for (int i = 0; i < size; i++)
+        {
+            ranges[2 * i] = i < kernel ? 0 : (i - kernel) / stride + 1;
+            ranges[2 * i + 1] = Math.Min(i / stride, outputs - 1);
+        }
     }
 }
