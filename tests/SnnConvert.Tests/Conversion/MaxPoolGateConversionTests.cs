@@ -19,10 +19,13 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
 {
     private const string Fixture = "tests/fixtures/onnx/maxpool-opset9.onnx";
 
-    [Fact]
-    public void Maxpool_opset9_fixture_converts_with_the_gate_and_its_template_computes_what_onnx_runtime_does()
+    [Theory]
+    [InlineData(Fixture)]
+    [InlineData("tests/fixtures/maxpool/lenet-maxpool.onnx")]
+    [InlineData("tests/fixtures/maxpool/cifar-maxpool3.onnx")]   // overlapping 3x3 stride-2 windows
+    public void Onnx_file_with_max_pooling_converts_with_the_gate_and_its_template_computes_what_onnx_runtime_does(string file)
     {
-        string path = RepositoryFiles.Path(Fixture);
+        string path = RepositoryFiles.Path(file);
         SavedModel imported = OnnxImporter.Load(path);
         MaxPool2dSpec[] specs = imported.Network.Architecture.OfType<MaxPool2dSpec>().ToArray();
         Assert.NotEmpty(specs);
