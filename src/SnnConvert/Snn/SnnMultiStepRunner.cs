@@ -37,6 +37,7 @@ public sealed class SnnMultiStepRunner
     private readonly float[] _constant;                // direct input: (N, first weighted layer's output)
     private readonly float[]?[] _membrane, _fanOut;    // per weighted stage; _fanOut of the map it emits (after a fused gate: the gate's output)
     private readonly int[]?[] _gateCounts, _gateMax;   // per gated max-pool stage: (N, its input) spike counts, (N, its output) largest count per window
+    private readonly SpikeMaxPoolGate?[] _gates;        // per gated max-pool stage
     private readonly IEventDrivenSynapses?[] _eventKernels;   // per weighted stage, where inputs can be events
     private readonly float[] _inputFanOut, _outputSpikeCounts;
     private readonly bool[] _eventImage;               // (T_block * N): computed event-driven in the current layer
@@ -103,9 +104,11 @@ public sealed class SnnMultiStepRunner
         }
         _gateCounts = new int[_stages][];
         _gateMax = new int[_stages][];
+        _gates = new SpikeMaxPoolGate?[_stages];
         for (int s = 0; s <= last; s++)
-            if (net.Layers[s] is SnnGatedMaxPool2d)
+            if (net.Layers[s] is SnnGatedMaxPool2d pool)
             {
+                _gates[s] = new SpikeMaxPoolGate(pool, _shapes[s]);
                 _gateCounts[s] = new int[maxBatch * _sizes[s]];
                 _gateMax[s] = new int[maxBatch * _sizes[s + 1]];
             }
@@ -462,7 +465,7 @@ public sealed class SnnMultiStepRunner
         int kernelScratch = kernel?.ScratchSize ?? 0, ownCurrent = kernel is null ? 0 : outSize, ownSpikes = pool is null ? 0 : outSize;
         int[] poolIn = pool is null ? [] : _shapes[s + 1], poolOut = pool is null ? [] : _shapes[s + 2];
         int mapSize = pool is null ? outSize : _sizes[s + 2];
-        var gate = pool as SnnGatedMaxPool2d;
+        SpikeMaxPoolGate? gate = pool is SnnGatedMaxPool2d ? _gates[s + 1] : null;
         int[]? gateCounts = gate is null ? null : _gateCounts[s + 1], gateMax = gate is null ? null : _gateMax[s + 1];
         float[][] scratch = _integrateScratch.Get(n, Math.Max(1, kernelScratch + ownCurrent + ownSpikes));
         Array.Clear(_chunkCounts);
@@ -491,7 +494,7 @@ public sealed class SnnMultiStepRunner
                     if (gate is not null)
                     {
                         Span<float> gated = mapOut.AsSpan(j * mapSize, mapSize);
-                        int passed = fired == 0 ? 0 : SpikeMaxPoolGate.Step(gate, poolIn, poolOut, spikes, gateCounts.AsSpan(i * outSize, outSize),
+                        int passed = fired == 0 ? 0 : gate.Step(spikes, gateCounts.AsSpan(i * outSize, outSize),
                             gateMax.AsSpan(i * mapSize, mapSize), gated);
                         if (fired == 0) gated.Clear();
                         if (fanOut is not null && passed > 0) _chunkOps[chunk * _maxSteps + t] += TensorPrimitives.Dot(gated, fanOut);

@@ -34,10 +34,11 @@ public sealed class SpikeMaxPoolGateTests : IDisposable
         var windowMax = new int[outSize];
         var output = new float[outSize];
         var outputCounts = new int[outSize];
+        var gate = new SpikeMaxPoolGate(pool, inShape);
         for (int t = 1; t <= 48; t++)
         {
             float[] spikes = rates.Select(r => Math.Floor(t * r) > Math.Floor((t - 1) * r) ? 1f : 0f).ToArray();
-            int fired = SpikeMaxPoolGate.Step(pool, inShape, outShape, spikes, counts, windowMax, output);
+            int fired = gate.Step(spikes, counts, windowMax, output);
             Assert.All(output, v => Assert.True(v is 0f or 1f));
             Assert.Equal((int)output.Sum(), fired);
             for (int o = 0; o < outSize; o++) outputCounts[o] += (int)output[o];
@@ -53,7 +54,7 @@ public sealed class SpikeMaxPoolGateTests : IDisposable
     {
         // Inputs 0 and 1 of one 2x2 window spike at alternate steps. Passing any spike (OR) would give rate 1; the gate
         // follows the most active input and gives 1/2, the largest input rate.
-        var pool = new SnnGatedMaxPool2d(2, 2);
+        var gate = new SpikeMaxPoolGate(new SnnGatedMaxPool2d(2, 2), [1, 2, 2]);
         var counts = new int[4];
         var windowMax = new int[1];
         var output = new float[1];
@@ -61,7 +62,7 @@ public sealed class SpikeMaxPoolGateTests : IDisposable
         for (int t = 1; t <= 20; t++)
         {
             float[] spikes = t % 2 == 1 ? [0f, 1f, 0f, 0f] : [1f, 0f, 0f, 0f];
-            total += SpikeMaxPoolGate.Step(pool, [1, 2, 2], [1, 1, 1], spikes, counts, windowMax, output);
+            total += gate.Step(spikes, counts, windowMax, output);
         }
         Assert.Equal(10, total);
     }
