@@ -18,16 +18,21 @@ namespace SnnConvert.Snn;
 /// </summary>
 public sealed class SpikeMaxPoolGate
 {
-    private readonly int _channels, _h, _w, _ho, _wo;
+    private readonly int _channels, _plane, _ho, _wo;
     private readonly int[] _rows, _cols;   // per input row / column: the first and last window covering it
+    private readonly int[] _rowOf, _colOf; // per position of an input plane: its row and column
 
     /// <summary>Prepares the gate of <paramref name="pool"/> on input maps of shape <paramref name="inShape"/> (C, H, W).</summary>
     public SpikeMaxPoolGate(SnnGatedMaxPool2d pool, int[] inShape)
     {
         int[] outShape = pool.OutputShape(inShape);
-        (_channels, _h, _w, _ho, _wo) = (inShape[0], inShape[1], inShape[2], outShape[1], outShape[2]);
-        _rows = WindowRanges(_h, _ho, pool.Kernel, pool.Stride);
-        _cols = WindowRanges(_w, _wo, pool.Kernel, pool.Stride);
+        int h = inShape[1], w = inShape[2];
+        (_channels, _plane, _ho, _wo) = (inShape[0], h * w, outShape[1], outShape[2]);
+        _rows = WindowRanges(h, _ho, pool.Kernel, pool.Stride);
+        _cols = WindowRanges(w, _wo, pool.Kernel, pool.Stride);
+        _rowOf = new int[_plane];
+        _colOf = new int[_plane];
+        for (int p = 0; p < _plane; p++) (_rowOf[p], _colOf[p]) = (p / w, p % w);
     }
 
     /// <summary>Advances the gate by one step; returns the number of output spikes.</summary>
@@ -37,41 +42,39 @@ public sealed class SpikeMaxPoolGate
     /// <param name="output">This step's output spikes (0 or 1), (C, Ho, Wo), written.</param>
     public int Step(ReadOnlySpan<float> spikes, Span<int> counts, Span<int> windowMax, Span<float> output)
     {
-        int channels = _channels, h = _h, w = _w, ho = _ho, wo = _wo;
-        int[] rows = _rows, cols = _cols;
+        int plane = _plane;
         output.Clear();
         int fired = 0;
-        for (int c = 0; c < channels; c++)
-            for (int y = 0; y < h; y++)
-            {
-                int rowStart = (c * h + y) * w, windowRow = c * ho;
-                int oyLo = rows[2 * y], oyHi = rows[2 * y + 1];
-                ReadOnlySpan<float> row = spikes.Slice(rowStart, w);
-                int x = 0;
-                if (Vector256.IsHardwareAccelerated)
-                    for (; x + Vector256<float>.Count <= w; x += Vector256<float>.Count)
-                    {
-                        // One bit per spiking column of these eight.
-                        uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(row), (nuint)x), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
-                        for (; mask != 0; mask &= mask - 1)
-                            fired += Pass(x + BitOperations.TrailingZeroCount(mask), rowStart, windowRow, oyLo, oyHi, wo, cols, counts, windowMax, output);
-                    }
-                for (; x < w; x++)
-                    if (row[x] != 0f) fired += Pass(x, rowStart, windowRow, oyLo, oyHi, wo, cols, counts, windowMax, output);
-            }
+        for (int c = 0; c < _channels; c++)
+        {
+            ReadOnlySpan<float> map = spikes.Slice(c * plane, plane);
+            Span<int> planeCounts = counts.Slice(c * plane, plane);
+            int windows = c * _ho, p = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; p + Vector256<float>.Count <= plane; p += Vector256<float>.Count)
+                {
+                    // One bit per spiking position of these eight.
+                    uint mask = ~Vector256.Equals(Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(map), (nuint)p), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFFu;
+                    for (; mask != 0; mask &= mask - 1)
+                        fired += Pass(p + BitOperations.TrailingZeroCount(mask), windows, planeCounts, windowMax, output);
+                }
+            for (; p < plane; p++)
+                if (map[p] != 0f) fired += Pass(p, windows, planeCounts, windowMax, output);
+        }
         return fired;
     }
 
-    // Counts the spike of input (row, x) and lets it through the windows whose largest count it now exceeds.
+    // Counts the spike at position p of a plane and lets it through the windows whose largest count it now exceeds;
+    // `windows` is the plane's first output row.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Pass(int x, int rowStart, int windowRow, int oyLo, int oyHi, int wo, ReadOnlySpan<int> cols, Span<int> counts,
-        Span<int> windowMax, Span<float> output)
+    private int Pass(int p, int windows, Span<int> planeCounts, Span<int> windowMax, Span<float> output)
     {
-        int count = ++counts[rowStart + x], fired = 0, oxLo = cols[2 * x], oxHi = cols[2 * x + 1];
+        int count = ++planeCounts[p], fired = 0, y = _rowOf[p], x = _colOf[p];
+        int oyLo = _rows[2 * y], oyHi = _rows[2 * y + 1], oxLo = _cols[2 * x], oxHi = _cols[2 * x + 1], wo = _wo;
         for (int oy = oyLo; oy <= oyHi; oy++)
             for (int ox = oxLo; ox <= oxHi; ox++)
             {
-                int o = (windowRow + oy) * wo + ox;
+                int o = (windows + oy) * wo + ox;
                 if (count <= windowMax[o]) continue;
                 windowMax[o] = count;
                 output[o] = 1f;
