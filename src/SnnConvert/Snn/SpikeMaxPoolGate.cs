@@ -74,11 +74,12 @@ public sealed class SpikeMaxPoolGate
         for (int oy = oyLo; oy <= oyHi; oy++)
             for (int ox = oxLo; ox <= oxHi; ox++)
             {
-                int o = (windows + oy) * wo + ox;
-                if (count <= windowMax[o]) continue;
-                windowMax[o] = count;
-                output[o] = 1f;
-                fired++;
+                // Branch-free (whether a spike grows its window is unpredictable): at most one spike per window and
+                // step grows it, so adding `grow` to the output keeps it 0 or 1.
+                int o = (windows + oy) * wo + ox, grow = (int)((uint)(windowMax[o] - count) >> 31);
+                windowMax[o] += grow;
+                output[o] += grow;
+                fired += grow;
             }
         return fired;
     }
