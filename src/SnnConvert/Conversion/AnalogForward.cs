@@ -6,8 +6,9 @@ namespace SnnConvert.Conversion;
 
 /// <summary>
 /// Runs an SNN template as the CNN it came from: each weighted layer computes W x + b, spiking layers apply
-/// ReLU, pooling averages (a max-pool gate takes the maximum: the CNN's max pooling, which its rate approximates). On an unbalanced template this is exactly the (batch-norm-folded, normalisation-folded)
-/// CNN in evaluation mode, which the activation-based methods measure and the tests compare with the CNN.
+/// ReLU, pooling averages, a max-pool gate takes the maximum (the CNN's max pooling, whose rate it approximates). On an
+/// unbalanced template this is exactly the (batch-norm-folded, normalisation-folded) CNN in evaluation mode, which the
+/// activation-based methods measure and the tests compare with the CNN.
 /// </summary>
 public sealed class AnalogForward(SpikingNetwork net)
 {

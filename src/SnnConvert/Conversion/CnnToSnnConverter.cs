@@ -15,7 +15,8 @@ public sealed record ConversionTemplate(SpikingNetwork Network, IReadOnlyList<st
 /// Turns a trained CNN into an SNN template: the input normalisation is folded into the first weighted layer
 /// (its padding reads the per-channel mean, so borders stay exact), batch norm is folded into the preceding
 /// conv/dense layer, dropout disappears, each conv/dense layer followed by ReLU becomes a layer of IF neurons,
-/// average pooling passes spike maps through, and the last dense layer becomes the non-spiking output.
+/// average pooling passes spike maps through, max pooling is refused or becomes a spiking max-pool gate or average
+/// pooling (<see cref="MaxPoolHandling"/>), and the last dense layer becomes the non-spiking output.
 /// Supported order: [normalize] then blocks of (conv|linear) [batchnorm] relu, with pooling, flatten and dropout
 /// between them, ending with (conv|linear) [batchnorm]. Anything else is refused with a message.
 /// </summary>
