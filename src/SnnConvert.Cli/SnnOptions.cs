@@ -25,7 +25,7 @@ public sealed class SnnOptions
     /// <summary>--readout.</summary>
     public Option<string?> Readout { get; } = new("--readout") { Description = "membrane (accumulate the output layer, default) or spike-count" };
     /// <summary>--maxpool.</summary>
-    public Option<string> MaxPool { get; } = new("--maxpool") { Description = "refuse (default) or average: replace max pooling by average pooling", DefaultValueFactory = _ => "refuse" };
+    public Option<string> MaxPool { get; } = new("--maxpool") { Description = MaxPoolAdvice.Help, DefaultValueFactory = _ => "refuse" };
     /// <summary>--timesteps.</summary>
     public Option<string> Timesteps { get; } = new("--timesteps") { Description = "Comma-separated latencies to report, e.g. 1,2,4,8,16,32,64", DefaultValueFactory = _ => "1,2,4,8,16,32,64,128,256" };
     /// <summary>--encoding.</summary>

@@ -6,8 +6,9 @@ namespace SnnConvert.Conversion;
 
 /// <summary>
 /// Runs an SNN template as the CNN it came from: each weighted layer computes W x + b, spiking layers apply
-/// ReLU, pooling averages. On an unbalanced template this is exactly the (batch-norm-folded, normalisation-folded)
-/// CNN in evaluation mode, which the activation-based methods measure and the tests compare with the CNN.
+/// ReLU, pooling averages, a max-pool gate takes the maximum (the CNN's max pooling, whose rate it approximates). On an
+/// unbalanced template this is exactly the (batch-norm-folded, normalisation-folded) CNN in evaluation mode, which the
+/// activation-based methods measure and the tests compare with the CNN.
 /// </summary>
 public sealed class AnalogForward(SpikingNetwork net)
 {
@@ -45,6 +46,9 @@ public sealed class AnalogForward(SpikingNetwork net)
                     for (int p = 0; p < n * inShape[0]; p++)
                         AvgPool2dLayer.Forward(x.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, pooled.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
                     x = pooled;
+                    break;
+                case SnnGatedMaxPool2d gate:
+                    x = new MaxPool2dLayer(gate.Spec).Forward(new Tensor(x, [n, .. _shapes[s]]), ForwardContext.Eval).Data;
                     break;
             }
         }

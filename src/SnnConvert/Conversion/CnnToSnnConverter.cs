@@ -15,7 +15,8 @@ public sealed record ConversionTemplate(SpikingNetwork Network, IReadOnlyList<st
 /// Turns a trained CNN into an SNN template: the input normalisation is folded into the first weighted layer
 /// (its padding reads the per-channel mean, so borders stay exact), batch norm is folded into the preceding
 /// conv/dense layer, dropout disappears, each conv/dense layer followed by ReLU becomes a layer of IF neurons,
-/// average pooling passes spike maps through, and the last dense layer becomes the non-spiking output.
+/// average pooling passes spike maps through, max pooling is refused or becomes a spiking max-pool gate or average
+/// pooling (<see cref="MaxPoolHandling"/>), and the last dense layer becomes the non-spiking output.
 /// Supported order: [normalize] then blocks of (conv|linear) [batchnorm] relu, with pooling, flatten and dropout
 /// between them, ending with (conv|linear) [batchnorm]. Anything else is refused with a message.
 /// </summary>
@@ -72,7 +73,16 @@ public static class CnnToSnnConverter
                     RequireClosed(open, where);
                     var m = (MaxPool2dSpec)max.Spec;
                     if (maxPool == MaxPoolHandling.Refuse)
-                        throw new ConversionException($"{where}: max pooling has no exact spiking equivalent; retrain with average pooling, or convert with --maxpool average (accuracy changes)");
+                        throw new ConversionException($"{where}: max pooling has no exact spiking equivalent; {MaxPoolAdvice.Refused}");
+                    if (maxPool == MaxPoolHandling.Gate)
+                    {
+                        // The gate counts the spikes of the IF layer just built; at the input (or after another pooling) there is none.
+                        if (layers.Count == 0 || layers[^1] is not SynapticLayer { Spiking: true })
+                            throw new ConversionException($"{where}: --maxpool gate needs the max pooling directly after a conv or dense layer with its ReLU " +
+                                "(the gate counts that layer's spikes); convert with --maxpool average, or move the pooling");
+                        layers.Add(new SnnGatedMaxPool2d(m.Kernel, m.EffectiveStride));
+                        break;
+                    }
                     warnings.Add($"layer {i}: max pooling {m.Kernel}x{m.Kernel} replaced by average pooling; the SNN approximates a different CNN, so accuracy changes");
                     layers.Add(new SnnAvgPool2d(m.Kernel, m.EffectiveStride));
                     break;

@@ -63,6 +63,9 @@ public static class NirExporter
                         ["padding"] = NirIntegers.Vector(0, 0),
                     }));
                     break;
+                case SnnGatedMaxPool2d gate:
+                    throw new Errors.ConversionException($"{net.Name}: stage {i} ({gate.Describe()}): NIR has no max-pooling primitive (only SumPool2d " +
+                        "and AvgPool2d) nor a node for the spike-count gate; convert with --maxpool average to export this network");
                 case SnnFlatten:
                     Append($"flatten{i}", new NirNode("Flatten", new Dictionary<string, NirValue>
                     {

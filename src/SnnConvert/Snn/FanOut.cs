@@ -17,6 +17,8 @@ public static class FanOut
         int k = stage;
         while (layers[k] is not SynapticLayer)
         {
+            if (layers[k] is SnnGatedMaxPool2d)
+                throw new ArgumentException($"stage {k} ({layers[k].Describe()}): which spikes pass a max-pool gate depends on its state; take the fan-out of its output (stage {k + 1})");
             if (layers[k] is SnnAvgPool2d pool) pools.Add((pool, shapes[k]));
             k++;
         }

@@ -8,7 +8,7 @@ namespace SnnConvert.Snn;
 /// <summary>
 /// Reads and writes converted networks (.snn): a <see cref="TensorContainer"/> of kind "snn". The JSON header holds
 /// "name", "inputShape", "dataset", "classes", "neuron" ({"reset": "soft"|"hard", "initialMembrane": "zero"|"halfthreshold"}),
-/// "readout" ("membrane"|"spikecount"), "layers" (each {"type": "conv2d"|"linear"|"avgpool2d"|"flatten", sizes,
+/// "readout" ("membrane"|"spikecount"), "layers" (each {"type": "conv2d"|"linear"|"avgpool2d"|"gatedmaxpool2d"|"flatten", sizes,
 /// "spiking"}) and "conversion" (method, options, calibration statistics). Tensors are named "stage.weight",
 /// "stage.bias", "stage.thresholds" and "stage.pad_values". See docs/snn-format.md.
 /// </summary>
@@ -35,6 +35,9 @@ public static class SnnFile
                     break;
                 case SnnAvgPool2d p:
                     entry = new JsonObject { ["type"] = "avgpool2d", ["kernel"] = p.Kernel, ["stride"] = p.Stride };
+                    break;
+                case SnnGatedMaxPool2d g:
+                    entry = new JsonObject { ["type"] = "gatedmaxpool2d", ["kernel"] = g.Kernel, ["stride"] = g.Stride };
                     break;
                 default:
                     entry = new JsonObject { ["type"] = "flatten" };
@@ -94,8 +97,9 @@ public static class SnnFile
                     "linear" => new SnnLinear(Int("inFeatures"), Int("outFeatures"))
                     { Weight = Required("weight"), Bias = Optional("bias"), Thresholds = Optional("thresholds") ?? [], Spiking = spiking },
                     "avgpool2d" => new SnnAvgPool2d(Int("kernel"), Int("stride")),
+                    "gatedmaxpool2d" => new SnnGatedMaxPool2d(Int("kernel"), Int("stride")),
                     "flatten" => new SnnFlatten(),
-                    _ => throw new ModelFormatException($"{path}: layers[{i}].type is \"{type}\", expected conv2d, linear, avgpool2d or flatten"),
+                    _ => throw new ModelFormatException($"{path}: layers[{i}].type is \"{type}\", expected conv2d, linear, avgpool2d, gatedmaxpool2d or flatten"),
                 });
             }
             if (tensors.Count > 0) throw new ModelFormatException($"{path}: tensor \"{tensors.Keys.First()}\" belongs to no layer");

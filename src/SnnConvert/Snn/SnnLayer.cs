@@ -113,6 +113,28 @@ public sealed record SnnAvgPool2d(int Kernel, int Stride) : SnnLayer
     public override string Describe() => Spec.Describe();
 }
 
+/// <summary>
+/// Spiking max pooling by gating (Rueckauer et al. 2017, "Spiking max-pooling layers"): each window passes the spikes of its most
+/// active input, the one with the most spikes so far (an online estimate of the firing rates). Inputs tied at the
+/// highest count are all open and the window emits at most one spike per step, so its output spike count equals the
+/// largest input spike count of the window at every step and its rate tends to the largest input rate. Stateful
+/// (counts per input neuron, the largest count per window); it must directly follow a spiking weighted layer.
+/// See <see cref="SpikeMaxPoolGate"/>.
+/// </summary>
+/// <param name="Kernel">Window size (square).</param>
+/// <param name="Stride">Window step; windows overlap when it is below <paramref name="Kernel"/>.</param>
+public sealed record SnnGatedMaxPool2d(int Kernel, int Stride) : SnnLayer
+{
+    /// <summary>The CNN layer it stands for.</summary>
+    public Layers.MaxPool2dSpec Spec => new(Kernel, Stride);
+
+    /// <inheritdoc/>
+    public override int[] OutputShape(int[] inputShape) => Spec.OutputShape(inputShape);
+
+    /// <inheritdoc/>
+    public override string Describe() => $"gated {Spec.Describe()}";
+}
+
 /// <summary>(C, H, W) -> (C*H*W).</summary>
 public sealed record SnnFlatten : SnnLayer
 {

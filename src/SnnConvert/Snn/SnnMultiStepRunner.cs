@@ -10,7 +10,8 @@ namespace SnnConvert.Snn;
 /// Simulates a batch of images layer by layer over a block of time steps: each weighted layer's GEMM currents for all
 /// steps and images of the block are computed together (one batch of steps x images), then the IF recurrence runs per
 /// image over the block's steps, computing the event-driven currents (chosen per image and step) right before they
-/// are used and pooling the spikes of a spiking layer followed by average pooling while they are in the cache; the
+/// are used and pooling the spikes of a spiking layer followed by average pooling or a max-pool gate
+/// (<see cref="SnnGatedMaxPool2d"/>, whose state is kept per image) while they are in the cache; the
 /// maps of all steps feed the next layer. Membranes carry over from block to block, so running T steps in blocks
 /// equals running them one by one. Under direct input the first weighted layer's current is constant: it is computed
 /// once per batch. Stages [0, <c>stopAt</c>) are simulated; when <c>stopAt</c> is a weighted stage, its currents are
@@ -34,7 +35,9 @@ public sealed class SnnMultiStepRunner
     private readonly float[] _images;                  // (N, input)
     private readonly float[] _mapA, _mapB, _current;   // (T_block * N, largest map / largest current)
     private readonly float[] _constant;                // direct input: (N, first weighted layer's output)
-    private readonly float[]?[] _membrane, _fanOut;    // per weighted stage
+    private readonly float[]?[] _membrane, _fanOut;    // per weighted stage; _fanOut of the map it emits (after a fused gate: the gate's output)
+    private readonly int[]?[] _gateCounts, _gateMax;   // per gated max-pool stage: (N, its input) spike counts, (N, its output) largest count per window
+    private readonly SpikeMaxPoolGate?[] _gates;        // per gated max-pool stage
     private readonly IEventDrivenSynapses?[] _eventKernels;   // per weighted stage, where inputs can be events
     private readonly float[] _inputFanOut, _outputSpikeCounts;
     private readonly bool[] _eventImage;               // (T_block * N): computed event-driven in the current layer
@@ -94,9 +97,21 @@ public sealed class SnnMultiStepRunner
             }
             if (s == stopAt) continue;
             _membrane[s] = new float[maxBatch * _sizes[s + 1]];
-            // Synaptic operations are counted only when the whole network runs (calibration does not report them).
-            if (layer.Spiking && stopAt >= _stages) _fanOut[s] = FanOut.OfInputTo(net.Layers, _shapes, s + 1);
+            // Synaptic operations are counted only when the whole network runs (calibration does not report them). Spikes
+            // into a max-pool gate drive synapses only where the gate passes them, so the fan-out is the gate output's.
+            bool gated = s + 1 < _stages && net.Layers[s + 1] is SnnGatedMaxPool2d;
+            if (layer.Spiking && stopAt >= _stages) _fanOut[s] = FanOut.OfInputTo(net.Layers, _shapes, gated ? s + 2 : s + 1);
         }
+        _gateCounts = new int[_stages][];
+        _gateMax = new int[_stages][];
+        _gates = new SpikeMaxPoolGate?[_stages];
+        for (int s = 0; s <= last; s++)
+            if (net.Layers[s] is SnnGatedMaxPool2d pool)
+            {
+                _gates[s] = new SpikeMaxPoolGate(pool, _shapes[s]);
+                _gateCounts[s] = new int[maxBatch * _sizes[s]];
+                _gateMax[s] = new int[maxBatch * _sizes[s + 1]];
+            }
         long mapFloats = (long)maxSteps * maxBatch * maxMap;
         _mapA = new float[mapFloats];
         _mapB = new float[mapFloats];
@@ -206,6 +221,11 @@ public sealed class SnnMultiStepRunner
             else membrane.AsSpan(0, count * per).Clear();
         }
         _outputSpikeCounts.AsSpan(0, count * _net.ClassNames.Count).Clear();
+        for (int s = 0; s < _stages; s++)
+        {
+            _gateCounts[s]?.AsSpan(0, count * _sizes[s]).Clear();
+            _gateMax[s]?.AsSpan(0, count * _sizes[s + 1]).Clear();
+        }
     }
 
     /// <summary>Advances the whole batch by <paramref name="steps"/> time steps (at most the block size given at construction).</summary>
@@ -236,8 +256,9 @@ public sealed class SnnMultiStepRunner
                     break;
                 case SynapticLayer layer:
                     bool eventsLeft = !ConstantFirst(s) && ComputeCurrent(s, x, m);
-                    // A pooling stage right after a spiking layer is done while its spikes are still in the cache.
-                    SnnAvgPool2d? fused = layer.Spiking && s + 1 < _stages && _net.Layers[s + 1] is SnnAvgPool2d next ? next : null;
+                    // A pooling stage right after a spiking layer is done while its spikes are still in the cache (a
+                    // max-pool gate always is: SpikingNetwork.Validate requires a spiking layer before it).
+                    SnnLayer? fused = layer.Spiking && s + 1 < _stages && _net.Layers[s + 1] is SnnAvgPool2d or SnnGatedMaxPool2d ? _net.Layers[s + 1] : null;
                     Integrate(layer, s, x, other, eventsLeft, fused);
                     (x, other) = (other, x);
                     if (fused is not null) s++;
@@ -247,6 +268,8 @@ public sealed class SnnMultiStepRunner
                     (x, other) = (other, x);
                     _nonZeroKnown = false;
                     break;
+                case SnnGatedMaxPool2d:
+                    throw new InvalidOperationException($"stage {s}: a max-pool gate must directly follow a spiking weighted layer");
                 case SnnFlatten:
                     break;
             }
@@ -426,10 +449,11 @@ public sealed class SnnMultiStepRunner
         }
     }
 
-    // Runs stage s's neurons over the block's steps; spikes go to `mapOut` (time-major), pooled first when `pool` is
-    // given; predictions for the output layer. With `eventsLeft` the event-driven currents are computed here, one
-    // (image, step) at a time, so they never leave the cache. Records the non-zero count of each map written.
-    private void Integrate(SynapticLayer layer, int s, float[] input, float[] mapOut, bool eventsLeft, SnnAvgPool2d? pool)
+    // Runs stage s's neurons over the block's steps; spikes go to `mapOut` (time-major), pooled first when `pool` (an
+    // average pooling or a max-pool gate, stage s + 1) is given; predictions for the output layer. With `eventsLeft` the
+    // event-driven currents are computed here, one (image, step) at a time, so they never leave the cache. Records the
+    // non-zero count of each map written. Each image's steps run in order, which the gate's state needs.
+    private void Integrate(SynapticLayer layer, int s, float[] input, float[] mapOut, bool eventsLeft, SnnLayer? pool)
     {
         int n = _n, steps = _steps, inSize = _sizes[s], outSize = _sizes[s + 1], channelSize = ChannelSize(s), k = _net.ClassNames.Count;
         float[] membrane = _membrane[s]!;
@@ -441,6 +465,8 @@ public sealed class SnnMultiStepRunner
         int kernelScratch = kernel?.ScratchSize ?? 0, ownCurrent = kernel is null ? 0 : outSize, ownSpikes = pool is null ? 0 : outSize;
         int[] poolIn = pool is null ? [] : _shapes[s + 1], poolOut = pool is null ? [] : _shapes[s + 2];
         int mapSize = pool is null ? outSize : _sizes[s + 2];
+        SpikeMaxPoolGate? gate = pool is SnnGatedMaxPool2d ? _gates[s + 1] : null;
+        int[]? gateCounts = gate is null ? null : _gateCounts[s + 1], gateMax = gate is null ? null : _gateMax[s + 1];
         float[][] scratch = _integrateScratch.Get(n, Math.Max(1, kernelScratch + ownCurrent + ownSpikes));
         Array.Clear(_chunkCounts);
         Array.Clear(_chunkOps);
@@ -465,6 +491,16 @@ public sealed class SnnMultiStepRunner
                     Span<float> spikes = pool is null ? mapOut.AsSpan(j * outSize, outSize) : scratch[chunk].AsSpan(kernelScratch + ownCurrent, outSize);
                     int fired = IfNeuron.Step(z, v, layer.Thresholds, spikes, channelSize, _net.Neuron.Reset);
                     _chunkCounts[chunk * _maxSteps + t] += fired;
+                    if (gate is not null)
+                    {
+                        Span<float> gated = mapOut.AsSpan(j * mapSize, mapSize);
+                        int passed = fired == 0 ? 0 : gate.Step(spikes, gateCounts.AsSpan(i * outSize, outSize),
+                            gateMax.AsSpan(i * mapSize, mapSize), gated);
+                        if (fired == 0) gated.Clear();
+                        if (fanOut is not null && passed > 0) _chunkOps[chunk * _maxSteps + t] += TensorPrimitives.Dot(gated, fanOut);
+                        _nonZero[j] = passed;
+                        continue;
+                    }
                     if (fanOut is not null && fired > 0) _chunkOps[chunk * _maxSteps + t] += TensorPrimitives.Dot(spikes, fanOut);
                     if (!layer.Spiking)
                     {
@@ -474,7 +510,7 @@ public sealed class SnnMultiStepRunner
                     }
                     if (pool is null) { _nonZero[j] = fired; continue; }
                     Span<float> pooled = mapOut.AsSpan(j * mapSize, mapSize);
-                    SpikePooling.Forward(pool, poolIn, poolOut, spikes, pooled);
+                    SpikePooling.Forward((SnnAvgPool2d)pool, poolIn, poolOut, spikes, pooled);
                     _nonZero[j] = fired == 0 ? 0 : SpanMath.CountNonZero(pooled);
                 }
             }

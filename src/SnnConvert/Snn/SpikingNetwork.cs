@@ -54,8 +54,17 @@ public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList
         // Checked before the shapes: AvgPool2dSpec reads a stride of 0 as "stride = kernel", while the simulation would
         // step its windows by 0, so the shapes alone would not catch it.
         for (int i = 0; i < Layers.Count; i++)
+        {
             if (Layers[i] is SnnAvgPool2d pool && (pool.Kernel <= 0 || pool.Stride <= 0))
                 throw new ConversionException($"{source}: layer {i} (average pooling): kernel {pool.Kernel} and stride {pool.Stride} must be positive");
+            if (Layers[i] is not SnnGatedMaxPool2d gate) continue;
+            if (gate.Kernel <= 0 || gate.Stride <= 0)
+                throw new ConversionException($"{source}: layer {i} (gated max pooling): kernel {gate.Kernel} and stride {gate.Stride} must be positive");
+            // The gate counts the spikes of the neurons before it; the simulator runs it with that layer.
+            if (i == 0 || Layers[i - 1] is not SynapticLayer { Spiking: true })
+                throw new ConversionException($"{source}: layer {i} ({gate.Describe()}) must directly follow a spiking conv or dense layer, " +
+                    $"found {(i == 0 ? "the input" : Layers[i - 1].Describe())}");
+        }
         IReadOnlyList<int[]> shapes;
         try { shapes = Shapes; }
         catch (ArgumentException e) { throw new ConversionException($"{source}: layers do not chain: {e.Message}"); }

@@ -7,8 +7,10 @@ namespace SnnConvert.Tests.Snn;
 /// <summary>
 /// A plain double-precision re-implementation of the spiking network of METHOD.md, written for the tests from the
 /// method's equations and independent of src/SnnConvert/Snn and Conversion: naive loops for convolution, pooling and
-/// dense layers, one image at a time, IF neurons with soft or hard reset. It reads only the layer records (sizes,
-/// weights, biases, pad values, thresholds) of a <see cref="SpikingNetwork"/>.
+/// dense layers, one image at a time, IF neurons with soft or hard reset, and the max-pool gate written from its
+/// definition (each window's output count is the largest spike count of its inputs: per step, add the spikes to the
+/// counts, take each window's maximum and spike where it grew). It reads only the layer records (sizes, weights,
+/// biases, pad values, thresholds) of a <see cref="SpikingNetwork"/>.
 /// With pixels in {0, 1} and weights, biases and thresholds that are small dyadic fractions (multiples of 1/16)
 /// every value it computes is exact in float32 as well, so the library must agree with it to the last bit.
 /// </summary>
@@ -25,6 +27,8 @@ internal sealed class SnnReference
     private long _time;
     private double[] _outputCounts = [];
     private readonly long[]?[] _fanOut;
+    private readonly long[]?[] _gatedFanOut;            // per spiking stage followed by a gate: fan-out of the gate's output
+    private readonly double[]?[] _gateCounts, _gateMax; // per gate stage: spikes per input so far, largest count per window
     private long[]? _inputFanOut;
 
     /// <summary>Simulates stages [0, stopAt); stage stopAt (a weighted layer) only has its current computed.</summary>
@@ -37,6 +41,9 @@ internal sealed class SnnReference
         _membrane = new double[net.Layers.Count][];
         _current = new double[net.Layers.Count][];
         _fanOut = new long[net.Layers.Count][];
+        _gatedFanOut = new long[net.Layers.Count][];
+        _gateCounts = new double[net.Layers.Count][];
+        _gateMax = new double[net.Layers.Count][];
     }
 
     /// <summary>Also counts synaptic operations (spikes times brute-force fan-out); slower to set up.</summary>
@@ -44,7 +51,12 @@ internal sealed class SnnReference
     {
         _inputFanOut = BruteForceFanOut(_net, 0);
         for (int s = 0; s < _stopAt; s++)
-            if (_net.Layers[s] is SynapticLayer { Spiking: true }) _fanOut[s] = BruteForceFanOut(_net, s + 1);
+            if (_net.Layers[s] is SynapticLayer { Spiking: true })
+            {
+                // Spikes into a gate drive synapses only where the gate passes them.
+                if (_net.Layers[s + 1] is SnnGatedMaxPool2d) _gatedFanOut[s] = BruteForceFanOut(_net, s + 2);
+                else _fanOut[s] = BruteForceFanOut(_net, s + 1);
+            }
         return this;
     }
 
@@ -71,6 +83,7 @@ internal sealed class SnnReference
             {
                 SnnConv2d c => [c.OutChannelCount, (s[1] + 2 * c.Padding - c.Kernel) / c.Stride + 1, (s[2] + 2 * c.Padding - c.Kernel) / c.Stride + 1],
                 SnnAvgPool2d p => [s[0], (s[1] - p.Kernel) / p.Stride + 1, (s[2] - p.Kernel) / p.Stride + 1],
+                SnnGatedMaxPool2d g => [s[0], (s[1] - g.Kernel) / g.Stride + 1, (s[2] - g.Kernel) / g.Stride + 1],
                 SnnFlatten => [s.Aggregate(1, (a, b) => a * b)],
                 SnnLinear l => [l.OutFeatures],
                 _ => throw new ArgumentException("unknown layer"),
@@ -96,6 +109,11 @@ internal sealed class SnnReference
         _time = 0;
         for (int s = 0; s < _stopAt; s++)
         {
+            if (_net.Layers[s] is SnnGatedMaxPool2d)
+            {
+                _gateCounts[s] = new double[Size(_shapes[s])];
+                _gateMax[s] = new double[Size(_shapes[s + 1])];
+            }
             if (_net.Layers[s] is not SynapticLayer layer) continue;
             int size = Size(_shapes[s + 1]);
             var v = new double[size];
@@ -149,8 +167,47 @@ internal sealed class SnnReference
                 case SnnAvgPool2d pool:
                     x = Pool(x, inShape, pool.Kernel, pool.Stride);
                     break;
+                case SnnGatedMaxPool2d gate:
+                    x = Gate(x, inShape, gate, _gateCounts[s]!, _gateMax[s]!);
+                    if (_gatedFanOut[s - 1] is { } fanOut)
+                        for (int e = 0; e < x.Length; e++) StepSynOps[s - 1] += x[e] * fanOut[e];
+                    break;
             }
         }
+    }
+
+    /// <summary>
+    /// One step of the max-pool gate from its definition: counts += spikes; a window spikes when the largest count in
+    /// it is above the largest before this step.
+    /// </summary>
+    public static double[] Gate(double[] spikes, int[] inShape, SnnGatedMaxPool2d gate, double[] counts, double[] windowMax)
+    {
+        for (int i = 0; i < spikes.Length; i++) counts[i] += spikes[i];
+        double[] largest = MaxPool(counts, inShape, gate.Kernel, gate.Stride);
+        var output = new double[largest.Length];
+        for (int o = 0; o < output.Length; o++)
+        {
+            output[o] = largest[o] > windowMax[o] ? 1 : 0;
+            windowMax[o] = largest[o];
+        }
+        return output;
+    }
+
+    /// <summary>Largest value in each k x k window, stride s, no padding.</summary>
+    public static double[] MaxPool(double[] x, int[] inShape, int k, int s)
+    {
+        int c = inShape[0], h = inShape[1], w = inShape[2], ho = (h - k) / s + 1, wo = (w - k) / s + 1;
+        var y = new double[c * ho * wo];
+        for (int ch = 0; ch < c; ch++)
+            for (int oh = 0; oh < ho; oh++)
+                for (int ow = 0; ow < wo; ow++)
+                {
+                    double max = double.NegativeInfinity;
+                    for (int i = 0; i < k; i++)
+                        for (int j = 0; j < k; j++) max = Math.Max(max, x[(ch * h + oh * s + i) * w + ow * s + j]);
+                    y[(ch * ho + oh) * wo + ow] = max;
+                }
+        return y;
     }
 
     /// <summary>Current of weighted stage <paramref name="stage"/> in the last step.</summary>
@@ -267,7 +324,7 @@ internal sealed class SnnReference
 
     /// <summary>
     /// The CNN the template stands for, in double: weighted layers compute W x + b, spiking ones apply ReLU, pooling
-    /// averages. Calls <paramref name="visit"/>(stage, output) after every weighted layer; returns the logits.
+    /// averages, a max-pool gate takes the maximum. Calls <paramref name="visit"/>(stage, output) after every weighted layer; returns the logits.
     /// </summary>
     public static double[] Analog(SpikingNetwork net, double[] image, Action<int, double[]>? visit = null)
     {
@@ -289,6 +346,9 @@ internal sealed class SnnReference
                     break;
                 case SnnAvgPool2d pool:
                     x = Pool(x, shapes[s], pool.Kernel, pool.Stride);
+                    break;
+                case SnnGatedMaxPool2d gate:
+                    x = MaxPool(x, shapes[s], gate.Kernel, gate.Stride);
                     break;
             }
         }
