@@ -22,7 +22,7 @@ public sealed class NirCliTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Contains($"nir: {nir} (NIR {NirExporter.Version}", stdout);
         Assert.Contains("soft reset", stderr);   // the note on what NIR's IF cannot say
-        NirRoundTripTests.AssertSameNetwork(net, NirImporter.Load(nir));
+        NirRoundTripTests.AssertSameNetwork(net, NirImporter.Load(nir), weightTolerance: 1e-6f);
     }
 
     [Theory]

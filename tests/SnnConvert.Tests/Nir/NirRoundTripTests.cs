@@ -15,7 +15,7 @@ public sealed class NirRoundTripTests
 
     [Theory]
     [MemberData(nameof(ZooModels))]
-    public void Round_trip_of_every_zoo_model_keeps_thresholds_weights_and_simulation(string zooName)
+    public void Round_trip_of_every_zoo_model_keeps_thresholds_and_predictions(string zooName)
     {
         SpikingNetwork net = ZooSnn(zooName, seed: 3);
         using var dir = new TempDirectory();
@@ -23,9 +23,62 @@ public sealed class NirRoundTripTests
         NirExporter.Save(path, net);
         SpikingNetwork back = NirImporter.Load(path);
 
+        // The file holds weights divided by the thresholds (and by k^2 after a pooling); reading multiplies them back.
+        AssertSameNetwork(net, back, weightTolerance: 1e-6f);
+        ImageDataset images = TestNets.Grey(20, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 5);
+        Assert.Equal(NirSemanticsReader.Simulate(net, images, 8), NirSemanticsReader.Simulate(back, images, 8));
+    }
+
+    [Theory]
+    [MemberData(nameof(ZooModels))]
+    public void Files_of_the_form_before_NIR_1_0_7_still_read_back_exactly(string zooName)
+    {
+        SpikingNetwork net = ZooSnn(zooName, seed: 3);
+        using var dir = new TempDirectory();
+        string path = dir.File(zooName + ".nir");
+        NirFile.Write(path, LegacyNirExporter.ToGraph(net));
+        SpikingNetwork back = NirImporter.Load(path);
+
         AssertSameNetwork(net, back);
         ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 5);
         AssertSameSimulation(net, back, images, steps: 6);
+    }
+
+    [Theory]
+    [MemberData(nameof(ZooModels))]
+    public void Dense_layers_written_as_convolutions_read_back_as_flatten_and_dense(string zooName)
+    {
+        SpikingNetwork net = ZooSnn(zooName, seed: 6);
+        using var dir = new TempDirectory();
+        string path = dir.File(zooName + ".nir");
+        NirExporter.Save(path, net, new NirExportOptions(DenseAsConv: true));
+        NirGraph graph = NirFile.Read(path);
+        Assert.DoesNotContain(graph.Nodes.Values, n => n.Type is "Flatten" or "Affine" or "Linear");
+        Assert.Equal(new long[] { net.ClassNames.Count, 1, 1 }, ((NirIntegers)graph.Nodes[NirExporter.OutputNode].Fields["shape"]).Values);
+        SpikingNetwork back = NirImporter.Load(path);
+
+        AssertSameNetwork(net, back, weightTolerance: 1e-6f);
+        ImageDataset images = TestNets.Grey(20, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 7);
+        Assert.Equal(NirSemanticsReader.Simulate(net, images, 8), NirSemanticsReader.Simulate(back, images, 8));
+    }
+
+    [Fact]
+    public void A_plain_file_reads_back_as_the_hard_reset_network_with_unit_thresholds()
+    {
+        SpikingNetwork net = ZooSnn("fmnist-net", seed: 8) with { Neuron = new NeuronModel(ResetMode.Hard, InitialMembrane.Zero) };
+        using var dir = new TempDirectory();
+        string path = dir.File("plain.nir");
+        NirExporter.Save(path, net, new NirExportOptions(Plain: true));
+        NirGraph graph = NirFile.Read(path);
+        Assert.Empty(graph.Metadata);
+        Assert.All(graph.Nodes.Values, n => Assert.Empty(n.Metadata));
+        SpikingNetwork back = NirImporter.Load(path);
+
+        Assert.Equal("plain", back.Name);
+        Assert.Equal(net.Neuron, back.Neuron);
+        Assert.All(back.Layers.OfType<SynapticLayer>().Where(l => l.Spiking), l => Assert.Equal([1f], l.Thresholds));
+        ImageDataset images = TestNets.Grey(20, 1, 28, 28, 10, seed: 9);
+        Assert.Equal(NirSemanticsReader.Simulate(net, images, 8), NirSemanticsReader.Simulate(back, images, 8));
     }
 
     [Fact]
@@ -36,12 +89,16 @@ public sealed class NirRoundTripTests
             with { Neuron = new NeuronModel(ResetMode.Hard, InitialMembrane.HalfThreshold), Readout = Readout.SpikeCount, Dataset = "mnist" };
         net.Conversion["method"] = "test";
         using var dir = new TempDirectory();
-        string path = dir.File("hard.nir");
-        NirExporter.Save(path, net);
-        SpikingNetwork back = NirImporter.Load(path);
+        foreach (bool legacy in new[] { false, true })
+        {
+            string path = dir.File($"hard-{legacy}.nir");
+            NirFile.Write(path, legacy ? LegacyNirExporter.ToGraph(net) : NirExporter.ToGraph(net));
+            SpikingNetwork back = NirImporter.Load(path);
 
-        AssertSameNetwork(net, back);
-        AssertSameSimulation(net, back, TestNets.Binary(6, 1, 6, 6, 3, seed: 9), steps: 10);
+            // Dyadic weights and thresholds (powers of two) divide and multiply back exactly.
+            AssertSameNetwork(net, back);
+            AssertSameSimulation(net, back, TestNets.Binary(6, 1, 6, 6, 3, seed: 9), steps: 10);
+        }
     }
 
     [Fact]
@@ -51,7 +108,7 @@ public sealed class NirRoundTripTests
         using var dir = new TempDirectory();
         NirExporter.Save(dir.File("a.nir"), net);
         SnnFile.Save(dir.File("a.snn"), net);
-        AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.nir")));
+        AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.nir")), weightTolerance: 1e-6f);
         AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.snn")));
     }
 
@@ -75,7 +132,8 @@ public sealed class NirRoundTripTests
         return net;
     }
 
-    internal static void AssertSameNetwork(SpikingNetwork expected, SpikingNetwork actual)
+    /// <summary>Same structure, settings, thresholds and pad values; weights and biases equal, or each within a relative <paramref name="weightTolerance"/>.</summary>
+    internal static void AssertSameNetwork(SpikingNetwork expected, SpikingNetwork actual, float weightTolerance = 0)
     {
         Assert.Equal(expected.Name, actual.Name);
         Assert.Equal(expected.InputShape, actual.InputShape);
@@ -92,13 +150,22 @@ public sealed class NirRoundTripTests
             Assert.Equal(e.Describe(), a.Describe());
             if (e is SynapticLayer es && a is SynapticLayer @as)
             {
-                Assert.Equal(es.Weight, @as.Weight);
-                Assert.Equal(es.Bias, @as.Bias);
+                AssertClose(es.Weight, @as.Weight, weightTolerance);
+                Assert.Equal(es.Bias is null, @as.Bias is null);
+                if (es.Bias is not null) AssertClose(es.Bias, @as.Bias!, weightTolerance);
                 Assert.Equal(es.Thresholds, @as.Thresholds);
                 Assert.Equal(es.Spiking, @as.Spiking);
             }
             if (e is SnnConv2d ec && a is SnnConv2d ac) Assert.Equal(ec.PadValues, ac.PadValues);
         }
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, float tolerance)
+    {
+        if (tolerance == 0) { Assert.Equal(expected, actual); return; }
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= tolerance * MathF.Abs(expected[i]), $"value {i}: {expected[i]} written, {actual[i]} read back");
     }
 
     internal static void AssertSameSimulation(SpikingNetwork expected, SpikingNetwork actual, ImageDataset images, int steps)
