@@ -61,7 +61,7 @@ public static class NirExporter
         nodes.Add(InputNode, new NirNode("Input", new Dictionary<string, NirValue> { ["shape"] = NirIntegers.Vector(Longs(net.InputShape)) }));
         IReadOnlyList<int[]> shapes = net.Shapes;
         int[] tensor = net.InputShape;     // the shape NIR's nodes see; stays (C, H, W) when dense layers are written as convolutions
-        double poolFold = 1;               // 1/k^2 of the sum poolings since the last weighted layer
+        double poolArea = 1;               // k^2 of the sum poolings since the last weighted layer, which divides its weights
         for (int i = 0; i < net.Layers.Count; i++)
         {
             int[] inShape = shapes[i];
@@ -69,16 +69,16 @@ public static class NirExporter
             {
                 case SnnConv2d conv:
                     if (conv.PadValues is { } pad) Append($"shift{i}", InputShift(pad, inShape));
-                    Append($"conv{i}", Conv(conv, inShape, poolFold, Divisors(conv, net), IsNeuronLayer(conv, net)));
+                    Append($"conv{i}", Conv(conv, inShape, poolArea, Divisors(conv, net), IsNeuronLayer(conv, net)));
                     tensor = shapes[i + 1];
                     break;
                 case SnnLinear linear when options.DenseAsConv && tensor.Length == 3:
                     // A convolution whose kernel covers the whole map: the same weights in the same (C, H, W) order as the flatten.
-                    Append($"affine{i}", DenseAsConv(linear, tensor, poolFold, Divisors(linear, net), IsNeuronLayer(linear, net)));
+                    Append($"affine{i}", DenseAsConv(linear, tensor, poolArea, Divisors(linear, net), IsNeuronLayer(linear, net)));
                     tensor = [linear.OutFeatures, 1, 1];
                     break;
                 case SnnLinear linear:
-                    Append($"affine{i}", Dense(linear, poolFold, Divisors(linear, net), IsNeuronLayer(linear, net)));
+                    Append($"affine{i}", Dense(linear, poolArea, Divisors(linear, net), IsNeuronLayer(linear, net)));
                     tensor = shapes[i + 1];
                     break;
                 case SnnAvgPool2d pool:
@@ -88,7 +88,7 @@ public static class NirExporter
                         ["stride"] = NirIntegers.Vector(pool.Stride, pool.Stride),
                         ["padding"] = NirIntegers.Vector(0, 0),
                     }));
-                    poolFold /= pool.Kernel * pool.Kernel;
+                    poolArea *= pool.Kernel * pool.Kernel;
                     tensor = shapes[i + 1];
                     break;
                 case SnnFlatten when options.DenseAsConv && net.Layers.Skip(i + 1).All(l => l is SnnLinear):
@@ -109,7 +109,7 @@ public static class NirExporter
             }
             if (net.Layers[i] is SynapticLayer synaptic)
             {
-                poolFold = 1;
+                poolArea = 1;
                 if (IsNeuronLayer(synaptic, net)) Append($"if{i}", Neurons(synaptic, tensor, net));
             }
         }
@@ -174,11 +174,11 @@ public static class NirExporter
     }
 
     /// <summary>
-    /// Weights times <paramref name="fold"/> (the 1/k^2 of sum poolings before the stage) and weights and bias divided by
-    /// each output channel's divisor, in double with one rounding. With <paramref name="pad"/> the bias also gets
-    /// sum over c, k of W[o, c, k] * fold * pad[c] (see <see cref="InputShift"/>).
+    /// Weights divided by <paramref name="area"/> (the k^2 of sum poolings before the stage) and by each output
+    /// channel's divisor, bias by the divisor, in double with one rounding. With <paramref name="pad"/> the bias is
+    /// (b + sum over c, k of W[o, c, k] / area * pad[c]) / divisor, in double (see <see cref="InputShift"/>).
     /// </summary>
-    private static (float[] Weight, float[] Bias) Normalised(SynapticLayer layer, double fold, double[] divisors, float[]? pad)
+    private static (float[] Weight, float[] Bias) Normalised(SynapticLayer layer, double area, double[] divisors, float[]? pad)
     {
         int cout = layer.OutputChannels, fanIn = layer.Weight.Length / cout;
         int perChannel = pad is null ? 1 : fanIn / pad.Length;
@@ -189,26 +189,49 @@ public static class NirExporter
             double sum = layer.Bias?[o] ?? 0;
             for (int k = 0; k < fanIn; k++)
             {
-                double w = layer.Weight[o * fanIn + k] * fold;
-                weight[o * fanIn + k] = (float)(w / divisors[o]);
-                if (pad is not null) sum += w * pad[k / perChannel];
+                weight[o * fanIn + k] = (float)(layer.Weight[o * fanIn + k] / (area * divisors[o]));
+                if (pad is not null) sum += layer.Weight[o * fanIn + k] / area * pad[k / perChannel];
             }
-            bias[o] = (float)(sum / divisors[o]);
+            bias[o] = (float)((pad is null ? layer.Bias?[o] ?? 0 : sum) / divisors[o]);
         }
         return (weight, bias);
     }
 
-    private static NirNode Conv(SnnConv2d conv, int[] inShape, double fold, double[] divisors, bool neurons)
+    /// <summary>What the importer gives back for a value stored divided by <paramref name="scale"/>: the product in double, rounded once.</summary>
+    internal static float Restore(float stored, double scale) => (float)(stored * scale);
+
+    /// <summary>
+    /// Where the importer's <see cref="Restore"/> of a weight (or bias) does not give back the stage's value bit for
+    /// bit (a float32 quotient cannot always be multiplied back exactly; about 5 % of values), metadata lists the index
+    /// (weights first, then biases) and the exact value, so that SnnConvert reads back the network it wrote.
+    /// </summary>
+    private static void AddExactValues(Dictionary<string, NirValue> metadata, SynapticLayer layer, float[] storedWeight, double area, double[] divisors)
     {
-        var (weight, bias) = Normalised(conv, fold, divisors, conv.PadValues);
+        int fanIn = layer.Weight.Length / layer.OutputChannels;
+        var index = new List<long>();
+        var value = new List<float>();
+        for (int i = 0; i < layer.Weight.Length; i++)
+            if (Restore(storedWeight[i], area * divisors[i / fanIn]) != layer.Weight[i]) { index.Add(i); value.Add(layer.Weight[i]); }
+        if (layer.Bias is { } bias)
+            for (int o = 0; o < bias.Length; o++)
+                if (Restore((float)(bias[o] / divisors[o]), divisors[o]) != bias[o]) { index.Add(layer.Weight.Length + o); value.Add(bias[o]); }
+        if (index.Count == 0) return;
+        metadata[NirMetadata.ExactIndex] = new NirIntegers(index.ToArray(), [index.Count]);
+        metadata[NirMetadata.ExactValue] = new NirFloats(value.ToArray(), [value.Count]);
+    }
+
+    private static NirNode Conv(SnnConv2d conv, int[] inShape, double area, double[] divisors, bool neurons)
+    {
+        var (weight, bias) = Normalised(conv, area, divisors, conv.PadValues);
         Dictionary<string, NirValue> metadata = WeightMetadata(conv, neurons);
+        AddExactValues(metadata, conv, weight, area, divisors);
         if (conv.PadValues is { } pad)
         {
             // The shift node before this one feeds x - p, padded with 0; the bias above has sum_k W[o, c, k] * p[c] added,
             // which makes the result equal to padding x with p (docs/nir.md). The stage's own pad values and (normalised)
             // bias are kept in metadata for the round trip.
             metadata[NirMetadata.PadValues] = new NirFloats(pad, [pad.Length]);
-            if (conv.Bias is not null) metadata[NirMetadata.BiasBeforeShift] = new NirFloats(Normalised(conv, fold, divisors, null).Bias, [conv.OutChannelCount]);
+            if (conv.Bias is not null) metadata[NirMetadata.BiasBeforeShift] = new NirFloats(Normalised(conv, area, divisors, null).Bias, [conv.OutChannelCount]);
         }
         return ConvNode([conv.OutChannelCount, conv.InChannelCount, conv.Kernel, conv.Kernel], weight, bias, inShape, conv.Stride, conv.Padding, metadata);
     }
@@ -250,23 +273,27 @@ public static class NirExporter
             new Dictionary<string, NirValue> { [NirMetadata.Role] = new NirText(NirMetadata.InputShiftRole) });
     }
 
-    private static NirNode Dense(SnnLinear linear, double fold, double[] divisors, bool neurons)
+    private static NirNode Dense(SnnLinear linear, double area, double[] divisors, bool neurons)
     {
-        var (weight, bias) = Normalised(linear, fold, divisors, null);
+        var (weight, bias) = Normalised(linear, area, divisors, null);
+        Dictionary<string, NirValue> metadata = WeightMetadata(linear, neurons);
+        AddExactValues(metadata, linear, weight, area, divisors);
         return new NirNode("Affine", new Dictionary<string, NirValue>
         {
             ["weight"] = new NirFloats(weight, [linear.OutFeatures, linear.InFeatures]),
             ["bias"] = new NirFloats(bias, [bias.Length]),
-        }, WeightMetadata(linear, neurons));
+        }, metadata);
     }
 
     // (out, C*H*W) weights are (out, C, H, W) weights of a convolution without padding over the (C, H, W) map.
-    private static NirNode DenseAsConv(SnnLinear linear, int[] map, double fold, double[] divisors, bool neurons)
+    private static NirNode DenseAsConv(SnnLinear linear, int[] map, double area, double[] divisors, bool neurons)
     {
         if (map[0] * map[1] * map[2] != linear.InFeatures)
             throw new ArgumentException($"dense layer {linear.Describe()} receives a [{string.Join(", ", map)}] map");
-        var (weight, bias) = Normalised(linear, fold, divisors, null);
-        return ConvNode([linear.OutFeatures, map[0], map[1], map[2]], weight, bias, map, 1, 0, WeightMetadata(linear, neurons));
+        var (weight, bias) = Normalised(linear, area, divisors, null);
+        Dictionary<string, NirValue> metadata = WeightMetadata(linear, neurons);
+        AddExactValues(metadata, linear, weight, area, divisors);
+        return ConvNode([linear.OutFeatures, map[0], map[1], map[2]], weight, bias, map, 1, 0, metadata);
     }
 
     private static NirFloats Filled(int[] shape, float value)

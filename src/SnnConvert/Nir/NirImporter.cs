@@ -286,10 +286,12 @@ public static class NirImporter
                 int nonzero = Array.FindIndex(vReset, v => v != 0f);
                 if (nonzero >= 0) throw Error(name, node, $"field \"v_reset\" is {vReset[nonzero]} for channel {nonzero}; SnnConvert resets to 0 (hard) or subtracts the threshold (soft)");
                 thresholds = PerChannel(name, node, "v_threshold", channels, outShape, required: true)!;
-                if (node.Metadata.TryGetValue(NirMetadata.OriginalThresholds, out NirValue? original) && original is NirFloats { Values: { } theta }
-                    && (theta.Length == 1 || theta.Length == channels) && theta.All(v => v > 0 && float.IsFinite(v)))
+                if (node.Metadata.TryGetValue(NirMetadata.OriginalThresholds, out NirValue? original))
                 {
                     // NirExporter divided the stage by theta so that v_threshold is 1: multiply it back.
+                    if (original is not NirFloats { Values: { } theta } || theta.Length != 1 && theta.Length != channels || !theta.All(v => v > 0 && float.IsFinite(v))
+                        || !thresholds.All(v => v > 0))
+                        throw Error(name, node, $"metadata \"{NirMetadata.OriginalThresholds}\" is {original.Describe()}, expected 1 or {channels} positive thresholds (and a positive v_threshold)");
                     var factor = new double[channels];
                     for (int c = 0; c < channels; c++) factor[c] = (double)theta[theta.Length == 1 ? 0 : c] / thresholds[thresholds.Length == 1 ? 0 : c];
                     channelFactor = factor;
@@ -334,19 +336,37 @@ public static class NirImporter
         {
             SynapticLayer layer = pending! with { Thresholds = thresholds, Spiking = spiking };
             if (pendingFold != 1 || channelFactor is not null) layer = Rescaled(layer, pendingFold, channelFactor);
+            layer = WithExactValues(layer);
             layers.Add(layer);
             shape = layer.OutputShape(shape);
             pending = null;
         }
 
-        // Weights times fold * factor[o], bias times factor[o], in double with one rounding.
+        // The values NirExporter lists because multiplying back does not give them exactly.
+        private SynapticLayer WithExactValues(SynapticLayer layer)
+        {
+            IReadOnlyDictionary<string, NirValue> meta = pendingNode!.Metadata;
+            if (!meta.TryGetValue(NirMetadata.ExactIndex, out NirValue? indexValue)) return layer;
+            int total = layer.Weight.Length + (layer.Bias?.Length ?? 0);
+            if (indexValue is not NirIntegers { Values: { } index } || !meta.TryGetValue(NirMetadata.ExactValue, out NirValue? valueValue)
+                || valueValue is not NirFloats { Values: { } values } || values.Length != index.Length || index.Any(i => i < 0 || i >= total))
+                throw Error(pendingName, pendingNode, $"metadata \"{NirMetadata.ExactIndex}\" and \"{NirMetadata.ExactValue}\" must be equally long, with indices below {total}");
+            float[] weight = (float[])layer.Weight.Clone();
+            float[]? bias = (float[]?)layer.Bias?.Clone();
+            for (int k = 0; k < index.Length; k++)
+                if (index[k] < weight.Length) weight[index[k]] = values[k];
+                else bias![index[k] - weight.Length] = values[k];
+            return layer with { Weight = weight, Bias = bias };
+        }
+
+        // Weights times fold * factor[o], bias times factor[o], in double with one rounding (as NirExporter.Divide expects).
         private static SynapticLayer Rescaled(SynapticLayer layer, double fold, double[]? factor)
         {
             int channels = layer.OutputChannels, fanIn = layer.Weight.Length / channels;
             var weight = new float[layer.Weight.Length];
             for (int o = 0; o < channels; o++)
-                for (int k = 0; k < fanIn; k++) weight[o * fanIn + k] = (float)(layer.Weight[o * fanIn + k] * fold * (factor?[o] ?? 1));
-            float[]? bias = layer.Bias is null ? null : layer.Bias.Select((b, o) => (float)(b * (factor?[o] ?? 1))).ToArray();
+                for (int k = 0; k < fanIn; k++) weight[o * fanIn + k] = NirExporter.Restore(layer.Weight[o * fanIn + k], fold * (factor?[o] ?? 1));
+            float[]? bias = layer.Bias is null ? null : layer.Bias.Select((b, o) => NirExporter.Restore(b, factor?[o] ?? 1)).ToArray();
             return layer with { Weight = weight, Bias = bias };
         }
 

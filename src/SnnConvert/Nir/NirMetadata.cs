@@ -42,6 +42,12 @@ public static class NirMetadata
     /// </summary>
     public const string OriginalThresholds = "snnconvert_v_threshold";
 
+    /// <summary>Conv2d / Affine node: indices (weights in file order, then biases) of the values whose division by the threshold does not multiply back exactly, integers [n].</summary>
+    public const string ExactIndex = "snnconvert_exact_index";
+
+    /// <summary>Conv2d / Affine node: the stage's exact values at <see cref="ExactIndex"/>, floats [n].</summary>
+    public const string ExactValue = "snnconvert_exact_value";
+
     /// <summary>Conv2d / Affine node: "none" when the stage has no bias (NIR's Conv2d always stores one, here zeros).</summary>
     public const string Bias = "snnconvert_bias";
 

@@ -61,6 +61,10 @@ public sealed class NirLayoutTests(ITestOutputHelper output)
         float[] written = nodes.Group("conv0").Dataset("weight").Read<float[]>();
         Assert.Equal((float)((double)conv.Weight[5 * 9 + 4] / expected[5]), written[5 * 9 + 4]);
 
+        // Values whose quotient does not multiply back exactly are listed with their exact value (a few per cent).
+        long[] exactIndex = nodes.Group("conv2").Group("metadata").Dataset(NirMetadata.ExactIndex).Read<long[]>();
+        Assert.InRange(exactIndex.Length, 1, ((SnnConv2d)net.Layers[2]).Weight.Length / 5);
+
         Assert.Equal("SumPool2d", Type("pool1"));
         Assert.Equal(new long[] { 2, 2 }, nodes.Group("pool1").Dataset("kernel_size").Read<long[]>());
         // The pooling's 1/4 is in the next convolution's weights, with that layer's threshold.

@@ -23,10 +23,11 @@ public sealed class NirRoundTripTests
         NirExporter.Save(path, net);
         SpikingNetwork back = NirImporter.Load(path);
 
-        // The file holds weights divided by the thresholds (and by k^2 after a pooling); reading multiplies them back.
-        AssertSameNetwork(net, back, weightTolerance: 1e-6f);
-        ImageDataset images = TestNets.Grey(20, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 5);
-        Assert.Equal(NirSemanticsReader.Simulate(net, images, 8), NirSemanticsReader.Simulate(back, images, 8));
+        // The file holds weights divided by the thresholds (and by k^2 after a pooling); reading multiplies them back,
+        // and the values that do not come back exactly are in the metadata.
+        AssertSameNetwork(net, back);
+        ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 5);
+        AssertSameSimulation(net, back, images, steps: 6);
     }
 
     [Theory]
@@ -57,9 +58,9 @@ public sealed class NirRoundTripTests
         Assert.Equal(new long[] { net.ClassNames.Count, 1, 1 }, ((NirIntegers)graph.Nodes[NirExporter.OutputNode].Fields["shape"]).Values);
         SpikingNetwork back = NirImporter.Load(path);
 
-        AssertSameNetwork(net, back, weightTolerance: 1e-6f);
-        ImageDataset images = TestNets.Grey(20, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 7);
-        Assert.Equal(NirSemanticsReader.Simulate(net, images, 8), NirSemanticsReader.Simulate(back, images, 8));
+        AssertSameNetwork(net, back);
+        ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 7);
+        AssertSameSimulation(net, back, images, steps: 6);
     }
 
     [Fact]
@@ -108,7 +109,7 @@ public sealed class NirRoundTripTests
         using var dir = new TempDirectory();
         NirExporter.Save(dir.File("a.nir"), net);
         SnnFile.Save(dir.File("a.snn"), net);
-        AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.nir")), weightTolerance: 1e-6f);
+        AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.nir")));
         AssertSameNetwork(net, SpikingNetworkFile.Load(dir.File("a.snn")));
     }
 
@@ -132,8 +133,7 @@ public sealed class NirRoundTripTests
         return net;
     }
 
-    /// <summary>Same structure, settings, thresholds and pad values; weights and biases equal, or each within a relative <paramref name="weightTolerance"/>.</summary>
-    internal static void AssertSameNetwork(SpikingNetwork expected, SpikingNetwork actual, float weightTolerance = 0)
+    internal static void AssertSameNetwork(SpikingNetwork expected, SpikingNetwork actual)
     {
         Assert.Equal(expected.Name, actual.Name);
         Assert.Equal(expected.InputShape, actual.InputShape);
@@ -150,22 +150,13 @@ public sealed class NirRoundTripTests
             Assert.Equal(e.Describe(), a.Describe());
             if (e is SynapticLayer es && a is SynapticLayer @as)
             {
-                AssertClose(es.Weight, @as.Weight, weightTolerance);
-                Assert.Equal(es.Bias is null, @as.Bias is null);
-                if (es.Bias is not null) AssertClose(es.Bias, @as.Bias!, weightTolerance);
+                Assert.Equal(es.Weight, @as.Weight);
+                Assert.Equal(es.Bias, @as.Bias);
                 Assert.Equal(es.Thresholds, @as.Thresholds);
                 Assert.Equal(es.Spiking, @as.Spiking);
             }
             if (e is SnnConv2d ec && a is SnnConv2d ac) Assert.Equal(ec.PadValues, ac.PadValues);
         }
-    }
-
-    private static void AssertClose(float[] expected, float[] actual, float tolerance)
-    {
-        if (tolerance == 0) { Assert.Equal(expected, actual); return; }
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(MathF.Abs(expected[i] - actual[i]) <= tolerance * MathF.Abs(expected[i]), $"value {i}: {expected[i]} written, {actual[i]} read back");
     }
 
     internal static void AssertSameSimulation(SpikingNetwork expected, SpikingNetwork actual, ImageDataset images, int steps)

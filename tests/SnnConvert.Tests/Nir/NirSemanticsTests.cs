@@ -101,6 +101,8 @@ public sealed class NirSemanticsTests(ITestOutputHelper output) : IDisposable
                     ImageDataset few = test.Take(readerCount);
                     int[] theirs = NirSemanticsReader.Run(python, path, few, steps, _dir.Path);
                     line += $"; tools/nir_simulate.py agrees on {NirSemanticsReader.Agreeing(ours[..few.Count], theirs)} of {few.Count}";
+                    // A plain file reads back as the numbers in it (unit thresholds): the reader's float order and v > 1 against ours.
+                    if (options.Plain) line += $" (with SnnConvert simulating the file's own numbers: {NirSemanticsReader.Agreeing(back[..few.Count], theirs)})";
                 }
                 output.WriteLine(line);
                 if (!options.Plain || net.Neuron.Reset == ResetMode.Hard && net.Neuron.Initial == InitialMembrane.Zero) Assert.Equal(test.Count, same);
