@@ -202,7 +202,7 @@ public static class NirExporter
 
     /// <summary>
     /// Where the importer's <see cref="Restore"/> of a weight (or bias) does not give back the stage's value bit for
-    /// bit (a float32 quotient cannot always be multiplied back exactly; about 5 % of values), metadata lists the index
+    /// bit (a float32 quotient cannot always be multiplied back exactly: from none to about a fifth of a layer's values, depending on its threshold), metadata lists the index
     /// (weights first, then biases) and the exact value, so that SnnConvert reads back the network it wrote.
     /// </summary>
     private static void AddExactValues(Dictionary<string, NirValue> metadata, SynapticLayer layer, float[] storedWeight, double area, double[] divisors)
