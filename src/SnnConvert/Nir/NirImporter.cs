@@ -38,6 +38,10 @@ public static class NirImporter
         private int[] shape = [];
         private SynapticLayer? pending;           // a weighted stage whose neuron node has not been read yet
         private string pendingName = "";
+        private NirNode? pendingNode;
+        private double pendingFold = 1;           // k^2 of sum poolings without a Scale before the pending stage, for its weights
+        private double poolFold = 1;              // the same, collected since the last weighted node
+        private string poolName = "";
         private float[]? shiftPad;                // pad values from an input-shift node, for the next Conv2d
         private string shiftName = "";
         private ResetMode? reset;
@@ -63,13 +67,13 @@ public static class NirImporter
                     case "IF": Neurons(name, node, spiking: true); break;
                     case "I": Neurons(name, node, spiking: false); break;
                     case "AvgPool2d": Pool(name, node, null); break;
-                    case "SumPool2d":
-                        string scaleName = chain[k + 1];
-                        NirNode scale = graph.Nodes[scaleName];
-                        if (scale.Type != "Scale")
-                            throw Error(name, node, $"is followed by \"{scaleName}\" ({scale.Type}); sum pooling is read only when a Scale by 1/k^2 follows (average pooling)");
-                        Pool(name, node, (scaleName, scale));
+                    case "SumPool2d" when graph.Nodes[chain[k + 1]] is { Type: "Scale" } scale:
+                        Pool(name, node, (chain[k + 1], scale));
                         k++;
+                        break;
+                    case "SumPool2d":
+                        // k^2 times the average: the next weighted node's weights take the k^2 (NirExporter folds 1/k^2 into them).
+                        Pool(name, node, null);
                         break;
                     case "Flatten": Flatten(name, node); break;
                     case "Input" or "Output": throw Error(name, node, "an Input or Output node inside the chain is not supported (one input, one output)");
@@ -77,12 +81,14 @@ public static class NirImporter
                     case "LIF" or "LI" or "CubaLIF" or "CubaLI":
                         throw Error(name, node, "leaky neurons are not supported: SnnConvert's neurons integrate without leak (IF, or I for the output)");
                     default:
-                        throw Error(name, node, "this primitive is not supported; SnnConvert reads Input, Conv2d, Affine, Linear, IF, I, AvgPool2d, SumPool2d + Scale, Flatten, Output");
+                        throw Error(name, node, "this primitive is not supported; SnnConvert reads Input, Conv2d, Affine, Linear, IF, I, AvgPool2d, SumPool2d (with or without a Scale), Flatten, Output");
                 }
             }
             string outName = chain[^1];
             NirNode output = graph.Nodes[outName];
-            if (pending is not null) Finish(spiking: false, thresholds: []);   // a weighted stage straight into the output: membrane readout
+            if (pending is not null)   // a weighted stage straight into the output: membrane readout, its thresholds (if any) in its metadata
+                Finish(spiking: false, pendingNode!.Metadata.TryGetValue(NirMetadata.OriginalThresholds, out NirValue? t) && t is NirFloats kept ? kept.Values : [], null);
+            if (poolFold != 1) throw Error(poolName, graph.Nodes[poolName], "sum pooling without a Scale must be followed by a weighted node, which takes its k^2");
             int[] outShape = ShapeField(outName, output, "shape", "output_type/output");
             if (outShape.Aggregate(1L, (a, b) => a * b) != shape.Aggregate(1L, (a, b) => a * b) || shape.Length != 1)
                 throw Error(outName, output, $"field \"shape\" is [{string.Join(", ", outShape)}] but the chain before it produces [{string.Join(", ", shape)}]; expected one class score per output (K)");
@@ -164,11 +170,22 @@ public static class NirImporter
             float[] weight = Floats(name, node, "weight", out int[] wShape);
             if (wShape.Length != 4) throw Error(name, node, $"field \"weight\" has shape [{string.Join(", ", wShape)}], expected (Cout, Cin, K, K)");
             int cout = wShape[0], cin = wShape[1], kernel = wShape[2];
-            if (wShape[3] != kernel) throw Error(name, node, $"field \"weight\" has a {wShape[2]}x{wShape[3]} kernel; only square kernels are supported");
-            if (shape.Length != 3 || shape[0] != cin)
-                throw Error(name, node, $"expects {cin} input channels (weight shape [{string.Join(", ", wShape)}]) but receives [{string.Join(", ", shape)}]");
             if (Integers(name, node, "groups", 1).Any(g => g != 1)) throw Error(name, node, "field \"groups\" must be 1 (grouped convolutions are not supported)");
             if (node.Fields.ContainsKey("dilation") && Pair(name, node, "dilation") != 1) throw Error(name, node, "field \"dilation\" must be 1");
+            if (IsDense(name, node, wShape))
+            {
+                // A convolution over the whole map (or 1x1 over a flat vector) is a dense layer: (out, C, H, W) weights
+                // are (out, C*H*W) weights of the flattened map (what NirExporter writes with DenseAsConv).
+                if (shape.Length == 3) { layers.Add(new SnnFlatten()); shape = [shape[0] * shape[1] * shape[2]]; }
+                float[]? denseBias = node.Fields.ContainsKey("bias") ? Floats(name, node, "bias", out _) : null;
+                if (denseBias is not null && denseBias.Length != cout) throw Error(name, node, $"field \"bias\" has {denseBias.Length} values, expected {cout}");
+                if (Text(node.Metadata, NirMetadata.Bias) == "none") denseBias = null;
+                Pending(name, node, new SnnLinear(shape[0], cout) { Weight = weight, Bias = denseBias, Spiking = true });
+                return;
+            }
+            if (wShape[3] != kernel) throw Error(name, node, $"field \"weight\" has a {wShape[2]}x{wShape[3]} kernel; only square kernels (or one covering the whole map) are supported");
+            if (shape.Length != 3 || shape[0] != cin)
+                throw Error(name, node, $"expects {cin} input channels (weight shape [{string.Join(", ", wShape)}]) but receives [{string.Join(", ", shape)}]");
             int stride = Pair(name, node, "stride");
             int padding = Padding(name, node, kernel, stride);
             if (node.Fields.TryGetValue("input_shape", out NirValue? inputShape) && inputShape is NirIntegers dims && dims.Count == 2
@@ -199,8 +216,27 @@ public static class NirImporter
                 shiftPad = null;
             }
             else if (nextIsConv) throw Error(name, node, "is followed directly by another Conv2d; two convolutions without neurons between are only read as an input shift (1x1 identity) and a convolution");
-            pending = conv;
+            Pending(name, node, conv);
+        }
+
+        // The weighted stage waiting for its neurons takes the k^2 of the sum poolings before it.
+        private void Pending(string name, NirNode node, SynapticLayer layer)
+        {
+            pending = layer;
             pendingName = name;
+            pendingNode = node;
+            pendingFold = poolFold;
+            poolFold = 1;
+        }
+
+        // True for a Conv2d without padding whose kernel covers the whole (C, H, W) input, or a 1x1 one on a flat input.
+        private bool IsDense(string name, NirNode node, int[] wShape)
+        {
+            bool whole = shape.Length == 3 && wShape[1] == shape[0] && wShape[2] == shape[1] && wShape[3] == shape[2];
+            bool flat = shape.Length == 1 && wShape[1] == shape[0] && wShape[2] == 1 && wShape[3] == 1;
+            if (!whole && !flat) return false;
+            if (node.Fields.TryGetValue("padding", out NirValue? p) && p is NirText { Values: ["valid"] }) return true;
+            return !node.Fields.ContainsKey("padding") || Integers(name, node, "padding", 2).All(v => v == 0);
         }
 
         // b = b' - W p, written as -(( -b') + W p) so that NirExporter.FoldPadValues does the sum.
@@ -228,8 +264,7 @@ public static class NirImporter
                 if (bias.Length != wShape[0]) throw Error(name, node, $"field \"bias\" has {bias.Length} values, expected {wShape[0]}");
                 if (Text(node.Metadata, NirMetadata.Bias) == "none") bias = null;
             }
-            pending = new SnnLinear(wShape[1], wShape[0]) { Weight = weight, Bias = bias, Spiking = true };
-            pendingName = name;
+            Pending(name, node, new SnnLinear(wShape[1], wShape[0]) { Weight = weight, Bias = bias, Spiking = true });
         }
 
         private void Neurons(string name, NirNode node, bool spiking)
@@ -244,12 +279,24 @@ public static class NirImporter
             // r scales the current (dv/dt = R I with dt = 1): fold it into the weights and bias of the stage.
             if (r.Any(v => v != 1f)) pending = Scaled(pending, r);
             float[] thresholds = [];
+            double[]? channelFactor = null;
             if (spiking)
             {
                 float[] vReset = PerChannel(name, node, "v_reset", channels, outShape, required: false) ?? [0f];
                 int nonzero = Array.FindIndex(vReset, v => v != 0f);
                 if (nonzero >= 0) throw Error(name, node, $"field \"v_reset\" is {vReset[nonzero]} for channel {nonzero}; SnnConvert resets to 0 (hard) or subtracts the threshold (soft)");
                 thresholds = PerChannel(name, node, "v_threshold", channels, outShape, required: true)!;
+                if (node.Metadata.TryGetValue(NirMetadata.OriginalThresholds, out NirValue? original))
+                {
+                    // NirExporter divided the stage by theta so that v_threshold is 1: multiply it back.
+                    if (original is not NirFloats { Values: { } theta } || theta.Length != 1 && theta.Length != channels || !theta.All(v => v > 0 && float.IsFinite(v))
+                        || !thresholds.All(v => v > 0))
+                        throw Error(name, node, $"metadata \"{NirMetadata.OriginalThresholds}\" is {original.Describe()}, expected 1 or {channels} positive thresholds (and a positive v_threshold)");
+                    var factor = new double[channels];
+                    for (int c = 0; c < channels; c++) factor[c] = (double)theta[theta.Length == 1 ? 0 : c] / thresholds[thresholds.Length == 1 ? 0 : c];
+                    channelFactor = factor;
+                    thresholds = theta;
+                }
                 ResetMode mode = Text(node.Metadata, NirMetadata.Reset) switch
                 {
                     null or "zero" => ResetMode.Hard,
@@ -261,14 +308,14 @@ public static class NirImporter
                 reset = mode;
                 resetNode = name;
             }
-            else if (node.Metadata.TryGetValue(NirMetadata.OutputThresholds, out NirValue? t) && t is NirFloats kept)
+            else if (node.Metadata.TryGetValue(NirMetadata.OriginalThresholds, out NirValue? t) && t is NirFloats kept)
                 thresholds = kept.Values;
             if (thresholds.Length > 1 && thresholds.All(v => v == thresholds[0]) && Text(node.Metadata, NirMetadata.ThresholdGranularity) != "channel")
                 thresholds = [thresholds[0]];
             bool last = IsLastWeighted(name);
             if (!spiking && !last) throw Error(name, node, "an integrator (I) is only supported after the last weighted node (the output layer)");
             // Our output layer is marked non-spiking in both readouts; an IF there means it spikes (spike-count readout).
-            Finish(spiking && !last, thresholds);
+            Finish(spiking && !last, thresholds, channelFactor);
             if (last) readout = spiking ? Readout.SpikeCount : Readout.Membrane;
         }
 
@@ -285,12 +332,42 @@ public static class NirImporter
             return true;
         }
 
-        private void Finish(bool spiking, float[] thresholds)
+        private void Finish(bool spiking, float[] thresholds, double[]? channelFactor)
         {
             SynapticLayer layer = pending! with { Thresholds = thresholds, Spiking = spiking };
+            if (pendingFold != 1 || channelFactor is not null) layer = Rescaled(layer, pendingFold, channelFactor);
+            layer = WithExactValues(layer);
             layers.Add(layer);
             shape = layer.OutputShape(shape);
             pending = null;
+        }
+
+        // The values NirExporter lists because multiplying back does not give them exactly.
+        private SynapticLayer WithExactValues(SynapticLayer layer)
+        {
+            IReadOnlyDictionary<string, NirValue> meta = pendingNode!.Metadata;
+            if (!meta.TryGetValue(NirMetadata.ExactIndex, out NirValue? indexValue)) return layer;
+            int total = layer.Weight.Length + (layer.Bias?.Length ?? 0);
+            if (indexValue is not NirIntegers { Values: { } index } || !meta.TryGetValue(NirMetadata.ExactValue, out NirValue? valueValue)
+                || valueValue is not NirFloats { Values: { } values } || values.Length != index.Length || index.Any(i => i < 0 || i >= total))
+                throw Error(pendingName, pendingNode, $"metadata \"{NirMetadata.ExactIndex}\" and \"{NirMetadata.ExactValue}\" must be equally long, with indices below {total}");
+            float[] weight = (float[])layer.Weight.Clone();
+            float[]? bias = (float[]?)layer.Bias?.Clone();
+            for (int k = 0; k < index.Length; k++)
+                if (index[k] < weight.Length) weight[index[k]] = values[k];
+                else bias![index[k] - weight.Length] = values[k];
+            return layer with { Weight = weight, Bias = bias };
+        }
+
+        // Weights times fold * factor[o], bias times factor[o], in double with one rounding (as NirExporter.Divide expects).
+        private static SynapticLayer Rescaled(SynapticLayer layer, double fold, double[]? factor)
+        {
+            int channels = layer.OutputChannels, fanIn = layer.Weight.Length / channels;
+            var weight = new float[layer.Weight.Length];
+            for (int o = 0; o < channels; o++)
+                for (int k = 0; k < fanIn; k++) weight[o * fanIn + k] = NirExporter.Restore(layer.Weight[o * fanIn + k], fold * (factor?[o] ?? 1));
+            float[]? bias = layer.Bias is null ? null : layer.Bias.Select((b, o) => NirExporter.Restore(b, factor?[o] ?? 1)).ToArray();
+            return layer with { Weight = weight, Bias = bias };
         }
 
         private static SynapticLayer Scaled(SynapticLayer layer, float[] r)
@@ -318,6 +395,7 @@ public static class NirImporter
                 int off = Array.FindIndex(s, v => Math.Abs(v - expected) > 1e-6f * expected);
                 if (off >= 0) throw Error(scaleName, scaleNode, $"field \"scale\" is {s[off]} at index {off}; after a {kernel}x{kernel} SumPool2d only 1/{kernel * kernel} (average pooling) is supported");
             }
+            if (scale is null && node.Type == "SumPool2d") { poolFold *= kernel * kernel; poolName = name; }
             var pool = new SnnAvgPool2d(kernel, stride);
             try { shape = pool.OutputShape(shape); }
             catch (ArgumentException e) { throw Error(name, node, e.Message); }

@@ -32,11 +32,21 @@ public static class NirMetadata
     /// <summary>IF node: "subtract" (soft reset, v -= theta) or "zero" (hard reset to v_reset = 0).</summary>
     public const string Reset = "snnconvert_reset";
 
-    /// <summary>IF or integrator node: "layer" (one threshold) or "channel" (one per output channel), before broadcasting.</summary>
+    /// <summary>IF node or the output layer's node: "layer" (one threshold) or "channel" (one per output channel), before broadcasting.</summary>
     public const string ThresholdGranularity = "snnconvert_thresholds";
 
-    /// <summary>Integrator node: thresholds an output layer under membrane readout carries (unused by the simulation), floats.</summary>
-    public const string OutputThresholds = "snnconvert_v_threshold";
+    /// <summary>
+    /// IF node: the thresholds (one per channel, or one) its stage's weights and bias were divided by, so that v_threshold
+    /// is 1; the importer multiplies them back. Output layer under membrane readout (its weighted node, or the I node of
+    /// files before NIR 1.0.7 naming): the thresholds it carries, unused by the simulation.
+    /// </summary>
+    public const string OriginalThresholds = "snnconvert_v_threshold";
+
+    /// <summary>Conv2d / Affine node: indices (weights in file order, then biases) of the values whose division by the threshold does not multiply back exactly, integers [n].</summary>
+    public const string ExactIndex = "snnconvert_exact_index";
+
+    /// <summary>Conv2d / Affine node: the stage's exact values at <see cref="ExactIndex"/>, floats [n].</summary>
+    public const string ExactValue = "snnconvert_exact_value";
 
     /// <summary>Conv2d / Affine node: "none" when the stage has no bias (NIR's Conv2d always stores one, here zeros).</summary>
     public const string Bias = "snnconvert_bias";

@@ -21,8 +21,32 @@ public sealed class NirCliTests : IDisposable
         var (code, stdout, stderr) = CliProcess.Run(120, "export", "--snn", snn, "--nir", nir);
         Assert.True(code == 0, stderr);
         Assert.Contains($"nir: {nir} (NIR {NirExporter.Version}", stdout);
-        Assert.Contains("soft reset", stderr);   // the note on what NIR's IF cannot say
+        Assert.Contains("warning: the SNN uses soft reset", stderr);   // what readers that follow NIR will run instead
+        Assert.Contains("--reset hard", stderr);
         NirRoundTripTests.AssertSameNetwork(net, NirImporter.Load(nir));
+    }
+
+    [Fact]
+    public void Export_of_a_hard_reset_network_as_plain_convolutions_warns_of_nothing()
+    {
+        SpikingNetwork net = NirRoundTripTests.ZooSnn("mnist-seed", seed: 8) with { Neuron = new NeuronModel(ResetMode.Hard, InitialMembrane.Zero) };
+        string snn = _dir.File("h.snn"), nir = _dir.File("h.nir");
+        SnnFile.Save(snn, net);
+        var (code, stdout, stderr) = CliProcess.Run(120, "export", "--snn", snn, "--nir", nir, "--dense-as-conv", "--plain");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("dense layers as convolutions, no metadata", stdout);
+        Assert.DoesNotContain("warning", stderr);
+        NirGraph graph = NirFile.Read(nir);
+        Assert.Empty(graph.Metadata);
+        Assert.DoesNotContain(graph.Nodes.Values, n => n.Type == "Flatten");
+    }
+
+    [Fact]
+    public void Export_options_of_NIR_are_refused_for_ONNX()
+    {
+        var (code, _, stderr) = CliProcess.Run(60, "export", "--model", _dir.File("m.snnm"), "--onnx", _dir.File("m.onnx"), "--plain");
+        Assert.Equal(2, code);
+        Assert.Contains("--plain apply to NIR export", stderr);
     }
 
     [Theory]

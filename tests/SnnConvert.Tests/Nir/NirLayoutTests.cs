@@ -52,22 +52,36 @@ public sealed class NirLayoutTests(ITestOutputHelper output)
         Assert.Equal("IF", Type("if0"));
         foreach (string field in new[] { "r", "v_threshold", "v_reset" })
             Assert.Equal(new ulong[] { 32, 28, 28 }, Dims("if0", field));
-        float[] thresholds = nodes.Group("if0").Dataset("v_threshold").Read<float[]>();
+        Assert.All(nodes.Group("if0").Dataset("v_threshold").Read<float[]>(), v => Assert.Equal(1f, v));   // normalised
         float[] expected = ((SynapticLayer)net.Layers[0]).Thresholds;
-        Assert.Equal(expected[5], thresholds[5 * 28 * 28 + 100]);   // per-channel thresholds broadcast over positions
+        Assert.Equal(expected, nodes.Group("if0").Group("metadata").Dataset(NirMetadata.OriginalThresholds).Read<float[]>());
         Assert.Equal("subtract", nodes.Group("if0").Group("metadata").Dataset(NirMetadata.Reset).Read<string>());
+        // Channel 5's weights divided by its threshold.
+        var conv = (SnnConv2d)net.Layers[0];
+        float[] written = nodes.Group("conv0").Dataset("weight").Read<float[]>();
+        Assert.Equal((float)((double)conv.Weight[5 * 9 + 4] / expected[5]), written[5 * 9 + 4]);
 
-        Assert.Equal("AvgPool2d", Type("pool1"));
+        // Values whose quotient does not multiply back exactly are listed with their exact value (a few per cent).
+        long[] exactIndex = nodes.Group("conv2").Group("metadata").Dataset(NirMetadata.ExactIndex).Read<long[]>();
+        Assert.InRange(exactIndex.Length, 1, ((SnnConv2d)net.Layers[2]).Weight.Length / 5);
+
+        Assert.Equal("SumPool2d", Type("pool1"));
         Assert.Equal(new long[] { 2, 2 }, nodes.Group("pool1").Dataset("kernel_size").Read<long[]>());
+        // The pooling's 1/4 is in the next convolution's weights, with that layer's threshold.
+        var conv2 = (SnnConv2d)net.Layers[2];
+        float[] written2 = nodes.Group("conv2").Dataset("weight").Read<float[]>();
+        Assert.Equal((float)((double)conv2.Weight[7] / 4 / conv2.Thresholds[0]), written2[7]);
         string flatten = names.Single(n => n.StartsWith("flatten", StringComparison.Ordinal));
         Assert.Equal("Flatten", Type(flatten));
         Assert.Equal(new long[] { 128, 3, 3 }, nodes.Group(flatten).Dataset("input_type").Read<long[]>());
         Assert.Equal(0L, nodes.Group(flatten).Dataset("start_dim").Read<long>());
-        string last = names.Single(n => n.StartsWith("integrator", StringComparison.Ordinal));
-        Assert.Equal("I", Type(last));
-        Assert.Equal(new ulong[] { 10 }, Dims(last, "r"));
-        Assert.Equal("Linear", Type("linear7"));   // fmnist-net's dense layers have no bias: Linear, not Affine
-        Assert.False(nodes.Group("linear7").LinkExists("bias"));
+        Assert.DoesNotContain(names, n => Type(n) is "I" or "Linear" or "AvgPool2d");
+        // fmnist-net's dense layers have no bias: Affine with zero bias (several readers have no Linear); the last one
+        // feeds the Output directly, with its weights unscaled (no neurons, no pooling before it).
+        Assert.Equal("Affine", Type("affine8"));
+        Assert.All(nodes.Group("affine8").Dataset("bias").Read<float[]>(), b => Assert.Equal(0f, b));
+        Assert.Equal(((SynapticLayer)net.Layers[8]).Weight, nodes.Group("affine8").Dataset("weight").Read<float[]>());
+        Assert.Contains(edges.Chunk(2), e => e[0] == "affine8" && e[1] == "output");
         Assert.Equal("fmnist-net", graph.Group("metadata").Dataset(NirMetadata.Name).Read<string>());
     }
 
@@ -92,7 +106,7 @@ public sealed class NirLayoutTests(ITestOutputHelper output)
         Assert.Contains("weight float32 (12, 1, 5, 5)", stdout);
         Assert.Contains("if0: IF", stdout);
         Assert.Contains("v_threshold float32 (12, 24, 24)", stdout);
-        Assert.Contains("integrator", stdout);
+        Assert.Contains("pool1: SumPool2d", stdout);
         Assert.Contains("edges: input -> conv0 -> if0 -> pool1", stdout);
         Assert.Contains("layout: ok", stdout);
     }
