@@ -4,7 +4,7 @@
 Needs Debian's python3-torch and numpy (no torchvision: the datasets are read from their IDX .gz / CIFAR-10 binary
 files with numpy):
     /usr/bin/python3 tools/make_maxpool_fixture.py tests/fixtures/maxpool [mnist|cifar10|all]
-Datasets are looked for in $SNNCONVERT_DATA, then shared/datasets beside the checkout (or /work/shared/datasets).
+Datasets are looked for in $SNNCONVERT_DATA, then shared/datasets beside the checkout (tools/fixture_data.py).
 Everything is seeded (torch.manual_seed, a fixed shuffling generator) and runs on one CPU thread, so a rerun on the
 same torch build gives the same weights. Each model is exported in evaluation mode, opset 13, dynamic batch axis.
 
@@ -13,7 +13,6 @@ same torch build gives the same weights. Each model is exported in evaluation mo
   cifar-maxpool3: CIFAR-10, three conv 3x3 (pad 1) - ReLU - maxpool 3x3 stride 2 (overlapping windows) blocks
                   (16, 32, 32 channels) - FC 288->10, 2 epochs of Adam (lr 2e-3, batch 64).
 """
-import gzip
 import os
 import sys
 import time
@@ -22,25 +21,11 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-
-def data_dir():
-    for d in [os.environ.get("SNNCONVERT_DATA"), os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets"),
-              "/work/shared/datasets"]:
-        if d and os.path.isdir(d):
-            return d
-    sys.exit("datasets not found; set SNNCONVERT_DATA")
-
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    dims = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+from fixture_data import datasets_dir, idx
 
 
 def mnist(split):
-    d = os.path.join(data_dir(), "mnist")
+    d = os.path.join(datasets_dir(), "mnist")
     prefix = "train" if split == "train" else "t10k"
     x = idx(os.path.join(d, f"{prefix}-images-idx3-ubyte.gz")).astype(np.float32) / 255.0
     y = idx(os.path.join(d, f"{prefix}-labels-idx1-ubyte.gz")).astype(np.int64)
@@ -48,7 +33,7 @@ def mnist(split):
 
 
 def cifar10(split):
-    d = os.path.join(data_dir(), "cifar10", "cifar-10-batches-bin")
+    d = os.path.join(datasets_dir(), "cifar10", "cifar-10-batches-bin")
     files = [f"data_batch_{i}.bin" for i in range(1, 6)] if split == "train" else ["test_batch.bin"]
     rec = np.concatenate([np.fromfile(os.path.join(d, f), dtype=np.uint8).reshape(-1, 3073) for f in files])
     x = rec[:, 1:].reshape(-1, 3, 32, 32).astype(np.float32) / 255.0

@@ -11,7 +11,6 @@ Reads the IDX .gz files with numpy; 2 epochs of Adam on one CPU thread take abou
 test accuracy with the normalisation (documented in tests/fixtures/onnx/README.md) and without it (what a [0, 1]
 input gives).
 """
-import gzip
 import os
 import sys
 
@@ -20,14 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic = int.from_bytes(data[0:4], "big")
-    rank = magic & 0xFF
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
+from fixture_data import idx
 
 
 def load(folder, split):
