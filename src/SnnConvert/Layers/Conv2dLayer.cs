@@ -6,8 +6,8 @@ namespace SnnConvert.Layers;
 /// Convolution by im2col + GEMM (<see cref="Conv2dKernel"/>): images split into fixed chunks run in parallel, groups of
 /// images within a chunk share one GEMM. 3x3 stride-1 layers with vector-aligned channel counts
 /// (<see cref="WinogradConv3x3.Supports"/>) run the forward pass, the input gradient and the weight gradient by
-/// Winograd F(4x4, 3x3) instead (<see cref="WinogradF4Conv3x3"/>: 1.1-1.5x faster per layer than F(2x2, 3x3) on
-/// cifar10-vgg, at relative errors of a few 1e-5 instead of a few 1e-6).
+/// Winograd F(4x4, 3x3) instead (<see cref="WinogradF4Conv3x3"/>: 1.78x fewer GEMM multiplications than F(2x2, 3x3),
+/// at relative errors of a few 1e-5 instead of a few 1e-6; timings in docs/benchmarks.md).
 /// Forward:  y_n (Cout, Ho*Wo) = W (Cout, Cin*K*K) x cols_n + b.
 /// Backward: dW += dy_n x cols_n^T, db += sum(dy_n), dcols = W^T x dy_n, dx_n = fold(dcols).
 /// cols is recomputed in backward rather than cached for the whole batch (memory over a cheap copy).

@@ -8,8 +8,10 @@ namespace SnnConvert.Layers;
 /// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin &amp; Gray 2016, "Fast Algorithms for
 /// Convolutional Neural Networks"): each 2x2 output tile is A^T [ (G g G^T) (.) (B^T d B) ] A for its 4x4 input tile d,
 /// so the 16 element-wise products become 16 GEMMs over (tiles x C) x (C x Cout) with 2.25x fewer multiplications
-/// than im2col. Used for the forward pass, (with flipped, transposed weights) for the input gradient, and, transposed,
-/// for the weight gradient of 3x3 layers.
+/// than im2col. The SNN simulator's dense engine uses its forward pass (weights transformed once per runner);
+/// training's <see cref="Conv2dLayer"/> runs <see cref="WinogradF4Conv3x3"/> instead, on the layers that
+/// <see cref="Supports"/> admits. The flipped weight transform (input gradient) and <see cref="WeightGradient"/> are
+/// the F(2x2, 3x3) versions of the training passes; the library no longer calls them.
 /// Layout: images are copied channels-last into a zero-padded buffer so that every transform works on Vector&lt;float&gt;
 /// lanes of consecutive channels; both channel counts must be multiples of the vector width (<see cref="Supports"/>).
 /// Groups of images share the GEMMs (as in <see cref="Conv2dKernel"/>), chosen from the sizes only: results do not

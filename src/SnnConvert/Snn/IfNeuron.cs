@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace SnnConvert.Snn;
 
 /// <summary>
-/// Integrate-and-fire dynamics without leak (METHOD.md):
+/// Integrate-and-fire dynamics without leak (docs/method.md, "Neurons"):
 /// v(t) = v(t-1) + z(t); s(t) = v(t) &gt;= theta; soft reset v -= theta * s, hard reset v = 0 where s = 1.
 /// Data is laid out (N, C, S): S = channelSize consecutive values share channel c's threshold.
 /// </summary>

@@ -21,7 +21,7 @@ public sealed record LayerActivity(int Stage, string Name, long Neurons, long[] 
 /// <summary>
 /// What one simulation measured: correct predictions after every step (so accuracy at any T up to the
 /// simulated length comes from one run), agreement with the CNN's predictions, and per-layer activity.
-/// Energy follows METHOD.md (Horowitz 2014, 45 nm): 0.9 pJ per synaptic operation, 4.6 pJ per MAC; under direct
+/// Energy follows docs/method.md, "SynOps and energy" (Horowitz 2014, 45 nm): 0.9 pJ per synaptic operation, 4.6 pJ per MAC; under direct
 /// input the first weighted layer receives analog values, so it counts its MACs at every step.
 /// </summary>
 public sealed record SimulationResult(int Images, int Steps, InputEncoding Encoding, long[] CorrectAtStep, long[]? AgreementAtStep,

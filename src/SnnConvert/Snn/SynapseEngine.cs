@@ -19,10 +19,9 @@ public static class SynapseEngines
 {
     /// <summary>
     /// Under <see cref="SynapseEngine.Auto"/>, inputs with a smaller fraction of non-zero values go event-driven.
-    /// Chosen from the measurements in docs/benchmarks.md: a single conv layer's kernels cross over between densities
-    /// 0.2 and 0.4; on cifar10-vgg (2026-11-30, quiet machine, two alternating runs each) auto was 2,628 / 2,770
-    /// image-steps/s at 0.5, 3,009 / 2,993 at 0.3 and 2,961 / 2,807 at 0.2: its pooled layers (input densities
-    /// 0.37-0.43) run faster through the GEMM. mnist-seed's inputs (densities up to 0.16) go event-driven either way.
+    /// Chosen from the measurements in docs/benchmarks.md ("Event-driven against dense"): a single conv layer's kernels
+    /// cross over between densities 0.2 and 0.4, and cifar10-vgg's pooled layers (input densities 0.37-0.43) run
+    /// faster through the GEMM. mnist-seed's inputs (densities up to 0.16) go event-driven either way.
     /// </summary>
     public const double EventDrivenBelow = 0.3;
 }

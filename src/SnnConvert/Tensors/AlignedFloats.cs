@@ -6,8 +6,8 @@ namespace SnnConvert.Tensors;
 /// <summary>
 /// Floats whose first element sits on a 64-byte boundary: one cache line, one 512-bit vector. A kernel that loads
 /// whole vectors from them never splits a load across two cache lines; with weights at the 16-byte offset a .NET
-/// array's data usually has, every 512-bit load is split, which made the event-driven convolution about a quarter
-/// slower (docs/benchmarks.md). The array lives in the pinned object heap, so the alignment holds for its lifetime.
+/// array's data usually has, every 512-bit load is split, which slows the event-driven convolutions
+/// (docs/benchmarks.md). The array lives in the pinned object heap, so the alignment holds for its lifetime.
 /// </summary>
 public sealed class AlignedFloats
 {

@@ -6,7 +6,7 @@ using SnnConvert.Training;
 namespace SnnConvert.Tests.Conversion;
 
 /// <summary>
-/// The threshold methods of METHOD.md re-implemented for the tests on top of <see cref="SnnReference"/> (double precision,
+/// The threshold methods of docs/method.md ("Threshold methods") re-implemented for the tests on top of <see cref="SnnReference"/> (double precision,
 /// one image at a time): what is recorded, over which images, positions and steps, grouped per channel or per layer.
 /// </summary>
 internal static class ReferenceCalibration
@@ -107,7 +107,7 @@ internal static class ReferenceCalibration
     }
 
     /// <summary>
-    /// The seed method and Spike-Norm (METHOD.md): weighted layers in order; each is calibrated with the layers before it
+    /// The seed method and Spike-Norm (docs/method.md, "Threshold methods"): weighted layers in order; each is calibrated with the layers before it
     /// already at their final thresholds; threshold = maximum (or percentile of the positive values) of its current over
     /// images, positions and steps. The output layer is skipped under membrane readout. Returns the balanced network and
     /// the dead groups per calibrated stage.
@@ -134,7 +134,7 @@ internal static class ReferenceCalibration
     }
 
     /// <summary>
-    /// Data-based normalisation written with thresholds (METHOD.md, Diehl 2015 / Rueckauer 2017 / Kim 2020): lambda_l from the
+    /// Data-based normalisation written with thresholds (docs/method.md, "Threshold methods"; Diehl 2015 / Rueckauer 2017 / Kim 2020): lambda_l from the
     /// CNN's activations (maximum or percentile, per layer or per conv channel), threshold lambda_l, synapses of layer l
     /// multiplied by lambda_{l-1} of their input channel.
     /// </summary>

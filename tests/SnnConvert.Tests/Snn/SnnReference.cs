@@ -5,7 +5,7 @@ using SnnConvert.Training;
 namespace SnnConvert.Tests.Snn;
 
 /// <summary>
-/// A plain double-precision re-implementation of the spiking network of METHOD.md, written for the tests from the
+/// A plain double-precision re-implementation of the spiking network of docs/method.md, written for the tests from the
 /// method's equations and independent of src/SnnConvert/Snn and Conversion: naive loops for convolution, pooling and
 /// dense layers, one image at a time, IF neurons with soft or hard reset, and the max-pool gate written from its
 /// definition (each window's output count is the largest spike count of its inputs: per step, add the spikes to the

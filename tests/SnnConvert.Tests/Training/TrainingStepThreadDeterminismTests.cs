@@ -43,7 +43,7 @@ public sealed class TrainingStepThreadDeterminismTests
 
     private static float[] Train(bool reuseBuffers, bool winograd = false)
     {
-        // With 16 channels in and out, the second convolution runs on WinogradConv3x3 (forward and input gradient).
+        // With 16 channels in and out, the second convolution runs on Winograd F(4x4, 3x3) (WinogradF4Conv3x3: forward, input and weight gradient).
         int mid = winograd ? 16 : 6;
         LayerSpec[] architecture =
         [
