@@ -17,14 +17,14 @@ public sealed class CliTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void DocsModelsMdHoldsTheCurrentZooTables()
+    public void Docs_models_md_holds_the_current_zoo_tables()
     {
         string docs = File.ReadAllText(RepositoryFiles.Path("docs/models.md")).ReplaceLineEndings("\n");
         Assert.Contains(ModelsCommand.ZooMarkdown().ReplaceLineEndings("\n"), docs);
     }
 
     [Fact]
-    public void UnknownCommandAndBadOptionValuesExitWithTheUsageCode()
+    public void Unknown_command_and_bad_option_values_exit_with_the_usage_code()
     {
         Assert.Equal(2, CliProcess.Run(60, "no-such-command").ExitCode);
         var (code, _, err) = CliProcess.Run(60, "train", "--model", "mnist-seed", "--out", Path.Combine(_dir, "m.snnm"), "--epochs", "0");
@@ -33,7 +33,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void EvalPrintsTheAccuracyTheLibraryComputes()
+    public void Eval_prints_the_accuracy_the_library_computes()
     {
         ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(1000);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null);
@@ -49,7 +49,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void ConvertThenSimulateWritesOneJsonRecordPerRequestedT()
+    public void Convert_then_simulate_writes_one_JSON_record_per_requested_T()
     {
         string model = RepositoryFiles.Path("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "s.snn"), json = Path.Combine(_dir, "r.json");
         var convert = CliProcess.Run(300, "convert", "--model", model, "--method", "max-current", "--out", snn, "--calib-samples", "200", "--calib-steps", "16");
@@ -73,7 +73,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void SimulateRejectsAMissingFileAndZeroTimesteps()
+    public void Simulate_rejects_a_missing_file_and_zero_timesteps()
     {
         var (code, _, err) = CliProcess.Run(60, "simulate", "--snn", Path.Combine(_dir, "none.snn"));
         Assert.Equal(5, code);
@@ -86,7 +86,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void CorruptModelFileExitsWithTheModelFormatCodeAndNamesTheFile()
+    public void Corrupt_model_file_exits_with_the_model_format_code_and_names_the_file()
     {
         string path = Path.Combine(_dir, "broken.snnm");
         File.WriteAllBytes(path, "SNNM\u0001\u0000\u0000\u0000garbage-garbage-garbage-garbage-garbage-garbage"u8.ToArray());
@@ -96,7 +96,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void ModelForAnotherDatasetExitsWithTheMismatchCode()
+    public void Model_for_another_dataset_exits_with_the_mismatch_code()
     {
         string path = Path.Combine(_dir, "mnist.snnm");
         Network net = ModelZoo.Find("mnist-seed")!.Build(new Random(1));
@@ -107,7 +107,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
-    public void TrainKilledWithSigkillResumesFromItsCheckpointAndEndsLikeAnUninterruptedRun()
+    public void Train_killed_with_SIGKILL_resumes_from_its_checkpoint_and_ends_like_an_uninterrupted_run()
     {
         string[] common = ["train", "--model", "mnist-seed", "--epochs", "2", "--train-limit", "1500", "--test-limit", "200", "--seed", "5", "--checkpoint-seconds", "0"];
         string straight = Path.Combine(_dir, "straight.snnm"), killed = Path.Combine(_dir, "killed.snnm");

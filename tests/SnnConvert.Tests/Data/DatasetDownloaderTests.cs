@@ -207,7 +207,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task MirrorsAreTriedInOrder()
+    public async Task Mirrors_are_tried_in_order()
     {
         (DatasetFile file, byte[] gz) = Serve("a.gz", Content(1000, 9));
         DatasetInfo info = Info(file) with { Mirrors = [_server.BaseUrl + "gone/", _server.BaseUrl] };

@@ -48,7 +48,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void EarlierRootWins()
+    public void Earlier_root_wins()
     {
         Layout l = MakeLayout();
         DatasetInfo info = TestData.TinyIdxInfo();
@@ -85,7 +85,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void DataDirMayBeTheDatasetFolderItself()
+    public void Data_dir_may_be_the_dataset_folder_itself()
     {
         Layout l = MakeLayout();
         TestData.WriteIdxDataset(l.DataDir);
@@ -106,7 +106,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void SplitFilesAreCheckedSeparately()
+    public void Split_files_are_checked_separately()
     {
         Layout l = MakeLayout();
         string folder = Path.Combine(l.Cache, "tiny");

@@ -18,7 +18,7 @@ public sealed class MnistTrainingTests : IDisposable
         new(epochs, 50, "adam", 1e-3f, "constant", 10, 0.1f, 0f, 0.9f, false, false, Seed: 7);
 
     [Fact]
-    public void MnistSeedReaches90PercentAfterAFewThousandImages()
+    public void Mnist_seed_reaches_90_percent_after_a_few_thousand_images()
     {
         ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(5000);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(1000);
@@ -34,7 +34,7 @@ public sealed class MnistTrainingTests : IDisposable
     }
 
     [Fact]
-    public void ResumingFromAnEpochCheckpointGivesTheSameWeightsAsAnUninterruptedRun()
+    public void Resuming_from_an_epoch_checkpoint_gives_the_same_weights_as_an_uninterrupted_run()
     {
         ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(600);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(200);
@@ -56,7 +56,7 @@ public sealed class MnistTrainingTests : IDisposable
     }
 
     [Fact]
-    public void ResumingFromAMidEpochCheckpointGivesTheSameWeightsAsAnUninterruptedRun()
+    public void Resuming_from_a_mid_epoch_checkpoint_gives_the_same_weights_as_an_uninterrupted_run()
     {
         ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(600);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(200);

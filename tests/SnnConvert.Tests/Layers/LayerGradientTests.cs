@@ -27,7 +27,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [InlineData(3, 2, 3, 2, 0, false, 6, 6)]   // stride 2: the last row and column are in no window
     [InlineData(1, 2, 5, 1, 2, false, 6, 7)]   // kernel 5, padding 2
     [InlineData(2, 2, 5, 2, 1, true, 9, 8)]    // kernel 5, stride 2, padding 1
-    public void Conv2d(int cin, int cout, int kernel, int stride, int padding, bool bias, int h, int w)
+    public void Conv2d_gradients_match_finite_differences(int cin, int cout, int kernel, int stride, int padding, bool bias, int h, int w)
     {
         var rng = new Random(1);
         var layer = (Conv2dLayer)new Conv2dSpec(cin, cout, kernel, stride, padding, bias).Build(rng);
@@ -41,7 +41,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Linear(bool bias)
+    public void Linear_gradients_match_finite_differences(bool bias)
     {
         var rng = new Random(2);
         var layer = (LinearLayer)new LinearSpec(5, 4, bias).Build(rng);
@@ -55,7 +55,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [Theory]
     [InlineData(new[] { 2, 3, 4, 4 })]
     [InlineData(new[] { 3, 7 })]
-    public void Relu(int[] shape)
+    public void ReLU_gradients_match_finite_differences(int[] shape)
     {
         // |x| in [0.1, 1] with random sign: no perturbation of 0.01 crosses the kink at 0.
         var rng = new Random(3);
@@ -68,7 +68,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [InlineData(2, 0, 5, 5)]   // kernel 2 stride 2; row and column 4 are in no window
     [InlineData(3, 2, 7, 7)]   // kernel 3 stride 2: windows overlap
     [InlineData(3, 1, 5, 4)]
-    public void AvgPool2d(int kernel, int stride, int h, int w)
+    public void AvgPool2d_gradients_match_finite_differences(int kernel, int stride, int h, int w)
     {
         var rng = new Random(4);
         Tensor x = GradientCheck.RandomTensor(rng, [2, 2, h, w]);
@@ -78,7 +78,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [Theory]
     [InlineData(2, 0, 4, 5)]
     [InlineData(3, 2, 7, 7)]   // overlapping windows: an input can be the maximum of several
-    public void MaxPool2d(int kernel, int stride, int h, int w)
+    public void MaxPool2d_gradients_match_finite_differences(int kernel, int stride, int h, int w)
     {
         // Distinct values 0.05 apart in random order: a perturbation of 0.01 never changes a window's arg-max.
         var rng = new Random(5);
@@ -92,7 +92,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void BatchNorm2d(bool training)
+    public void BatchNorm2d_gradients_match_finite_differences(bool training)
     {
         var rng = new Random(6);
         var layer = (BatchNormLayer)new BatchNorm2dSpec(3).Build(rng);
@@ -106,7 +106,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void BatchNorm1d(bool training)
+    public void BatchNorm1d_gradients_match_finite_differences(bool training)
     {
         var rng = new Random(7);
         var layer = (BatchNormLayer)new BatchNorm1dSpec(4).Build(rng);
@@ -120,7 +120,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     [Theory]
     [InlineData(0.3f)]
     [InlineData(0.6f)]
-    public void Dropout(float p)
+    public void Dropout_gradients_match_finite_differences(float p)
     {
         var rng = new Random(8);
         Tensor x = GradientCheck.RandomTensor(rng, [2, 3, 4, 4]);
@@ -129,7 +129,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Dropout2d()
+    public void Dropout2d_gradients_match_finite_differences()
     {
         var rng = new Random(9);
         Tensor x = GradientCheck.RandomTensor(rng, [3, 4, 3, 3]);
@@ -148,7 +148,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Flatten()
+    public void Flatten_gradients_match_finite_differences()
     {
         var rng = new Random(11);
         Tensor x = GradientCheck.RandomTensor(rng, [2, 3, 2, 2]);
@@ -156,7 +156,7 @@ public class LayerGradientTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Normalize()
+    public void Normalize_gradients_match_finite_differences()
     {
         var rng = new Random(12);
         Tensor x = GradientCheck.RandomTensor(rng, [2, 2, 3, 3]);

@@ -13,7 +13,7 @@ public sealed class OnnxCliTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void ExportedModelEvaluatesConvertsAndSimulatesThroughOnnx()
+    public void Exported_model_evaluates_converts_and_simulates_through_ONNX()
     {
         string model = RepositoryFiles.Path("models/mnist-seed.snnm"), onnx = Path.Combine(_dir, "m.onnx"), snn = Path.Combine(_dir, "s.snn");
         var export = CliProcess.Run(120, "export", "--model", model, "--onnx", onnx);
@@ -35,7 +35,7 @@ public sealed class OnnxCliTests : IDisposable
     }
 
     [Fact]
-    public void ModelAndOnnxTogetherOrNeitherAreUsageErrorsAndABadOnnxFileHasItsOwnCode()
+    public void Model_and_ONNX_together_or_neither_are_usage_errors_and_a_bad_ONNX_file_has_its_own_code()
     {
         string model = RepositoryFiles.Path("models/mnist-seed.snnm"), onnx = Path.Combine(_dir, "bad.onnx");
         File.WriteAllText(onnx, "not an onnx model");
@@ -52,7 +52,7 @@ public sealed class OnnxCliTests : IDisposable
     // PyTorch test accuracy 88.06 %, 31.47 % on raw [0, 1] pixels; tests/fixtures/onnx/README.md) reaches its accuracy
     // only with the input options, and plain eval says the input range is a likely cause.
     [Fact]
-    public void TrainedFileReachesItsPyTorchAccuracyWithTheInputOptionsAndPlainEvalPrintsTheHint()
+    public void Trained_file_reaches_its_PyTorch_accuracy_with_the_input_options_and_plain_eval_prints_the_hint()
     {
         string onnx = RepositoryFiles.Path("tests/fixtures/onnx/fmnist-normalized-opset13.onnx");
         var scaled = CliProcess.Run(300, "eval", "--onnx", onnx, "--dataset", "fmnist", "--input-mean", "0.5", "--input-std", "0.5");
@@ -70,7 +70,7 @@ public sealed class OnnxCliTests : IDisposable
     }
 
     [Fact]
-    public void InputOptionsAreRecordedInTheConvertedSnnAndAreUsageErrorsWhereTheyDoNotApply()
+    public void Input_options_are_recorded_in_the_converted_SNN_and_are_usage_errors_where_they_do_not_apply()
     {
         string onnx = RepositoryFiles.Path("tests/fixtures/onnx/fmnist-normalized-opset13.onnx"), snn = Path.Combine(_dir, "s.snn");
         var convert = CliProcess.Run(300, "convert", "--onnx", onnx, "--dataset", "fmnist", "--input-scale", "255", "--input-mean", "127.5", "--input-std", "127.5",

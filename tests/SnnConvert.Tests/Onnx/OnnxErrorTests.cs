@@ -17,7 +17,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void CorruptFileIsRefusedNamingTheFile()
+    public void Corrupt_file_is_refused_naming_the_file()
     {
         string path = Path.Combine(_dir, "corrupt.onnx");
         byte[] bytes = new byte[4096];
@@ -33,7 +33,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     [InlineData(0.5)]
     [InlineData(0.9)]
     [InlineData(0.999)]
-    public void TruncatedFileIsRefusedNamingTheFile(double keep)
+    public void Truncated_file_is_refused_naming_the_file(double keep)
     {
         byte[] whole = OnnxExporter.ToBytes(ModelZoo.Find("mnist-seed")!.Build(new Random(1)));
         string path = Path.Combine(_dir, "truncated.onnx");
@@ -44,7 +44,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void DamagedBytesGiveAnOnnxFormatErrorOrAWorkingModelNeverAnotherException()
+    public void Damaged_bytes_give_an_ONNX_format_error_or_a_working_model_never_another_exception()
     {
         byte[] whole = OnnxExporter.ToBytes(ModelZoo.Find("fmnist-net")!.Build(new Random(1)));
         // Damage the structure, not the weights: the first bytes hold the graph's nodes and shapes.
@@ -62,7 +62,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void MissingAndEmptyFilesAreRefusedNamingTheFile()
+    public void Missing_and_empty_files_are_refused_naming_the_file()
     {
         string missing = Path.Combine(_dir, "none.onnx"), empty = Path.Combine(_dir, "empty.onnx");
         File.WriteAllBytes(empty, []);
@@ -73,7 +73,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     [Theory]
     [InlineData("Sigmoid")]
     [InlineData("Tanh")]
-    public void UnsupportedActivationIsRefusedNamingTheNodeAndOperator(string op)
+    public void Unsupported_activation_is_refused_naming_the_node_and_operator(string op)
     {
         string message = Refuse(g => Dense(g, g.Node(op, [g.Node("Conv", ["x", g.Init("w", [3, 2, 3, 3])])])));
         Assert.Contains($"node \"{op.ToLowerInvariant()}_1\" ({op})", message);
@@ -88,7 +88,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     [InlineData("cntk-opset7.onnx")]
     [InlineData("twolinear-softmax-opset8.onnx")]
     [InlineData("pytorch2-opset21.onnx")]
-    public void DamagedRealExportsGiveAnOnnxFormatErrorOrAWorkingModel(string file)
+    public void Damaged_real_exports_give_an_ONNX_format_error_or_a_working_model(string file)
     {
         byte[] whole = File.ReadAllBytes(RepositoryFiles.Path(Path.Combine("tests/fixtures/onnx", file)));
         var random = new Random(file.Length);
@@ -104,14 +104,14 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void MulByAConstantAfterTheFirstLayerIsRefused()
+    public void Mul_by_a_constant_after_the_first_layer_is_refused()
     {
         string message = Refuse(g => Dense(g, g.Node("Mul", [g.Node("Relu", ["x"]), g.Init("scale", [1, 2, 1, 1])])));
         Assert.Contains("node \"mul_1\" (Mul): operator Mul is not supported after the first layer", message);
     }
 
     [Fact]
-    public void AddOfTwoActivationsIsABranch()
+    public void Add_of_two_activations_is_a_branch()
     {
         string message = Refuse(g =>
         {
@@ -124,7 +124,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void TwoDimensionalInputIsRefusedWithItsRank()
+    public void Two_dimensional_input_is_refused_with_its_rank()
     {
         var g = new TestGraph([null, 784]);
         byte[] model = g.Build(g.Node("Gemm", ["x", g.Init("w", [10, 784])], Int("transB", 1)), [null, 10]);
@@ -134,7 +134,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void DynamicImageSizeIsRefused()
+    public void Dynamic_image_size_is_refused()
     {
         var g = new TestGraph([null, 2, null, 9]);
         var e = Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(Dense(g, "x", build: true), "dyn.onnx"));
@@ -143,7 +143,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void NonFloatTensorsAreRefusedByName()
+    public void Non_float_tensors_are_refused_by_name()
     {
         var half = new TestGraph([null, 2, 9, 9], elementType: 10);
         Assert.Contains("input \"x\" has element type FLOAT16",
@@ -162,28 +162,28 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void AsymmetricConvPaddingIsRefusedNamingTheNode()
+    public void Asymmetric_conv_padding_is_refused_naming_the_node()
     {
         string message = Refuse(g => Dense(g, g.Node("Conv", ["x", g.Init("w", [3, 2, 3, 3])], Ints("pads", 0, 0, 1, 1))));
         Assert.Contains("node \"conv_0\" (Conv): pads [0, 0, 1, 1]", message);
     }
 
     [Fact]
-    public void NonSquareKernelAndGroupedConvAreRefused()
+    public void Non_square_kernel_and_grouped_conv_are_refused()
     {
         Assert.Contains("not square", Refuse(g => Dense(g, g.Node("Conv", ["x", g.Init("w", [3, 2, 3, 1])]))));
         Assert.Contains("group 2", Refuse(g => Dense(g, g.Node("Conv", ["x", g.Init("w", [2, 1, 3, 3])], Int("group", 2)))));
     }
 
     [Fact]
-    public void PaddedAveragePoolAndCeilModeAreRefused()
+    public void Padded_average_pool_and_ceil_mode_are_refused()
     {
         Assert.Contains("count_include_pad", Refuse(g => Dense(g, g.Node("AveragePool", ["x"], Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1)))));
         Assert.Contains("ceil_mode", Refuse(g => Dense(g, g.Node("AveragePool", ["x"], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), Int("ceil_mode", 1)))));
     }
 
     [Fact]
-    public void GemmWithAlphaAndFlattenIntoTheBatchAreRefused()
+    public void Gemm_with_alpha_and_flatten_into_the_batch_are_refused()
     {
         Assert.Contains("alpha 2", Refuse(g =>
         {
@@ -194,7 +194,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void SubAfterTheFirstLayerAndPerRowConstantsAreNotNormalisation()
+    public void Sub_after_the_first_layer_and_per_row_constants_are_not_normalisation()
     {
         Assert.Contains("only as input normalisation", Refuse(g =>
             Dense(g, g.Node("Sub", [g.Node("Conv", ["x", g.Init("w", [2, 2, 3, 3])]), g.Init("m", [1, 2, 1, 1])]))));
@@ -202,7 +202,7 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void UnusedSideComputationIsRefused()
+    public void Unused_side_computation_is_refused()
     {
         Assert.Contains("not on the chain", Refuse(g =>
         {
@@ -212,14 +212,14 @@ public sealed class OnnxErrorTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void OpsetOutsideSevenToTwentyOneIsRefused()
+    public void Opset_outside_seven_to_twenty_one_is_refused()
     {
         var g = new TestGraph([null, 2, 9, 9], opset: 6);
         Assert.Contains("opset 6", Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(Dense(g, "x", build: true), "old.onnx")).Message);
     }
 
     [Fact]
-    public void TwoInputsAreRefused()
+    public void Two_inputs_are_refused()
     {
         var g = new TestGraph([null, 2, 9, 9]);
         g.Graph.Input.Add(Value("y", [null, 2, 9, 9], 1));

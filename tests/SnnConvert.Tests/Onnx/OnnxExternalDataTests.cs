@@ -20,7 +20,7 @@ public sealed class OnnxExternalDataTests(ITestOutputHelper output) : IDisposabl
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void ExternalWeightsAreReadAndGiveOnnxRuntimesOutputs()
+    public void External_weights_are_read_and_give_ONNX_Runtimes_outputs()
     {
         // The committed fixture is checked against ONNX Runtime in OnnxModelTests; here a copy shows it is the data file that is read.
         string folder = CopyFixture();
@@ -34,7 +34,7 @@ public sealed class OnnxExternalDataTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public void AModelInMemoryCannotReadExternalWeights()
+    public void A_model_in_memory_cannot_read_external_weights()
     {
         byte[] bytes = File.ReadAllBytes(RepositoryFiles.Path("tests/fixtures/onnx/external/model.onnx"));
         var e = Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(bytes, "model.onnx"));
@@ -47,7 +47,7 @@ public sealed class OnnxExternalDataTests(ITestOutputHelper output) : IDisposabl
     [InlineData("/etc/passwd", "is an absolute path")]
     [InlineData("missing.data", "does not exist; keep it beside the .onnx file")]
     [InlineData("", "names no \"location\"")]
-    public void LocationsThatLeaveTheFolderOrNameNothingAreRefused(string location, string expected)
+    public void Locations_that_leave_the_folder_or_name_nothing_are_refused(string location, string expected)
     {
         string folder = CopyFixture();
         string model = Rewrite(folder, t => SetEntry(t, "location", location));
@@ -59,7 +59,7 @@ public sealed class OnnxExternalDataTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public void ASymbolicLinkToAFileOutsideIsRefused()
+    public void A_symbolic_link_to_a_file_outside_is_refused()
     {
         string folder = CopyFixture();
         string outside = Path.Combine(_temp.Path, "outside.data");
@@ -71,7 +71,7 @@ public sealed class OnnxExternalDataTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
-    public void ARangePastTheEndOfTheFileOrABadNumberIsRefused()
+    public void A_range_past_the_end_of_the_file_or_a_bad_number_is_refused()
     {
         string folder = CopyFixture();
         long size = new FileInfo(Path.Combine(folder, "model.onnx.data")).Length;

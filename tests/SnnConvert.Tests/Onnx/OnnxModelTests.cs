@@ -24,7 +24,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(ZooNames))]
-    public void ExportedZooModelRunsInOnnxRuntimeAsInSnnConvertAndImportsBack(string name)
+    public void Exported_zoo_model_runs_in_ONNX_Runtime_as_in_SnnConvert_and_imports_back(string name)
     {
         Network net = ModelZoo.Find(name)!.Build(new Random(3));
         RandomiseBatchNorm(net, new Random(4));
@@ -41,7 +41,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void NetworkWithEveryLayerTypeExportsAndImportsBack()
+    public void Network_with_every_layer_type_exports_and_imports_back()
     {
         LayerSpec[] layers =
         [
@@ -69,7 +69,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     // own input layout; where the import dropped a final Softmax or LogSoftmax, SnnConvert's logits go through it first.
     [Theory]
     [MemberData(nameof(Fixtures))]
-    public void FixtureMatchesOnnxRuntime(string file)
+    public void Fixture_matches_ONNX_Runtime(string file)
     {
         string path = RepositoryFiles.Path(Path.Combine("tests/fixtures/onnx", file));
         SavedModel imported = OnnxImporter.Load(path);
@@ -85,7 +85,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void PyTorchConvBatchNormNetImportsItsNormalisationAndConvertsLikeAZooModel()
+    public void PyTorch_conv_batch_norm_net_imports_its_normalisation_and_converts_like_a_zoo_model()
     {
         SavedModel imported = OnnxImporter.Load(RepositoryFiles.Path("tests/fixtures/onnx/normbn-opset13.onnx"));
         var norm = Assert.IsType<NormalizeSpec>(imported.Network.Architecture[0]);
@@ -117,7 +117,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TrainedMnistModelRoundTripsWithTheSamePredictionsOnTheWholeTestSet()
+    public void Trained_MNIST_model_round_trips_with_the_same_predictions_on_the_whole_test_set()
     {
         SavedModel saved = ModelFile.Load(RepositoryFiles.Path("models/mnist-seed.snnm"));
         SavedModel imported = OnnxImporter.Import(OnnxExporter.ToBytes(saved.Network), "mnist-seed.onnx", "mnist");

@@ -40,7 +40,7 @@ public sealed class OnnxNhwcFlattenTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void KerasFlattenMatchesOnnxRuntime(string name)
+    public void Keras_flatten_matches_ONNX_Runtime(string name)
     {
         byte[] model = Cases[name]();
         Network net = OnnxImporter.Import(model, "keras.onnx").Network;
@@ -53,7 +53,7 @@ public sealed class OnnxNhwcFlattenTests(ITestOutputHelper output)
     [InlineData(new long[] { 0, 3, 1, 2 })]
     [InlineData(new long[] { 0, 1, 3, 2 })]
     [InlineData(new long[0])]
-    public void OtherPermutationsAreRefusedNamingTheNode(long[] perm)
+    public void Other_permutations_are_refused_naming_the_node(long[] perm)
     {
         // After a layer: perm [0, 3, 1, 2] right at the input is an NHWC input's (OnnxRealExportTests).
         string message = Refuse(g =>
@@ -67,7 +67,7 @@ public sealed class OnnxNhwcFlattenTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TransposeNotFollowedByFlattenIsRefusedNamingBothNodes()
+    public void Transpose_not_followed_by_flatten_is_refused_naming_both_nodes()
     {
         string message = Refuse(g =>
         {
@@ -79,7 +79,7 @@ public sealed class OnnxNhwcFlattenTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FlattenNotFollowedByADenseLayerIsRefusedNamingTheTranspose()
+    public void Flatten_not_followed_by_a_dense_layer_is_refused_naming_the_transpose()
     {
         string message = Refuse(g =>
         {
@@ -91,7 +91,7 @@ public sealed class OnnxNhwcFlattenTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TransposeAndFlattenAtTheOutputAreRefusedNamingTheTranspose()
+    public void Transpose_and_flatten_at_the_output_are_refused_naming_the_transpose()
     {
         var g = new TestGraph(Image);
         byte[] model = g.Build(g.Node("Flatten", [g.Node("Transpose", ["x"], Ints("perm", NhwcFlatten.Perm))]), [null, 2 * 7 * 9]);

@@ -67,7 +67,7 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
     public static TheoryData<string> CaseNames() => new(Cases.Keys);
 
     [Fact]
-    public void OnnxRuntimeLoadsAndRunsATrivialModel()
+    public void ONNX_Runtime_loads_and_runs_a_trivial_model()
     {
         var g = new TestGraph([null, 3]);
         byte[] model = g.Build(g.Node("Relu", ["x"]), [null, 3]);
@@ -77,7 +77,7 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void OperatorMatchesOnnxRuntime(string name)
+    public void Operator_matches_ONNX_Runtime(string name)
     {
         var (model, shape) = Cases[name]();
         SavedModel imported = OnnxImporter.Import(model, "op.onnx");
@@ -87,7 +87,7 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void NormalisationBecomesOneNormalizeLayerWithTheGraphsMeanAndStd()
+    public void Normalisation_becomes_one_normalize_layer_with_the_graphs_mean_and_std()
     {
         var (model, _) = Cases["Div then Sub, Constant nodes of shape (C, 1, 1)"]();
         var norm = Assert.IsType<NormalizeSpec>(OnnxImporter.Import(model, "n.onnx").Network.Architecture[0]);
@@ -97,7 +97,7 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AFixedBatchOfOneAndAReshapeToOneByMinusOneImportAsFlatten()
+    public void A_fixed_batch_of_one_and_a_reshape_to_one_by_minus_one_import_as_flatten()
     {
         var g = new TestGraph([1, 2, 9, 9]);
         string flat = g.Node("Reshape", ["x", g.InitInt64("shape", 1, -1)]);
@@ -108,7 +108,7 @@ public sealed class OnnxOperatorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ImportedModelHasNumberedClassesAndTheGivenDataset()
+    public void Imported_model_has_numbered_classes_and_the_given_dataset()
     {
         var (model, _) = Cases["Gemm transB 1 with bias"]();
         SavedModel imported = OnnxImporter.Import(model, "/tmp/some/dense.onnx", "mnist");

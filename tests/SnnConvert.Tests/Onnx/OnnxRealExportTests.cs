@@ -13,7 +13,7 @@ namespace SnnConvert.Tests.Onnx;
 /// Issue 15's shapes of ONNX files as PyTorch, keras2onnx, tf2onnx and CNTK write them: input scaling outside the
 /// model, a final (Log)Softmax, opsets 7-8 and 19-21, NHWC inputs, CNTK biases and reshaped weights, SAME pooling,
 /// consecutive dense layers and extra outputs. Each is checked against ONNX Runtime (ORT 1.31 runs every opset here,
-/// 21 included); the fixture files themselves are all compared in <see cref="OnnxModelTests.FixtureMatchesOnnxRuntime"/>.
+/// 21 included); the fixture files themselves are all compared in <see cref="OnnxModelTests.Fixture_matches_ONNX_Runtime"/>.
 /// </summary>
 public sealed class OnnxRealExportTests(ITestOutputHelper output)
 {
@@ -22,7 +22,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     // 1. Input scaling outside the model.
 
     [Fact]
-    public void InputScalingComposesWithTheInModelNormalisationAsOnnxRuntimeComputesIt()
+    public void Input_scaling_composes_with_the_in_model_normalisation_as_ONNX_Runtime_computes_it()
     {
         // The graph normalises (x - m) / s itself; the options say its input was (255 x - mean) / std.
         var g = new TestGraph([null, 2, 9, 9]);
@@ -53,7 +53,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void InputScalingWithoutInModelNormalisationBecomesTheNormaliseLayerAndIsCheckedAgainstTheChannels()
+    public void Input_scaling_without_in_model_normalisation_becomes_the_normalise_layer_and_is_checked_against_the_channels()
     {
         SavedModel imported = OnnxImporter.Load(Fixture("fmnist-normalized-opset13.onnx"), "fmnist", new OnnxImportOptions(new OnnxInputScaling(1f, [0.5f], [0.5f])));
         Assert.Equal(new NormalizeSpec([0.5f], [0.5f]), imported.Network.Architecture[0], new SpecComparer());
@@ -67,7 +67,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void InputScalingIsFoldedIntoTheFirstLayerAtConversion()
+    public void Input_scaling_is_folded_into_the_first_layer_at_conversion()
     {
         // The folded template (what the SNN's thresholds are set on) computes on [0, 1] pixels what ONNX Runtime computes on (x - 0.5) / 0.5.
         string path = Fixture("fmnist-normalized-opset13.onnx");
@@ -88,7 +88,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     [InlineData("LogSoftmax", 13, -1L)]
     [InlineData("Softmax", 9, null)]
     [InlineData("LogSoftmax", 7, 1L)]
-    public void FinalSoftmaxIsDroppedWithANoteAndThePredictionsAreOnnxRuntimes(string op, int opset, long? axis)
+    public void Final_softmax_is_dropped_with_a_note_and_the_predictions_are_ONNX_Runtimes(string op, int opset, long? axis)
     {
         var g = new TestGraph([null, 2, 9, 9], opset);
         string logits = g.Node("Gemm", [g.Node("Flatten", ["x"]), g.Init("w", [5, 162]), g.Init("b", [5])], Int("transB", 1));
@@ -103,7 +103,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SoftmaxThatIsNotTheLastNodeOrRunsOverTheBatchIsRefused()
+    public void Softmax_that_is_not_the_last_node_or_runs_over_the_batch_is_refused()
     {
         var g = new TestGraph([null, 2, 9, 9]);
         string soft = g.Node("Softmax", [g.Node("Gemm", [g.Node("Flatten", ["x"]), g.Init("w", [5, 162])], Int("transB", 1))]);
@@ -123,7 +123,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     [InlineData(19)]
     [InlineData(20)]
     [InlineData(21)]
-    public void OldAndNewOpsetsImportAndMatchOnnxRuntime(int opset)
+    public void Old_and_new_opsets_import_and_match_ONNX_Runtime(int opset)
     {
         var g = new TestGraph([null, 2, 9, 9], opset);
         string bn = g.Node("BatchNormalization", [g.Node("Conv", ["x", g.Init("w", [3, 2, 3, 3])], Ints("pads", 1, 1, 1, 1)),
@@ -140,7 +140,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     [Theory]
     [InlineData(6)]
     [InlineData(22)]
-    public void OpsetsOutsideSevenToTwentyOneAreRefused(int opset)
+    public void Opsets_outside_seven_to_twenty_one_are_refused(int opset)
     {
         var g = new TestGraph([null, 2, 9, 9], opset);
         byte[] model = g.Build(g.Node("Gemm", [g.Node("Flatten", ["x"]), g.Init("w", [5, 162])], Int("transB", 1)), [null, 5]);
@@ -148,7 +148,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TrainingModeFlagsOfOldFilesAreRefused()
+    public void Training_mode_flags_of_old_files_are_refused()
     {
         // is_test 0 (before opset 7, seen in files that declare a later opset) means batch statistics / active dropout.
         var g = new TestGraph([null, 2, 9, 9], 7);
@@ -162,7 +162,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     [Theory]
     [InlineData(9)]
     [InlineData(13)]
-    public void ClipWithMinZeroIsARelu(int opset)
+    public void Clip_with_min_zero_is_a_ReLU(int opset)
     {
         var g = new TestGraph([null, 2, 9, 9], opset);
         string clip = opset < 11 ? g.Node("Clip", [g.Node("Sub", ["x", g.Init("h", [], values: [0.5f])])], Float("min", 0f))
@@ -180,7 +180,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     // 4. NHWC inputs.
 
     [Fact]
-    public void NhwcInputWithChannelsLastNormalisationImportsAsAnNchwNetwork()
+    public void NHWC_input_with_channels_last_normalisation_imports_as_an_NCHW_network()
     {
         // keras2onnx on a colour image: (N, H, W, 3), a per-channel Sub in NHWC layout, Transpose to NCHW.
         var g = new TestGraph([null, 6, 5, 3]);
@@ -197,7 +197,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Tf2onnxReshapeOfAGreyInputIsTheNchwInputButAReshapeThatReordersPixelsIsRefused()
+    public void Tf2onnx_reshape_of_a_grey_input_is_the_NCHW_input_but_a_reshape_that_reorders_pixels_is_refused()
     {
         SavedModel tf = OnnxImporter.Load(Fixture("tf2onnx-reshape-opset8.onnx"));
         Assert.Equal([1, 28, 28], tf.Network.InputShape);
@@ -214,7 +214,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     // 6. CNTK layout.
 
     [Fact]
-    public void CntkBiasAddsAndReshapedOrTransposedConstantWeightsFoldIntoTheLayers()
+    public void CNTK_bias_adds_and_reshaped_or_transposed_constant_weights_fold_into_the_layers()
     {
         SavedModel cntk = OnnxImporter.Load(Fixture("cntk-opset7.onnx"));
         var conv = Assert.IsType<Conv2dSpec>(cntk.Network.Architecture[0]);
@@ -239,7 +239,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     // 7. SAME pooling, consecutive dense layers, extra outputs.
 
     [Fact]
-    public void SamePoolingIsImportedWhereItsPaddingIsZeroAndRefusedWhereItPads()
+    public void Same_pooling_is_imported_where_its_padding_is_zero_and_refused_where_it_pads()
     {
         var g = new TestGraph([null, 2, 9, 9]);
         byte[] model = g.Build(g.Node("Flatten", [g.Node("AveragePool", ["x"], Ints("kernel_shape", 3, 3), Ints("strides", 3, 3), Text("auto_pad", "SAME_LOWER"))]), [null, 18]);
@@ -251,7 +251,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ThreeDenseLayersWithoutActivationsMergeIntoOneThatComputesTheSame()
+    public void Three_dense_layers_without_activations_merge_into_one_that_computes_the_same()
     {
         var g = new TestGraph([null, 2, 9, 9]);
         string a = g.Node("Gemm", [g.Node("Flatten", ["x"]), g.Init("w1", [16, 162]), g.Init("b1", [16])], Int("transB", 1));
@@ -264,7 +264,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ExtraOutputsAreSetAsideAndOutputChoosesOne()
+    public void Extra_outputs_are_set_aside_and_output_chooses_one()
     {
         string path = Fixture("tf2onnx-reshape-opset8.onnx");
         Assert.Equal("probs", OnnxImporter.Load(path).Training["output"]!.GetValue<string>());
@@ -280,7 +280,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TwoOutputsOfEqualDepthNeedOutput()
+    public void Two_outputs_of_equal_depth_need_output()
     {
         var g = new TestGraph([null, 2, 9, 9]);
         string flat = g.Node("Flatten", ["x"]);
@@ -302,7 +302,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AnIntegerOutputIsNeverTakenForTheClassScores()
+    public void An_integer_output_is_never_taken_for_the_class_scores()
     {
         // An exported arg-max (int64) is computed by more nodes than the logits but cannot be class scores.
         var g = new TestGraph([null, 2, 9, 9]);

@@ -20,7 +20,7 @@ public sealed class ReproductionTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void LibraryRunWritesAConsistentReport()
+    public void Library_run_writes_a_consistent_report()
     {
         string modelPath = RepositoryFiles.Path("models/mnist-seed.snnm");
         SavedModel cnn = ModelFile.Load(modelPath);
@@ -45,7 +45,7 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
-    public void CliReproduceWritesTheSameFolder()
+    public void CLI_reproduce_writes_the_same_folder()
     {
         string out_ = Path.Combine(_dir, "cli");
         var (code, _, err) = CliProcess.Run(120, "reproduce", "--dataset", "mnist", "--model", RepositoryFiles.Path("models/mnist-seed.snnm"),
@@ -56,7 +56,7 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
-    public void AMissingBundledModelIsAUsageErrorNamingTheFileAndTheWayOut()
+    public void A_missing_bundled_model_is_a_usage_error_naming_the_file_and_the_way_out()
     {
         var e = Assert.Throws<UsageException>(() => BundledModels.Find(ModelZoo.Find("cifar10-vgg")!, [_dir]));
         Assert.Equal(2, e.ExitCode);
