@@ -38,7 +38,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Folder_ReadsBothSplitsInBatchOrder()
+    public void Folder_reads_both_splits_in_batch_order()
     {
         string folder = WriteFolder();
 
@@ -54,7 +54,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Folder_UsesClassNamesFromMetaFile()
+    public void Folder_uses_class_names_from_meta_file()
     {
         string folder = WriteFolder(withMeta: true);
 
@@ -64,7 +64,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void MetaFileWithWrongLineCount_IsAnError()
+    public void Meta_file_with_wrong_line_count_is_an_error()
     {
         string folder = WriteFolder();
         string meta = Path.Combine(folder, "batches.meta.txt");
@@ -77,7 +77,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void LabelOf10OrMore_NamesFileRecordAndValue()
+    public void A_label_of_10_or_more_names_file_record_and_value()
     {
         string folder = WriteFolder();
         string path = Path.Combine(folder, "test_batch.bin");
@@ -93,7 +93,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     [InlineData(2 * 3073 + 1)]
     [InlineData(2 * 3073 - 1)]
     [InlineData(0)]
-    public void LengthNotAPositiveMultipleOf3073_IsAnError(int length)
+    public void Length_not_a_positive_multiple_of_3073_is_an_error(int length)
     {
         string folder = WriteFolder();
         string path = Path.Combine(folder, "data_batch_4.bin");
@@ -109,7 +109,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void MissingBatch_IsDatasetNotFound()
+    public void Missing_batch_is_dataset_not_found()
     {
         string folder = WriteFolder();
         File.Delete(Path.Combine(folder, "data_batch_2.bin"));
@@ -124,7 +124,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     [InlineData(TarEntryFormat.Ustar)]
     [InlineData(TarEntryFormat.Pax)]
     [InlineData(TarEntryFormat.Gnu)]
-    public void Archive_ReadsBothSplitsWithoutExtracting(TarEntryFormat format)
+    public void Archive_reads_both_splits_without_extracting(TarEntryFormat format)
     {
         // Members deliberately out of order, with a directory entry and an unrelated file in between.
         var members = new List<(string, byte[])> { ("cifar-10-batches-bin/test_batch.bin", TestBatch()), ("cifar-10-batches-bin/readme.html", "hi"u8.ToArray()) };
@@ -144,7 +144,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Archive_MissingMember_IsAnError()
+    public void Archive_missing_member_is_an_error()
     {
         string archive = _dir.Write("cifar-10-binary.tar.gz", TestData.TarGz(("cifar-10-batches-bin/data_batch_1.bin", TrainBatch(1))));
 
@@ -155,7 +155,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Archive_BadLabel_NamesArchiveAndMember()
+    public void Archive_bad_label_names_archive_and_member()
     {
         string archive = _dir.Write("c.tar.gz", TestData.TarGz(("cifar-10-batches-bin/test_batch.bin", TestData.CifarBatch(0, 3, 200))));
 
@@ -167,7 +167,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Archive_BadMemberLength_IsAnError()
+    public void Archive_bad_member_length_is_an_error()
     {
         string archive = _dir.Write("c.tar.gz", TestData.TarGz(("cifar-10-batches-bin/test_batch.bin", new byte[3074])));
 
@@ -179,7 +179,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Archive_Truncated_IsADataFormatError()
+    public void Archive_truncated_is_a_data_format_error()
     {
         byte[] full = TestData.TarGz(("cifar-10-batches-bin/test_batch.bin", TestData.CifarBatch(5, Enumerable.Repeat((byte)1, 40).ToArray())));
         string archive = _dir.Write("cut.tar.gz", full[..(full.Length / 2)]);
@@ -190,7 +190,7 @@ public sealed class Cifar10ReaderTests : IDisposable
     }
 
     [Fact]
-    public void Archive_NotGzip_IsAnError()
+    public void Archive_not_gzip_is_an_error()
     {
         string archive = _dir.Write("c.tar.gz", "plain text"u8.ToArray());
 

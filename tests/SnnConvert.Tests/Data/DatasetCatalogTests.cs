@@ -14,11 +14,11 @@ public sealed class DatasetCatalogTests
     [InlineData("fashion-mnist", "fmnist")]
     [InlineData("cifar10", "cifar10")]
     [InlineData("CIFAR-10", "cifar10")]
-    public void Find_AcceptsNamesAndAliases(string name, string expected) =>
+    public void Find_accepts_names_and_aliases(string name, string expected) =>
         Assert.Equal(expected, DatasetCatalog.Find(name).Name);
 
     [Fact]
-    public void Find_UnknownName_IsAUsageErrorListingTheNames()
+    public void Find_unknown_name_is_a_usage_error_listing_the_names()
     {
         var ex = Assert.Throws<UsageException>(() => DatasetCatalog.Find("imagenet"));
 
@@ -29,7 +29,7 @@ public sealed class DatasetCatalogTests
     }
 
     [Fact]
-    public void Entries_AreComplete()
+    public void Entries_are_complete()
     {
         foreach (DatasetInfo info in DatasetCatalog.All)
         {
@@ -45,7 +45,7 @@ public sealed class DatasetCatalogTests
     }
 
     [Fact]
-    public void ClassNames_AreTheStandardOnes()
+    public void Class_names_are_the_standard_ones()
     {
         Assert.Equal(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], DatasetCatalog.Mnist.ClassNames);
         Assert.Equal(["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
@@ -55,7 +55,7 @@ public sealed class DatasetCatalogTests
     }
 
     [Fact]
-    public void Mirrors_AreTheCanonicalOnes()
+    public void Mirrors_are_the_canonical_ones()
     {
         Assert.Contains("https://ossci-datasets.s3.amazonaws.com/mnist/", DatasetCatalog.Mnist.Mirrors);
         Assert.Contains("http://yann.lecun.com/exdb/mnist/", DatasetCatalog.Mnist.Mirrors);

@@ -48,7 +48,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task InterruptedDownload_KeepsThePart_AndTheNextRunResumesIt()
+    public async Task Interrupted_download_keeps_the_part_and_the_next_run_resumes_it()
     {
         (DatasetFile file, byte[] gz) = Serve("big.gz", Content(300_000, 11));
         _server.BreakAfter = 100_000;
@@ -69,7 +69,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task StalledTransfer_FailsAfterTheStallTimeout()
+    public async Task Stalled_transfer_fails_after_the_stall_timeout()
     {
         (DatasetFile file, _) = Serve("big.gz", Content(300_000, 12));
         _server.BreakAfter = 1000;
@@ -83,7 +83,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task CleanDownload_IsVerifiedAndLands()
+    public async Task Clean_download_is_verified_and_lands()
     {
         (DatasetFile a, byte[] gzA) = Serve("a.gz", Content(5000, 1));
         (DatasetFile b, byte[] gzB) = Serve("b.gz", Content(300, 2));
@@ -100,7 +100,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task PartialFile_IsResumedWithARangeRequest()
+    public async Task Partial_file_is_resumed_with_a_range_request()
     {
         (DatasetFile file, byte[] gz) = Serve("big.gz", Content(200_000, 3));
         int have = gz.Length / 3;
@@ -119,7 +119,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ServerIgnoringRange_StillGivesACorrectFile()
+    public async Task Server_ignoring_range_still_gives_a_correct_file()
     {
         (DatasetFile file, byte[] gz) = Serve("big.gz", Content(100_000, 4));
         Directory.CreateDirectory(Folder);
@@ -136,7 +136,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ResumedPartThatDoesNotVerify_IsRetriedFromZero()
+    public async Task Resumed_part_that_does_not_verify_is_retried_from_zero()
     {
         (DatasetFile file, byte[] gz) = Serve("big.gz", Content(100_000, 5));
         Directory.CreateDirectory(Folder);
@@ -149,7 +149,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task CompletePartFile_Gets416AndIsVerified()
+    public async Task Complete_part_file_gets_416_and_is_verified()
     {
         (DatasetFile file, byte[] gz) = Serve("a.gz", Content(3000, 6));
         Directory.CreateDirectory(Folder);
@@ -162,7 +162,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task CorruptedFile_IsRejectedAndLeavesNothing()
+    public async Task Corrupted_file_is_rejected_and_leaves_nothing()
     {
         (DatasetFile good, _) = Serve("a.gz", Content(4000, 7));
         byte[] tampered = Content(4000, 7);
@@ -181,7 +181,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ChecksumCoversDecompressedContent_NotTheGzipWrapper()
+    public async Task Checksum_covers_decompressed_content_not_the_gzip_wrapper()
     {
         byte[] content = Content(2000, 8);
         byte[] gz = TestData.Gzip(content);
@@ -195,7 +195,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task FileBytesScope_HashesTheFileAsDownloaded()
+    public async Task File_bytes_scope_hashes_the_file_as_downloaded()
     {
         byte[] archive = TestData.TarGz(("cifar-10-batches-bin/test_batch.bin", TestData.CifarBatch(0, 1)));
         _server.Files["cifar-10-binary.tar.gz"] = archive;
@@ -219,7 +219,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task AllMirrorsFailing_ListsEachOne()
+    public async Task All_mirrors_failing_lists_each_one()
     {
         var file = new DatasetFile("missing.gz", new string('0', 64));
         DatasetInfo info = Info(file) with { Mirrors = [_server.BaseUrl + "one/", _server.BaseUrl + "two/"] };
@@ -232,7 +232,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task VerifiedFileAlreadyPresent_IsNotDownloadedAgain()
+    public async Task Verified_file_already_present_is_not_downloaded_again()
     {
         (DatasetFile file, byte[] gz) = Serve("a.gz", Content(1000, 10));
         Directory.CreateDirectory(Folder);
@@ -244,7 +244,7 @@ public sealed class DatasetDownloaderTests : IDisposable
     }
 
     [Fact]
-    public async Task FetchedDataset_IsFoundAndLoadedByTheLocator()
+    public async Task Fetched_dataset_is_found_and_loaded_by_the_locator()
     {
         string source = _dir.Sub("source");
         TestData.WriteIdxDataset(source, size: 4);

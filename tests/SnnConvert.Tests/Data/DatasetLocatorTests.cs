@@ -21,7 +21,7 @@ public sealed class DatasetLocatorTests : IDisposable
         new(DatasetLocator.DefaultRoots(withDataDir ? l.DataDir : null, l.Env, l.Cache, l.System, [l.RepoStart]));
 
     [Fact]
-    public void DefaultRoots_AreInTheDocumentedOrder()
+    public void Default_roots_are_in_the_documented_order()
     {
         Layout l = MakeLayout();
 
@@ -38,7 +38,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void DefaultRoots_SkipMissingInputs_AndSplitTheEnvironmentList()
+    public void Default_roots_skip_missing_inputs_and_split_the_environment_list()
     {
         string env = string.Join(Path.PathSeparator, "/a", "", " /b ");
 
@@ -62,7 +62,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void SharedDatasets_AreFoundBesideTheCheckout()
+    public void Shared_datasets_are_found_beside_the_checkout()
     {
         Layout l = MakeLayout();
         TestData.WriteIdxDataset(Path.Combine(l.Shared, "tiny"));
@@ -73,7 +73,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void SharedDatasets_InsideTheCheckoutAreFoundFirst()
+    public void Shared_datasets_inside_the_checkout_are_found_first()
     {
         string inner = _dir.Sub("repo", "shared", "datasets");
         string outer = _dir.Sub("shared", "datasets");
@@ -96,7 +96,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void SharedRootHoldingFilesDirectly_DoesNotCount()
+    public void Shared_root_holding_files_directly_does_not_count()
     {
         // Files directly in a shared root would match every MNIST-style dataset alike.
         Layout l = MakeLayout();
@@ -121,7 +121,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void NotFound_ListsEveryPlaceAndSuggestsFetch()
+    public void Not_found_lists_every_place_and_suggests_fetch()
     {
         Layout l = MakeLayout();
 
@@ -137,7 +137,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void FashionMnist_IsFoundUnderEitherFolderName()
+    public void Fashion_MNIST_is_found_under_either_folder_name()
     {
         Layout l = MakeLayout();
         TestData.WriteIdxDataset(Path.Combine(l.System, "fmnist"), size: 28, testCount: 1);
@@ -150,7 +150,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void Cifar_ExtractedFolderIsPreferredOverArchive_ArchiveIsFoundAlone()
+    public void Cifar_extracted_folder_is_preferred_over_the_archive_which_is_found_alone()
     {
         Layout l = MakeLayout();
         string archive = Path.Combine(l.Cache, "cifar10", "cifar-10-binary.tar.gz");
@@ -168,7 +168,7 @@ public sealed class DatasetLocatorTests : IDisposable
     }
 
     [Fact]
-    public void DuplicateRoots_AreSearchedOnce()
+    public void Duplicate_roots_are_searched_once()
     {
         string root = _dir.Sub("same");
         var locator = new DatasetLocator([new DatasetSearchRoot(root, "cache"), new DatasetSearchRoot(root + Path.DirectorySeparatorChar, "--data-dir", true)]);

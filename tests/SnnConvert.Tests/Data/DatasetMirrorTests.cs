@@ -23,14 +23,14 @@ public sealed class DatasetMirrorTests : IDisposable
     };
 
     [Fact]
-    public void NoMirror_LeavesTheDatasetAsCatalogued()
+    public void No_mirror_leaves_the_dataset_as_catalogued()
     {
         Assert.Same(DatasetCatalog.Mnist, DatasetMirror.Apply(DatasetCatalog.Mnist, null, null));
         Assert.Same(DatasetCatalog.Mnist, DatasetMirror.Apply(DatasetCatalog.Mnist, " ", ""));
     }
 
     [Fact]
-    public void Mirror_IsTriedFirst_LaidOutLikeTheCache()
+    public void Mirror_is_tried_first_laid_out_like_the_cache()
     {
         DatasetInfo cifar = DatasetMirror.Apply(DatasetCatalog.Cifar10, "http://127.0.0.1:8000/data", null);
 
@@ -39,7 +39,7 @@ public sealed class DatasetMirrorTests : IDisposable
     }
 
     [Fact]
-    public async Task MirrorServingTheOriginals_IsUsedAndVerifiedAgainstTheCatalogue()
+    public async Task Mirror_serving_the_originals_is_used_and_verified_against_the_catalogue()
     {
         byte[] content = [1, 2, 3, 4, 5];
         _server.Files["tiny/a.gz"] = TestData.Gzip(content);
@@ -52,7 +52,7 @@ public sealed class DatasetMirrorTests : IDisposable
     }
 
     [Fact]
-    public async Task RebuiltFile_FailsTheCatalogueHash_ButPassesWithTheMirrorsChecksumList()
+    public async Task Rebuilt_file_fails_the_catalogue_hash_but_passes_with_the_mirrors_checksum_list()
     {
         byte[] rebuilt = [9, 9, 9];
         _server.Files["tiny/a.tar.gz"] = rebuilt;
@@ -74,7 +74,7 @@ public sealed class DatasetMirrorTests : IDisposable
     }
 
     [Fact]
-    public void ChecksumListWithoutAMirror_IsAUsageError()
+    public void Checksum_list_without_a_mirror_is_a_usage_error()
     {
         var ex = Assert.Throws<UsageException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, null, "/some/SHA256SUMS"));
         Assert.Contains(DatasetMirror.MirrorVariable, ex.Message);
@@ -83,14 +83,14 @@ public sealed class DatasetMirrorTests : IDisposable
     [Theory]
     [InlineData("ftp://example.org/")]
     [InlineData("not a url")]
-    public void MirrorThatIsNotAnHttpUrl_IsAUsageError(string mirror)
+    public void Mirror_that_is_not_an_HTTP_URL_is_a_usage_error(string mirror)
     {
         var ex = Assert.Throws<UsageException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, mirror, null));
         Assert.Contains(mirror, ex.Message);
     }
 
     [Fact]
-    public void MalformedChecksumLine_NamesTheFileAndLine()
+    public void Malformed_checksum_line_names_the_file_and_line()
     {
         string sums = _dir.File("SHA256SUMS");
         File.WriteAllText(sums, "\nabc123  mnist/x.gz\n");

@@ -14,7 +14,7 @@ public sealed class IdxReaderTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Images_RoundTrip(bool gzip)
+    public void Images_round_trip(bool gzip)
     {
         byte[] raw = TestData.IdxImages(3, 4, 5, seed: 7);
         string path = _dir.Write(gzip ? "images.gz" : "images", gzip ? TestData.Gzip(raw) : raw);
@@ -30,7 +30,7 @@ public sealed class IdxReaderTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Labels_RoundTrip(bool gzip)
+    public void Labels_round_trip(bool gzip)
     {
         byte[] raw = TestData.IdxLabels(3, 1, 4, 1, 5, 9);
         string path = _dir.Write(gzip ? "labels.gz" : "labels", gzip ? TestData.Gzip(raw) : raw);
@@ -39,7 +39,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void Gzip_IsDetectedByContent_NotByExtension()
+    public void Gzip_is_detected_by_content_not_by_extension()
     {
         byte[] raw = TestData.IdxLabels(1, 2, 3);
         string gzipWithoutExtension = _dir.Write("labels-idx1-ubyte", TestData.Gzip(raw));
@@ -50,7 +50,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void EmptyFiles_AreValid()
+    public void Empty_files_are_valid()
     {
         Assert.Equal(0, IdxReader.ReadImages(_dir.Write("i", TestData.IdxImages(0, 28, 28))).Count);
         Assert.Empty(IdxReader.ReadLabels(_dir.Write("l.gz", TestData.Gzip(TestData.IdxLabels()))));
@@ -59,7 +59,7 @@ public sealed class IdxReaderTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void TruncatedImages_NameFileFieldAndLengths(bool gzip)
+    public void Truncated_images_name_file_field_and_lengths(bool gzip)
     {
         byte[] raw = TestData.IdxImages(3, 4, 5)[..^1];
         string path = _dir.Write(gzip ? "cut-images.gz" : "cut-images", gzip ? TestData.Gzip(raw) : raw);
@@ -76,7 +76,7 @@ public sealed class IdxReaderTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void TrailingBytes_AreAnError(bool gzip)
+    public void Trailing_bytes_are_an_error(bool gzip)
     {
         byte[] raw = [.. TestData.IdxLabels(1, 2, 3), 0, 0];
         string path = _dir.Write(gzip ? "long-labels.gz" : "long-labels", gzip ? TestData.Gzip(raw) : raw);
@@ -91,7 +91,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void TruncatedHeader_IsAnError()
+    public void Truncated_header_is_an_error()
     {
         string path = _dir.Write("short", TestData.IdxImages(1, 2, 2)[..10]);
 
@@ -102,7 +102,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void WrongMagic_NamesExpectedAndFound()
+    public void Wrong_magic_names_expected_and_found()
     {
         string path = _dir.Write("bad-magic", TestData.IdxImagesHeader(1, 2, 2, 4, magic: 1234));
 
@@ -115,7 +115,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void LabelFileReadAsImages_SaysSo()
+    public void Label_file_read_as_images_says_so()
     {
         string path = _dir.Write("labels.gz", TestData.Gzip(TestData.IdxLabels(1, 2, 3, 4, 5, 6, 7, 8, 9, 0)));
 
@@ -126,7 +126,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void HtmlSavedAsGz_IsReportedAsNotGzip()
+    public void HTML_saved_as_gz_is_reported_as_not_gzip()
     {
         string path = _dir.Write("t10k-labels-idx1-ubyte.gz", "<html><body>404</body></html>"u8.ToArray());
 
@@ -140,7 +140,7 @@ public sealed class IdxReaderTests : IDisposable
     [InlineData(0, 28, "rows", 0)]
     [InlineData(28, -1, "columns", -1)]
     [InlineData(70000, 28, "rows", 70000)]
-    public void BadDimensions_NameTheField(int rows, int columns, string field, int found)
+    public void Bad_dimensions_name_the_field(int rows, int columns, string field, int found)
     {
         string path = _dir.Write("dims", TestData.IdxImagesHeader(1, rows, columns, 0));
 
@@ -151,7 +151,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void NegativeCount_IsAnError()
+    public void Negative_count_is_an_error()
     {
         string path = _dir.Write("neg", TestData.IdxLabelsHeader(-5, []));
 
@@ -165,7 +165,7 @@ public sealed class IdxReaderTests : IDisposable
     [InlineData(true, true)]
     [InlineData(false, false)]
     [InlineData(true, false)]
-    public void LyingHeader_FailsFastWithoutAllocating(bool gzip, bool images)
+    public void Lying_header_fails_fast_without_allocating(bool gzip, bool images)
     {
         // count = 2^31-1 in a file that holds a few bytes: must not try to allocate the claimed size.
         byte[] raw = images
@@ -192,7 +192,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void CorruptGzip_IsADataFormatError()
+    public void Corrupt_gzip_is_a_data_format_error()
     {
         byte[] gz = TestData.Gzip(TestData.IdxLabels(Enumerable.Range(0, 200).Select(i => (byte)i).ToArray()));
         for (int i = 12; i < gz.Length - 8; i++) gz[i] ^= 0x5a;   // keep the gzip header, wreck the deflate stream

@@ -13,7 +13,7 @@ public sealed class MnistFamilyLoaderTests : IDisposable
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Load_BuildsDatasetWithClassNames(bool gzip)
+    public void Load_builds_dataset_with_class_names(bool gzip)
     {
         string folder = _dir.Sub("tiny");
         TestData.WriteIdxDataset(folder, size: 4, trainCount: 3, testCount: 2, gzip: gzip);
@@ -33,7 +33,7 @@ public sealed class MnistFamilyLoaderTests : IDisposable
     }
 
     [Fact]
-    public void ImageAndLabelCountsDiffer_NamesBothFiles()
+    public void Image_and_label_counts_that_differ_name_both_files()
     {
         string folder = _dir.Sub("tiny");
         TestData.WriteIdxDataset(folder);
@@ -49,7 +49,7 @@ public sealed class MnistFamilyLoaderTests : IDisposable
     }
 
     [Fact]
-    public void LabelOutsideClasses_IsAnError()
+    public void Label_outside_classes_is_an_error()
     {
         string folder = _dir.Sub("tiny");
         TestData.WriteIdxDataset(folder);
@@ -63,7 +63,7 @@ public sealed class MnistFamilyLoaderTests : IDisposable
     }
 
     [Fact]
-    public void ImageSizeDifferentFromDataset_IsAnError()
+    public void Image_size_different_from_dataset_is_an_error()
     {
         string folder = _dir.Sub("tiny");
         TestData.WriteIdxDataset(folder, size: 4);
@@ -75,7 +75,7 @@ public sealed class MnistFamilyLoaderTests : IDisposable
     }
 
     [Fact]
-    public void MissingFile_IsDatasetNotFound()
+    public void Missing_file_is_dataset_not_found()
     {
         string folder = _dir.Sub("tiny");
         TestData.WriteIdxDataset(folder);
@@ -87,7 +87,7 @@ public sealed class MnistFamilyLoaderTests : IDisposable
     }
 
     [Fact]
-    public void UnknownSplit_IsAUsageError()
+    public void Unknown_split_is_a_usage_error()
     {
         var ex = Assert.Throws<UsageException>(() => MnistFamilyLoader.Load(_dir.Path, "validation", TestData.TinyIdxInfo()));
 

@@ -16,7 +16,7 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
         DatasetLocator.CreateDefault(null).Locate(info, split);
 
     [Fact]
-    public void MnistTestSplit_Has10000Images_WithTheKnownLabelCounts()
+    public void MNIST_test_split_has_10000_images_with_the_known_label_counts()
     {
         DatasetLocation location = Find(DatasetCatalog.Mnist, "test");
         output.WriteLine($"using {location.Path} ({location.Root.Origin})");
@@ -32,7 +32,7 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FashionMnistTestSplit_Has1000ImagesPerClass()
+    public void Fashion_MNIST_test_split_has_1000_images_per_class()
     {
         DatasetLocation location = Find(DatasetCatalog.FashionMnist, "test");
         output.WriteLine($"using {location.Path} ({location.Root.Origin})");
@@ -47,7 +47,7 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Cifar10TestSplit_Has1000ImagesPerClass()
+    public void Cifar10_test_split_has_1000_images_per_class()
     {
         DatasetLocation location = Find(DatasetCatalog.Cifar10, "test");
         output.WriteLine($"using {location.Path} ({location.Root.Origin})");
@@ -65,7 +65,7 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
     [Theory]
     [InlineData("mnist")]
     [InlineData("fmnist")]
-    public void CatalogChecksums_MatchTheLocalExactCopies(string name)
+    public void Catalog_checksums_match_the_local_exact_copies(string name)
     {
         DatasetInfo info = DatasetCatalog.Find(name);
         DatasetLocation location = Find(info, "train");
