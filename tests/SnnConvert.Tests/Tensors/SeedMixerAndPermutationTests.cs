@@ -2,7 +2,7 @@ using SnnConvert.Data;
 using SnnConvert.Tensors;
 using Xunit;
 
-namespace SnnConvert.Tests.Training;
+namespace SnnConvert.Tests.Tensors;
 
 public class SeedMixerAndPermutationTests
 {
