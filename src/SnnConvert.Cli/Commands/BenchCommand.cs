@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using SnnConvert.Benchmarks;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
 using SnnConvert.Errors;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SnnConvert.Data;
 using SnnConvert.Snn;
 using SnnConvert.Training;
 

@@ -2,6 +2,7 @@ using SnnConvert.Data;
 using SnnConvert.Errors;
 using SnnConvert.Models;
 using SnnConvert.Snn;
+using SnnConvert.Tensors;
 using SnnConvert.Training;
 
 namespace SnnConvert.Conversion;
@@ -9,8 +10,6 @@ namespace SnnConvert.Conversion;
 /// <summary>The conversion pipeline: template from the CNN, calibration subset, threshold balancing.</summary>
 public static class SnnConversion
 {
-    private const long CalibrationStream = 5;
-
     /// <summary>
     /// The calibration images: all of <paramref name="train"/> when <paramref name="samples"/> is null or not smaller,
     /// else a random subset drawn from <paramref name="seed"/> (kept in dataset order).
@@ -20,7 +19,7 @@ public static class SnnConversion
     {
         if (samples is <= 0) throw new UsageException($"--calib-samples: calibration needs at least one image, got {samples}");
         if (samples is not { } n || n >= train.Count) return train;
-        int[] chosen = Trainer.Permutation(train.Count, SeedMixer.Random(seed, CalibrationStream)).Take(n).Order().ToArray();
+        int[] chosen = Permutation.Of(train.Count, SeedMixer.Random(seed, RandomStreams.Calibration)).Take(n).Order().ToArray();
         return train.Subset(chosen);
     }
 

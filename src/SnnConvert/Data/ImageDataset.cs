@@ -1,10 +1,12 @@
+using SnnConvert.Tensors;
+
 namespace SnnConvert.Data;
 
 /// <summary>
 /// A labelled image set held as bytes (0..255), NCHW per image. Conversion to float scales to [0, 1];
 /// per-channel normalisation is part of the model, not of the data.
 /// </summary>
-public sealed class ImageDataset
+public sealed class ImageDataset : ILabelledImages
 {
     private readonly byte[] _pixels;   // (Count, Channels, Height, Width)
     private readonly byte[] _labels;   // (Count)

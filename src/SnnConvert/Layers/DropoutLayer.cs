@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics;
 using SnnConvert.Tensors;
-using SnnConvert.Training;
 
 namespace SnnConvert.Layers;
 

@@ -1,8 +1,6 @@
 using System.Numerics;
-using SnnConvert.Data;
 using SnnConvert.Layers;
 using SnnConvert.Tensors;
-using SnnConvert.Training;
 
 namespace SnnConvert.Snn;
 
@@ -23,7 +21,6 @@ public sealed class SnnMultiStepRunner
     /// <summary>Floats per map buffer that <see cref="BlockSteps"/> aims at (three such buffers are used).</summary>
     public const long BlockBudgetFloats = 16L << 20;
 
-    private const long RateStream = 4;
     private const int GatherImages = 32;
     private readonly SpikingNetwork _net;
     private readonly IReadOnlyList<int[]> _shapes;
@@ -193,7 +190,7 @@ public sealed class SnnMultiStepRunner
     /// <param name="start">First image.</param>
     /// <param name="count">Images in this batch (at most the size given at construction).</param>
     /// <param name="seed">Seed of rate encoding; each image's spike train depends only on the seed and its index.</param>
-    public void Start(ImageDataset data, int start, int count, int seed)
+    public void Start(ILabelledImages data, int start, int count, int seed)
     {
         if (count > _maxBatch) throw new ArgumentOutOfRangeException(nameof(count), $"batch of {count} exceeds {_maxBatch}");
         _n = count; _t = 0; _steps = 0;
@@ -304,7 +301,7 @@ public sealed class SnnMultiStepRunner
     /// on (seed, image, step, pixel), so pixels that cannot spike (value 0) are never drawn.
     /// </summary>
     public static ulong RateKey(int seed, int image) =>
-        (ulong)(uint)SeedMixer.Mix(seed, RateStream, image, 0) << 32 | (uint)SeedMixer.Mix(seed, RateStream, image, 1);
+        (ulong)(uint)SeedMixer.Mix(seed, RandomStreams.RateCoding, image, 0) << 32 | (uint)SeedMixer.Mix(seed, RandomStreams.RateCoding, image, 1);
 
     private void EncodeRate(float[] x)
     {

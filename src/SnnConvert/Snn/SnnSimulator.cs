@@ -1,5 +1,5 @@
-using SnnConvert.Data;
 using SnnConvert.Errors;
+using SnnConvert.Tensors;
 
 namespace SnnConvert.Snn;
 
@@ -31,7 +31,7 @@ public static class SnnSimulator
     /// <param name="cnnPredictions">The CNN's prediction per image, to measure agreement; or null.</param>
     /// <param name="cnnMacs">The CNN's MACs per image, for the energy comparison.</param>
     /// <param name="progress">Receives the number of images done.</param>
-    public static SimulationResult Run(SpikingNetwork net, ImageDataset data, SimulationOptions options, int[]? cnnPredictions = null,
+    public static SimulationResult Run(SpikingNetwork net, ILabelledImages data, SimulationOptions options, int[]? cnnPredictions = null,
         long cnnMacs = 0, IProgress<int>? progress = null)
     {
         options.Validate();

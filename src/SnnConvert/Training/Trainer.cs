@@ -17,8 +17,6 @@ namespace SnnConvert.Training;
 /// </summary>
 public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITrainingObserver? observer = null)
 {
-    private const long InitStream = 0, ShuffleStream = 1, AugmentStream = 2, DropoutStream = 3;
-
     /// <summary>Trains <paramref name="zoo"/> (fresh, or from the checkpoint when <paramref name="resume"/> and it exists).</summary>
     /// <param name="zoo">Architecture to train.</param>
     /// <param name="train">Training images.</param>
@@ -45,7 +43,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         else
         {
             if (resume) observer?.OnMessage($"no checkpoint at {paths.Checkpoint}; starting a new run");
-            network = zoo.Build(SeedMixer.Random(options.Seed, InitStream));
+            network = zoo.Build(SeedMixer.Random(options.Seed, RandomStreams.Init));
             state = TrainingState.Start;
         }
         Evaluator.CheckCompatible(network, train);
@@ -66,7 +64,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
 
         for (int epoch = state.Epoch; epoch < options.Epochs; epoch++)
         {
-            int[] order = Permutation(train.Count, SeedMixer.Random(options.Seed, ShuffleStream, epoch));
+            int[] order = Permutation.Of(train.Count, SeedMixer.Random(options.Seed, RandomStreams.Shuffle, epoch));
             double lossSum = state.LossSum, epochSeconds = state.EpochSeconds;
             int correct = state.Correct, seen = state.Seen, seenAtStart = seen;
             var clock = Stopwatch.StartNew();
@@ -75,9 +73,9 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
             {
                 int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
                 var (images, labels) = BatchLoader.Load(train, order.AsSpan(start, count));
-                augment?.Apply(images.Span, count, train.Channels, train.Height, train.Width, SeedMixer.Random(options.Seed, AugmentStream, epoch, b));
+                augment?.Apply(images.Span, count, train.Channels, train.Height, train.Width, SeedMixer.Random(options.Seed, RandomStreams.Augment, epoch, b));
                 // Logits and gradients are read only within this step, so layers may reuse last step's arrays.
-                var context = new ForwardContext(true, SeedMixer.Random(options.Seed, DropoutStream, epoch, b)) { ReuseBuffers = true };
+                var context = new ForwardContext(true, SeedMixer.Random(options.Seed, RandomStreams.Dropout, epoch, b)) { ReuseBuffers = true };
                 Tensor logits = network.Forward(images, context);
                 var grad = new Tensor(logits.Shape);
                 float loss = SoftmaxCrossEntropy.Compute(logits, labels, grad);
@@ -135,17 +133,4 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
 
     private static string Describe(TrainOptions o) =>
         $"epochs {o.Epochs}, batch {o.BatchSize}, {o.Optimizer} lr {o.LearningRate} {o.Schedule}, wd {o.WeightDecay}, seed {o.Seed}, augment {o.Augment}";
-
-    /// <summary>A uniformly random permutation of 0..n-1 (Fisher-Yates).</summary>
-    public static int[] Permutation(int n, Random random)
-    {
-        var p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = random.Next(i + 1);
-            (p[i], p[j]) = (p[j], p[i]);
-        }
-        return p;
-    }
 }

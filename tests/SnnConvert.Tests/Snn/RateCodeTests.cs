@@ -1,5 +1,6 @@
 using SnnConvert.Data;
 using SnnConvert.Snn;
+using SnnConvert.Tensors;
 using SnnConvert.Training;
 using Xunit;
 

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using SnnConvert.Layers;
 using SnnConvert.Models;
 using SnnConvert.Tensors;
+using SnnConvert.Training;
 
-namespace SnnConvert.Training;
+namespace SnnConvert.Benchmarks;
 
 /// <summary>Median images per second of training steps and inference passes, in one process.</summary>
 /// <param name="Model">Zoo model name.</param>
@@ -23,7 +24,7 @@ public static class ThroughputBenchmark
     /// <summary>Runs the benchmark for <paramref name="zoo"/>.</summary>
     public static ThroughputResult Run(ZooModel zoo, int trainBatch, int inferBatch, int repeats, double seconds, int seed)
     {
-        Random random = SeedMixer.Random(seed, 100);
+        Random random = SeedMixer.Random(seed, RandomStreams.CnnBenchmark);
         Network network = zoo.Build(random);
         var optimizer = new SgdOptimizer(0.9f, false, 5e-4f);
         IReadOnlyList<Parameter> parameters = network.Parameters;

@@ -1,7 +1,6 @@
-using SnnConvert.Data;
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Training;
+namespace SnnConvert.Data;
 
 /// <summary>Copies images of a dataset, by index, into a float batch (N, C, H, W) scaled to [0, 1].</summary>
 public static class BatchLoader

@@ -3,8 +3,9 @@ using SnnConvert.Conversion;
 using SnnConvert.Data;
 using SnnConvert.Models;
 using SnnConvert.Snn;
+using SnnConvert.Tensors;
 
-namespace SnnConvert.Training;
+namespace SnnConvert.Benchmarks;
 
 /// <summary>Median image-steps per second of SNN simulation (per engine) and of max-current calibration, with the activity they saw.</summary>
 /// <param name="Model">Zoo model name.</param>
@@ -36,7 +37,7 @@ public static class SnnThroughputBenchmark
     /// <summary>A random-weight stand-in for a zoo model, with random images.</summary>
     public static (SavedModel Model, ImageDataset Images) Synthetic(ZooModel zoo, int images, int seed)
     {
-        Random random = SeedMixer.Random(seed, 101);
+        Random random = SeedMixer.Random(seed, RandomStreams.SnnBenchmark);
         Network network = zoo.Build(random);
         int classes = network.ClassCount, size = zoo.InputShape.Aggregate(1, (a, b) => a * b);
         var pixels = new byte[images * size];

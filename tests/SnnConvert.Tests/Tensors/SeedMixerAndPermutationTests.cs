@@ -1,7 +1,8 @@
-using SnnConvert.Training;
+using SnnConvert.Data;
+using SnnConvert.Tensors;
 using Xunit;
 
-namespace SnnConvert.Tests.Training;
+namespace SnnConvert.Tests.Tensors;
 
 public class SeedMixerAndPermutationTests
 {
@@ -41,13 +42,13 @@ public class SeedMixerAndPermutationTests
     [InlineData(1000)]
     public void Permutation_contains_each_index_once_and_is_reproducible(int n)
     {
-        int[] p = Trainer.Permutation(n, new Random(5));
+        int[] p = Permutation.Of(n, new Random(5));
         Assert.Equal(Enumerable.Range(0, n), p.Order());
-        Assert.Equal(p, Trainer.Permutation(n, new Random(5)));
+        Assert.Equal(p, Permutation.Of(n, new Random(5)));
         if (n == 1000)
         {
             Assert.NotEqual(Enumerable.Range(0, n), p);
-            Assert.NotEqual(p, Trainer.Permutation(n, new Random(6)));
+            Assert.NotEqual(p, Permutation.Of(n, new Random(6)));
         }
     }
 
@@ -60,7 +61,7 @@ public class SeedMixerAndPermutationTests
         var counts = new Dictionary<string, int>();
         for (int t = 0; t < 60000; t++)
         {
-            string key = string.Join(",", Trainer.Permutation(3, rng));
+            string key = string.Join(",", Permutation.Of(3, rng));
             counts[key] = counts.GetValueOrDefault(key) + 1;
         }
         Assert.Equal(6, counts.Count);

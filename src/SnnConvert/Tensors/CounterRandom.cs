@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
 
-namespace SnnConvert.Training;
+namespace SnnConvert.Tensors;
 
 /// <summary>
 /// Counter-based uniform draws: draw number <c>counter</c> under a 64-bit key is SplitMix64's output for

@@ -1,10 +1,9 @@
 using SnnConvert.Data;
 using SnnConvert.Errors;
 using SnnConvert.Layers;
-using SnnConvert.Models;
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Training;
+namespace SnnConvert.Models;
 
 /// <summary>Accuracy and mean loss of a network on a dataset.</summary>
 /// <param name="Correct">Correctly classified images.</param>

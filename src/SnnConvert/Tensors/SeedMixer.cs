@@ -1,4 +1,4 @@
-namespace SnnConvert.Training;
+namespace SnnConvert.Tensors;
 
 /// <summary>
 /// Derives independent seeds from the user's --seed and a purpose (epoch, batch, stream), so that every

@@ -1,6 +1,6 @@
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Training;
+namespace SnnConvert.Layers;
 
 /// <summary>
 /// Mean softmax cross-entropy over a batch: L = -(1/N) sum_n log softmax(z_n)[y_n].
