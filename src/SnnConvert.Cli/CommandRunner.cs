@@ -21,8 +21,10 @@ public static class CommandRunner
         {
             return body();
         }
-        catch (SnnConvertException e)
+        catch (SnnConvertException caught)
         {
+            // The library names its settings; the user typed flags.
+            SnnConvertException e = caught is InvalidSettingException setting ? SettingFlags.ToUsage(setting) : caught;
             Console.Error.WriteLine($"error ({e.Category}): {e.Message}");
             return e.ExitCode;
         }

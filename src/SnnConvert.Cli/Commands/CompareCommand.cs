@@ -6,12 +6,14 @@ using SnnConvert.IO;
 using SnnConvert.Models;
 using SnnConvert.Reporting;
 using SnnConvert.Snn;
-using SnnConvert.Training;
 using Spectre.Console;
 
 namespace SnnConvert.Cli.Commands;
 
-/// <summary><c>snnconvert compare</c>: every threshold method on one CNN, accuracy versus T side by side.</summary>
+/// <summary>
+/// <c>snnconvert compare</c>: every threshold method on one CNN, accuracy versus T side by side. It is
+/// <see cref="ReproductionRun"/> on one dataset, rendered as one table, a JSON file of the methods' reports and a Markdown comparison.
+/// </summary>
 public static class CompareCommand
 {
     /// <summary>Creates the command.</summary>
@@ -42,48 +44,52 @@ public static class CompareCommand
             o.ValidateSimulation(parse);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
-            int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
-            int seedValue = parse.GetValue(seed);
-            var options = new SimulationOptions(timesteps.Max(), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
-                seedValue, parse.GetValue(o.BatchSize), o.ReadoutChoice(parse), o.EngineChoice(parse));
+            var options = new ReproductionOptions(
+                MethodVariant.Build(names, variants: false, parse.GetValue(o.Percentile),
+                    SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), parse.GetValue(o.RescaleInputs)),
+                SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
+                parse.GetValue(o.CalibSamples), parse.GetValue(o.CalibSteps), parse.GetValue(seed), parse.GetValue(o.BatchSize),
+                SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!), o.Neuron(parse), o.ReadoutChoice(parse), o.EngineChoice(parse));
             options.Validate();
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
             Terminal.LogBackend();
-            var (cnnPredictions, cnnAccuracy) = Evaluator.Reference(cnn.Network, test);
-            Terminal.Log($"CNN accuracy on {test.Count} test images: {cnnAccuracy:F2}%");
-            var reports = new Dictionary<string, SimulationReport>();
-            foreach (string method in names)
-            {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, method, train, seedValue);
-                Terminal.Log($"{method}: calibrated in {clock.Elapsed.TotalSeconds:F1} s");
-                if (parse.GetValue(outDir) is { } dir) SnnFile.Save(Path.Combine(dir, method + ".snn"), snn);
-                var result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnn.Network.Macs, method);
-                reports[method] = SimulationReport.From(result, timesteps, cnnAccuracy);
-            }
-            var table = new Table().AddColumn("T");
-            foreach (string method in names) table.AddColumn(method);
-            foreach (int t in timesteps)
-                table.AddRow([$"{t}", .. names.Select(m => $"{reports[m].Rows.First(r => r.T == t).Accuracy:F2}")]);
-            table.Caption(Markup.Escape($"SNN accuracy (%) versus T on {test.Count} test images; CNN {cnnAccuracy:F2}%"));
-            Terminal.Out.Write(table);
+            string modelPath = source.Path(parse)!;
+            ReproductionReport report = ReproductionRun.Run(cnn, modelPath, name, train, test, options, new CompareObserver(parse.GetValue(outDir)));
+            Terminal.Out.Write(AccuracyTable(report));
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { model = source.Path(parse), cnnAccuracy, reports }, SimulateCommand.Json));
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { model = modelPath, report.CnnAccuracy, reports = Reports(report) }, Json));
             if (parse.GetValue(markdown) is { } mdPath)
             {
                 string[] context =
                 [
-                    $"Model `{source.Path(parse)}` ({cnn.Network.Name}), dataset {name}: {test.Count} test images, calibration on " +
-                    $"{parse.GetValue(o.CalibSamples)?.ToString() ?? "all"} training images with T_calib = {parse.GetValue(o.CalibSteps)}, {options.Encoding.ToString().ToLowerInvariant()} input, seed {seedValue}.",
+                    $"Model `{modelPath}` ({cnn.Network.Name}), dataset {name}: {test.Count} test images, calibration on " +
+                    $"{options.CalibrationSamples?.ToString() ?? "all"} training images with T_calib = {options.CalibrationSteps}, {report.Settings.Encoding} input, seed {options.Seed}.",
                     "",
                     $"Command: `snnconvert {string.Join(" ", Environment.GetCommandLineArgs().Skip(1))}` ({DateTime.UtcNow:yyyy-MM-dd}).",
                 ];
                 AtomicFile.WriteAllText(mdPath, ComparisonMarkdown.Render($"SNN conversion of {cnn.Network.Name} on {name}", context,
-                    names.Select(m => (m, reports[m])).ToArray()));
+                    report.Methods.Select(m => (m.Label, m.Report)).ToArray()));
             }
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The serializer settings of the --json file: indented, camelCase.</summary>
+    public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    // The --json file's "reports": each method's report under its label, in the order the methods were named.
+    private static Dictionary<string, SimulationReport> Reports(ReproductionReport report) => report.Methods.ToDictionary(m => m.Label, m => m.Report);
+
+    // One column per method, one row per T.
+    private static Table AccuracyTable(ReproductionReport report)
+    {
+        var table = new Table().AddColumn("T");
+        foreach (MethodResult method in report.Methods) table.AddColumn(method.Label);
+        foreach (int t in report.Settings.Timesteps)
+            table.AddRow([$"{t}", .. report.Methods.Select(m => $"{m.Report.Rows.First(r => r.T == t).Accuracy:F2}")]);
+        table.Caption(Markup.Escape($"SNN accuracy (%) versus T on {report.Settings.TestImages} test images; CNN {report.CnnAccuracy:F2}%"));
+        return table;
     }
 }

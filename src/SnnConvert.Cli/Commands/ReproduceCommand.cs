@@ -53,7 +53,7 @@ public static class ReproduceCommand
             // Every bundled model is looked up before anything runs, so `all` fails at once rather than after an hour.
             var bundled = new Dictionary<string, string>();
             if (!explicitModel && !parse.GetValue(train))
-                foreach (string d in datasets) bundled[d] = BundledModels.Find(BundledModels.ForDataset(d));
+                foreach (string d in datasets) bundled[d] = FindBundled(BundledModels.ForDataset(d));
             string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var options = new ReproductionOptions(
                 MethodVariant.Build(names, parse.GetValue(variants), parse.GetValue(o.Percentile),
@@ -109,5 +109,13 @@ public static class ReproduceCommand
             return 0;
         }));
         return command;
+    }
+
+    // The library's own message knows no flags; this one says which to give.
+    private static string FindBundled(ZooModel zoo)
+    {
+        IReadOnlyList<string> roots = BundledModels.DefaultRoots;
+        return BundledModels.TryFind(zoo, roots) ?? throw new UsageException(BundledModels.NotFound(zoo, roots) +
+            $"; give --model FILE.snnm or --onnx FILE.onnx, or --train to train {zoo.Name} with its recipe first");
     }
 }

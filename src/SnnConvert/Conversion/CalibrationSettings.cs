@@ -11,12 +11,12 @@ namespace SnnConvert.Conversion;
 /// <param name="Engine">How synaptic currents are computed while calibrating.</param>
 public sealed record CalibrationSettings(ImageDataset Data, int Steps = 64, int Seed = 1, int BatchSize = 100, Snn.SynapseEngine Engine = Snn.SynapseEngine.Auto)
 {
-    /// <summary>Throws <see cref="UsageException"/> for empty data or non-positive sizes.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> for empty data or non-positive sizes.</summary>
     public void Validate()
     {
-        if (Data.Count == 0) throw new UsageException("--calib-samples: calibration needs at least one image, got 0");
-        if (Steps <= 0) throw new UsageException($"--calib-steps: must be at least 1, got {Steps}");
-        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
+        if (Data.Count == 0) throw new InvalidSettingException(SettingNames.CalibrationSamples, "calibration needs at least one image, got 0");
+        if (Steps <= 0) throw new InvalidSettingException(SettingNames.CalibrationSteps, $"must be at least 1, got {Steps}");
+        if (BatchSize <= 0) throw new InvalidSettingException(SettingNames.BatchSize, $"must be at least 1, got {BatchSize}");
     }
 }
 

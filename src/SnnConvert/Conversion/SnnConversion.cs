@@ -14,10 +14,10 @@ public static class SnnConversion
     /// The calibration images: all of <paramref name="train"/> when <paramref name="samples"/> is null or not smaller,
     /// else a random subset drawn from <paramref name="seed"/> (kept in dataset order).
     /// </summary>
-    /// <exception cref="UsageException">samples is not positive.</exception>
+    /// <exception cref="InvalidSettingException">samples is not positive.</exception>
     public static ImageDataset CalibrationSubset(ImageDataset train, int? samples, int seed)
     {
-        if (samples is <= 0) throw new UsageException($"--calib-samples: calibration needs at least one image, got {samples}");
+        if (samples is <= 0) throw new InvalidSettingException(SettingNames.CalibrationSamples, $"calibration needs at least one image, got {samples}");
         if (samples is not { } n || n >= train.Count) return train;
         int[] chosen = Permutation.Of(train.Count, SeedMixer.Random(seed, RandomStreams.Calibration)).Take(n).Order().ToArray();
         return train.Subset(chosen);

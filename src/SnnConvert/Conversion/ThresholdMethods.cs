@@ -9,10 +9,10 @@ public static class ThresholdMethods
     public static readonly string[] Names = ["max-current", "max-activation", "percentile", "spike-norm", "channel-max-activation"];
 
     /// <summary>Creates a method. <paramref name="percentile"/> is null for each method's default (max-current: 100, percentile: 99.9).</summary>
-    /// <exception cref="UsageException">Unknown name or a percentile outside (0, 100].</exception>
+    /// <exception cref="InvalidSettingException">Unknown name or a percentile outside (0, 100].</exception>
     public static IThresholdMethod Create(string name, double? percentile = null, ThresholdGranularity? granularity = null, bool rescaleInputs = false)
     {
-        if (percentile is { } p && !(p > 0 && p <= 100)) throw new UsageException($"--percentile: must be in (0, 100], got {p}");
+        if (percentile is { } p && !(p > 0 && p <= 100)) throw new InvalidSettingException(SettingNames.Percentile, $"must be in (0, 100], got {p}");
         return name switch
         {
             "max-current" => new MaxCurrentThresholds(granularity ?? ThresholdGranularity.Channel, percentile ?? 100, rescaleInputs),
@@ -20,7 +20,7 @@ public static class ThresholdMethods
             "percentile" => new PercentileThresholds(percentile ?? 99.9),
             "spike-norm" => new SpikeNormThresholds(),
             "channel-max-activation" => new ChannelMaxActivationThresholds(),
-            _ => throw new UsageException($"--method: unknown threshold method \"{name}\", expected one of {string.Join(", ", Names)}"),
+            _ => throw new InvalidSettingException(SettingNames.ThresholdMethod, $"unknown threshold method \"{name}\", expected one of {string.Join(", ", Names)}"),
         };
     }
 }

@@ -100,10 +100,10 @@ public static class DatasetCatalog
 
     /// <summary>Finds a dataset by name or alias (case-insensitive).</summary>
     /// <param name="name">A name as typed on the command line.</param>
-    /// <exception cref="UsageException">No dataset has that name.</exception>
+    /// <exception cref="InvalidSettingException">No dataset has that name.</exception>
     public static DatasetInfo Find(string name) =>
-        TryFind(name) ?? throw new UsageException(
-            $"dataset: expected one of {string.Join(", ", All.Select(Describe))}, found '{name}'");
+        TryFind(name) ?? throw new InvalidSettingException(SettingNames.Dataset,
+            $"expected one of {string.Join(", ", All.Select(Describe))}, found '{name}'");
 
     private static string Describe(DatasetInfo info) =>
         info.Aliases.Count == 0 ? info.Name : $"{info.Name} ({string.Join(", ", info.Aliases)})";

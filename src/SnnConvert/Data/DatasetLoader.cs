@@ -9,7 +9,7 @@ public static class DatasetLoader
     /// <param name="name">"mnist", "fmnist" (or "fashion-mnist"), "cifar10" (or "cifar-10").</param>
     /// <param name="split">"train" or "test".</param>
     /// <param name="dataDir">The <c>--data-dir</c> option, searched first; null to use only the default places.</param>
-    /// <exception cref="UsageException">Unknown dataset or split.</exception>
+    /// <exception cref="InvalidSettingException">Unknown dataset or split.</exception>
     /// <exception cref="DatasetNotFoundException">The dataset is in none of the searched places.</exception>
     /// <exception cref="DataFormatException">A dataset file is malformed.</exception>
     public static ImageDataset Load(string name, string split, string? dataDir) =>
@@ -39,11 +39,11 @@ public static class DatasetLoader
 
     /// <summary>Checks a split name and returns it in lower case.</summary>
     /// <param name="split">"train" or "test", any case.</param>
-    /// <exception cref="UsageException">Any other value.</exception>
+    /// <exception cref="InvalidSettingException">Any other value.</exception>
     public static string NormalizeSplit(string split) => split.ToLowerInvariant() switch
     {
         "train" => "train",
         "test" => "test",
-        _ => throw new UsageException($"split: expected 'train' or 'test', found '{split}'"),
+        _ => throw new InvalidSettingException(SettingNames.Split, $"expected 'train' or 'test', found '{split}'"),
     };
 }

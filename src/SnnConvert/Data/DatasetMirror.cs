@@ -21,7 +21,7 @@ public static class DatasetMirror
 
     /// <summary><paramref name="info"/> with the mirror of this process's environment applied (unchanged when none is set).</summary>
     /// <param name="info">A dataset.</param>
-    /// <exception cref="UsageException">The variables are inconsistent, or the checksum list is malformed.</exception>
+    /// <exception cref="InvalidSettingException">The variables are inconsistent, or the checksum list is malformed.</exception>
     public static DatasetInfo FromEnvironment(DatasetInfo info) =>
         Apply(info, Environment.GetEnvironmentVariable(MirrorVariable), Environment.GetEnvironmentVariable(ChecksumsVariable));
 
@@ -32,18 +32,18 @@ public static class DatasetMirror
     /// <param name="info">A dataset.</param>
     /// <param name="mirror">Base URL laid out like the download cache, or null/empty for none.</param>
     /// <param name="checksumFile">A <c>sha256sum</c>-format list (paths relative to <paramref name="mirror"/>), or null/empty.</param>
-    /// <exception cref="UsageException">A checksum list without a mirror, a mirror that is not an http(s) URL, or a malformed list.</exception>
+    /// <exception cref="InvalidSettingException">A checksum list without a mirror, a mirror that is not an http(s) URL, or a malformed list.</exception>
     public static DatasetInfo Apply(DatasetInfo info, string? mirror, string? checksumFile)
     {
         bool hasMirror = !string.IsNullOrWhiteSpace(mirror), hasChecksums = !string.IsNullOrWhiteSpace(checksumFile);
         if (!hasMirror)
         {
             if (hasChecksums)
-                throw new UsageException($"{ChecksumsVariable}={checksumFile}: expected {MirrorVariable} to name the mirror it describes, found it unset");
+                throw new InvalidSettingException(ChecksumsVariable, $"set to {checksumFile}, so expected {MirrorVariable} to name the mirror it describes, found it unset");
             return info;
         }
         if (!Uri.TryCreate(mirror!.Trim(), UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-            throw new UsageException($"{MirrorVariable}: expected an http:// or https:// URL, found '{mirror}'");
+            throw new InvalidSettingException(MirrorVariable, $"expected an http:// or https:// URL, found '{mirror}'");
         string folderUrl = uri.AbsoluteUri.TrimEnd('/') + "/" + info.CacheFolder + "/";
         Dictionary<string, string> overrides = hasChecksums ? ReadChecksums(checksumFile!) : [];
 
@@ -60,7 +60,7 @@ public static class DatasetMirror
         try { lines = File.ReadAllLines(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"{ChecksumsVariable}={path}: cannot read the checksum list: {e.Message}");
+            throw new InvalidSettingException(ChecksumsVariable, $"{path}: cannot read the checksum list: {e.Message}");
         }
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < lines.Length; i++)
@@ -72,7 +72,7 @@ public static class DatasetMirror
             string name = space < 0 ? "" : line[(space + 1)..].TrimStart(' ', '*');
             if (name.StartsWith("./", StringComparison.Ordinal)) name = name[2..];
             if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigit) || name.Length == 0)
-                throw new UsageException($"{path}: line {i + 1}: expected '<64 hex digits>  <path relative to the mirror>', found '{lines[i]}'");
+                throw new InvalidSettingException(ChecksumsVariable, $"{path}: line {i + 1}: expected '<64 hex digits>  <path relative to the mirror>', found '{lines[i]}'");
             result[name] = hash.ToLowerInvariant();
         }
         return result;

@@ -28,18 +28,21 @@ public static class BundledModels
     }
 
     /// <summary>Like <see cref="TryFind"/>, but a missing model is an error that says how to go on.</summary>
-    /// <exception cref="UsageException">The model is not bundled in this checkout.</exception>
+    /// <exception cref="InvalidSettingException">The model is not bundled in this checkout.</exception>
     public static string Find(ZooModel zoo, IEnumerable<string>? roots = null)
     {
         IReadOnlyList<string> searched = (roots ?? DefaultRoots).ToArray();
-        return TryFind(zoo, searched) ?? throw new UsageException(
-            $"bundled model {RelativePath(zoo)} ({zoo.Dataset}) not found in or above {string.Join(" or ", searched.Distinct())}; " +
-            $"give --model FILE.snnm or --onnx FILE.onnx, or --train to train {zoo.Name} with its recipe first");
+        return TryFind(zoo, searched) ?? throw new InvalidSettingException(SettingNames.Model, NotFound(zoo, searched) +
+            $"; name a model file, or train {zoo.Name} with its recipe first");
     }
 
+    /// <summary>Says that the bundled model of <paramref name="zoo"/> is in none of <paramref name="searched"/> (or their parents).</summary>
+    public static string NotFound(ZooModel zoo, IEnumerable<string> searched) =>
+        $"bundled model {RelativePath(zoo)} ({zoo.Dataset}) not found in or above {string.Join(" or ", searched.Distinct())}";
+
     /// <summary>The zoo model made for <paramref name="dataset"/>.</summary>
-    /// <exception cref="UsageException">No zoo model is made for that dataset.</exception>
+    /// <exception cref="InvalidSettingException">No zoo model is made for that dataset.</exception>
     public static ZooModel ForDataset(string dataset) =>
         ModelZoo.All.FirstOrDefault(m => string.Equals(m.Dataset, dataset, StringComparison.OrdinalIgnoreCase))
-        ?? throw new UsageException($"--dataset: no bundled model for \"{dataset}\", expected one of {string.Join(", ", ModelZoo.All.Select(m => m.Dataset))}");
+        ?? throw new InvalidSettingException(SettingNames.Dataset, $"no bundled model for \"{dataset}\", expected one of {string.Join(", ", ModelZoo.All.Select(m => m.Dataset))}");
 }

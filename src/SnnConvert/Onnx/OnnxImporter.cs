@@ -27,7 +27,7 @@ public static class OnnxImporter
     /// <param name="dataset">The dataset the model is for ("mnist", ...), recorded in the model; null when unknown.</param>
     /// <param name="options">Input scaling outside the graph and the output to import; null for the defaults.</param>
     /// <exception cref="OnnxFormatException">The file is unreadable, not ONNX, or its graph is not supported.</exception>
-    /// <exception cref="UsageException">The input scaling does not fit the model's channels.</exception>
+    /// <exception cref="InvalidSettingException">The input scaling does not fit the model's channels.</exception>
     public static SavedModel Load(string path, string? dataset = null, OnnxImportOptions? options = null)
     {
         byte[] bytes;
@@ -48,7 +48,7 @@ public static class OnnxImporter
     /// <param name="dataset">The dataset the model is for, or null.</param>
     /// <param name="options">Input scaling outside the graph and the output to import; null for the defaults.</param>
     /// <exception cref="OnnxFormatException">The bytes are not ONNX or the graph is not supported (weights in external files need <see cref="Load"/>).</exception>
-    /// <exception cref="UsageException">The input scaling does not fit the model's channels.</exception>
+    /// <exception cref="InvalidSettingException">The input scaling does not fit the model's channels.</exception>
     public static SavedModel Import(byte[] bytes, string source, string? dataset = null, OnnxImportOptions? options = null) =>
         Import(Parse(bytes, source), source, dataset, options);
 

@@ -18,13 +18,13 @@ public sealed record OnnxInputScaling(float Scale, float[] Mean, float[] Std)
     public bool IsIdentity => Scale == 1f && Mean.All(m => m == 0f) && Std.All(s => s == 1f);
 
     /// <summary>The per-channel affine map y = a[c] x + b[c] for <paramref name="channels"/> channels.</summary>
-    /// <exception cref="UsageException">A list has neither 1 nor <paramref name="channels"/> values, the scale or a std is not positive, or a value is not finite.</exception>
+    /// <exception cref="InvalidSettingException">A list has neither 1 nor <paramref name="channels"/> values, the scale or a std is not positive, or a value is not finite.</exception>
     public (double[] A, double[] B) Affine(int channels)
     {
-        if (!(Scale > 0) || !float.IsFinite(Scale)) throw new UsageException($"--input-scale: must be a positive number, got {Format(Scale)}");
-        float[] mean = PerChannel("--input-mean", Mean, channels), std = PerChannel("--input-std", Std, channels);
+        if (!(Scale > 0) || !float.IsFinite(Scale)) throw new InvalidSettingException(SettingNames.InputScale, $"must be a positive number, got {Format(Scale)}");
+        float[] mean = PerChannel(SettingNames.InputMean, Mean, channels), std = PerChannel(SettingNames.InputStd, Std, channels);
         for (int c = 0; c < channels; c++)
-            if (!(std[c] > 0)) throw new UsageException($"--input-std: must be positive, got {Format(std[c])} for channel {c}");
+            if (!(std[c] > 0)) throw new InvalidSettingException(SettingNames.InputStd, $"must be positive, got {Format(std[c])} for channel {c}");
         return (std.Select(s => (double)Scale / s).ToArray(), Enumerable.Range(0, channels).Select(c => -(double)mean[c] / std[c]).ToArray());
     }
 
@@ -37,12 +37,12 @@ public sealed record OnnxInputScaling(float Scale, float[] Mean, float[] Std)
         ["meaning"] = "the model sees (scale * x - mean[c]) / std[c] for pixels x in [0, 1]; folded into the first layer",
     };
 
-    private static float[] PerChannel(string option, float[] values, int channels)
+    private static float[] PerChannel(string setting, float[] values, int channels)
     {
-        if (values.Any(v => !float.IsFinite(v))) throw new UsageException($"{option}: values must be finite numbers");
+        if (values.Any(v => !float.IsFinite(v))) throw new InvalidSettingException(setting, "values must be finite numbers");
         if (values.Length == 1) return Enumerable.Repeat(values[0], channels).ToArray();
         if (values.Length == channels) return values;
-        throw new UsageException($"{option}: {values.Length} values given, but the model's input has {channels} channel{(channels == 1 ? "" : "s")}; give one value or one per channel");
+        throw new InvalidSettingException(setting, $"{values.Length} values given, but the model's input has {channels} channel{(channels == 1 ? "" : "s")}; give one value or one per channel");
     }
 
     private static string Format(float v) => v.ToString(CultureInfo.InvariantCulture);

@@ -1,4 +1,5 @@
 using SnnConvert.Conversion;
+using SnnConvert.Snn;
 
 namespace SnnConvert.Reporting;
 
@@ -16,4 +17,7 @@ public interface IReproductionObserver
 
     /// <summary>Runs the simulation of method <paramref name="label"/> on <paramref name="images"/> images, giving it a sink for images done.</summary>
     T Simulating<T>(string label, int images, int steps, Func<IProgress<int>?, T> work);
+
+    /// <summary>Method <paramref name="label"/> has been converted into <paramref name="snn"/> with these conversion warnings; it is simulated next.</summary>
+    void Converted(string label, SpikingNetwork snn, IReadOnlyList<string> warnings) { }
 }

@@ -23,13 +23,13 @@ public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, I
     /// <summary>The latencies of the seed's figures: 1, 2, 4, ..., 256.</summary>
     public static IReadOnlyList<int> PaperTimesteps { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
-    /// <summary>Throws <see cref="UsageException"/> for an empty method or latency list or non-positive sizes.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> for an empty method or latency list or non-positive sizes.</summary>
     public void Validate()
     {
-        if (Methods.Count == 0) throw new UsageException("--methods: name at least one threshold method");
-        if (Timesteps.Count == 0 || Timesteps.Any(t => t <= 0)) throw new UsageException("--timesteps: give positive latencies, e.g. 1,2,4,8");
-        if (CalibrationSamples is <= 0) throw new UsageException($"--calib-samples: calibration needs at least one image, got {CalibrationSamples}");
-        if (CalibrationSteps <= 0) throw new UsageException($"--calib-steps: must be at least 1, got {CalibrationSteps}");
-        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
+        if (Methods.Count == 0) throw new InvalidSettingException(SettingNames.ThresholdMethods, "name at least one threshold method");
+        if (Timesteps.Count == 0 || Timesteps.Any(t => t <= 0)) throw new InvalidSettingException(SettingNames.TimeSteps, "give positive latencies, e.g. 1,2,4,8");
+        if (CalibrationSamples is <= 0) throw new InvalidSettingException(SettingNames.CalibrationSamples, $"calibration needs at least one image, got {CalibrationSamples}");
+        if (CalibrationSteps <= 0) throw new InvalidSettingException(SettingNames.CalibrationSteps, $"must be at least 1, got {CalibrationSteps}");
+        if (BatchSize <= 0) throw new InvalidSettingException(SettingNames.BatchSize, $"must be at least 1, got {BatchSize}");
     }
 }

@@ -61,6 +61,7 @@ public static class ReproductionRun
             clock.Restart();
             var (snn, warnings) = observer.Calibrating(variant.Label, progress => SnnConversion.Convert(cnn, variant.Method, settings, options.MaxPool,
                 options.Neuron, options.Readout ?? Readout.Membrane, progress));
+            observer.Converted(variant.Label, snn, warnings);
             double calibrationSeconds = clock.Elapsed.TotalSeconds;
             observer.Log($"{variant.Label}: calibrated in {calibrationSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
             clock.Restart();

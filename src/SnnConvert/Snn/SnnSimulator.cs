@@ -13,11 +13,11 @@ namespace SnnConvert.Snn;
 public sealed record SimulationOptions(int Steps, InputEncoding Encoding = InputEncoding.Direct, int Seed = 1, int BatchSize = 100, Readout? Readout = null,
     SynapseEngine Engine = SynapseEngine.Auto)
 {
-    /// <summary>Throws <see cref="UsageException"/> for non-positive steps or batch size.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> for non-positive steps or batch size.</summary>
     public void Validate()
     {
-        if (Steps <= 0) throw new UsageException($"--timesteps: the number of time steps must be at least 1, got {Steps}");
-        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
+        if (Steps <= 0) throw new InvalidSettingException(SettingNames.TimeSteps, $"the number of time steps must be at least 1, got {Steps}");
+        if (BatchSize <= 0) throw new InvalidSettingException(SettingNames.BatchSize, $"must be at least 1, got {BatchSize}");
     }
 }
 

@@ -13,12 +13,12 @@ public sealed record LearningRateSchedule(string Kind, float BaseRate, int Total
     public static readonly string[] Kinds = ["constant", "step", "cosine"];
 
     /// <summary>Checks the arguments and creates the schedule.</summary>
-    /// <exception cref="UsageException">Unknown kind or non-positive values.</exception>
+    /// <exception cref="InvalidSettingException">Unknown kind or non-positive values.</exception>
     public static LearningRateSchedule Create(string kind, float baseRate, int totalEpochs, int stepEpochs, float gamma)
     {
-        if (!Kinds.Contains(kind)) throw new UsageException($"--schedule: unknown schedule \"{kind}\", expected one of {string.Join(", ", Kinds)}");
-        if (!(baseRate > 0)) throw new UsageException($"--lr: learning rate must be positive, got {baseRate}");
-        if (stepEpochs <= 0) throw new UsageException($"--step-epochs: must be positive, got {stepEpochs}");
+        if (!Kinds.Contains(kind)) throw new InvalidSettingException(SettingNames.LearningRateSchedule, $"unknown schedule \"{kind}\", expected one of {string.Join(", ", Kinds)}");
+        if (!(baseRate > 0)) throw new InvalidSettingException(SettingNames.LearningRate, $"learning rate must be positive, got {baseRate}");
+        if (stepEpochs <= 0) throw new InvalidSettingException(SettingNames.StepEpochs, $"must be positive, got {stepEpochs}");
         return new LearningRateSchedule(kind, baseRate, totalEpochs, stepEpochs, gamma);
     }
 

@@ -27,14 +27,14 @@ public sealed record TrainOptions(int Epochs, int BatchSize, string Optimizer, f
     public static TrainOptions FromRecipe(Models.TrainingRecipe r, int seed) =>
         new(r.Epochs, r.BatchSize, r.Optimizer, r.LearningRate, r.Schedule, 10, 0.1f, r.WeightDecay, r.Momentum, r.Nesterov, r.Augment, seed);
 
-    /// <summary>Throws <see cref="UsageException"/> naming the first invalid option.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> naming the first invalid option.</summary>
     public void Validate()
     {
-        if (Epochs <= 0) throw new UsageException($"--epochs: must be at least 1, got {Epochs}");
-        if (BatchSize <= 0) throw new UsageException($"--batch-size: must be at least 1, got {BatchSize}");
-        if (!Optimizers.Contains(Optimizer)) throw new UsageException($"--optimizer: unknown optimizer \"{Optimizer}\", expected sgd or adam");
-        if (WeightDecay < 0) throw new UsageException($"--weight-decay: must not be negative, got {WeightDecay}");
-        if (Momentum < 0 || Momentum >= 1) throw new UsageException($"--momentum: must be in [0, 1), got {Momentum}");
+        if (Epochs <= 0) throw new InvalidSettingException(SettingNames.Epochs, $"must be at least 1, got {Epochs}");
+        if (BatchSize <= 0) throw new InvalidSettingException(SettingNames.BatchSize, $"must be at least 1, got {BatchSize}");
+        if (!Optimizers.Contains(Optimizer)) throw new InvalidSettingException(SettingNames.Optimizer, $"unknown optimizer \"{Optimizer}\", expected sgd or adam");
+        if (WeightDecay < 0) throw new InvalidSettingException(SettingNames.WeightDecay, $"must not be negative, got {WeightDecay}");
+        if (Momentum < 0 || Momentum >= 1) throw new InvalidSettingException(SettingNames.Momentum, $"must be in [0, 1), got {Momentum}");
         LearningRateSchedule.Create(Schedule, LearningRate, Epochs, StepEpochs, Gamma);
     }
 

@@ -34,7 +34,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         {
             var checkpoint = TrainingCheckpoint.Load(paths.Checkpoint);
             if (checkpoint.Options with { CheckpointSeconds = options.CheckpointSeconds } != options)
-                throw new UsageException($"{paths.Checkpoint}: the checkpoint was made with other options ({Describe(checkpoint.Options)}); resume with the same options or start a new run without --resume");
+                throw new InvalidSettingException(SettingNames.Resume, $"{paths.Checkpoint}: the checkpoint was made with other options ({Describe(checkpoint.Options)}); resume with the same options or start a new run without resuming");
             network = checkpoint.Model.Network;
             TrainingCheckpoint.RestoreOptimizer(paths.Checkpoint, optimizer, network, checkpoint);
             state = checkpoint.State;

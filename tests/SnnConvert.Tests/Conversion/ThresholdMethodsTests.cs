@@ -26,14 +26,15 @@ public class ThresholdMethodsTests
     [InlineData("percentile", double.NaN)]
     public void Percentiles_outside_0_to_100_are_refused(string name, double percentile)
     {
-        var e = Assert.Throws<UsageException>(() => ThresholdMethods.Create(name, percentile));
-        Assert.Contains("--percentile", e.Message);
+        var e = Assert.Throws<InvalidSettingException>(() => ThresholdMethods.Create(name, percentile));
+        Assert.Equal(SettingNames.Percentile, e.Setting);
+        Assert.DoesNotContain("--", e.Message);
     }
 
     [Fact]
     public void An_unknown_name_is_refused_listing_the_known_ones()
     {
-        var e = Assert.Throws<UsageException>(() => ThresholdMethods.Create("max-voltage"));
+        var e = Assert.Throws<InvalidSettingException>(() => ThresholdMethods.Create("max-voltage"));
         Assert.All(ThresholdMethods.Names, name => Assert.Contains(name, e.Message));
     }
 }

@@ -20,7 +20,7 @@ public sealed class DatasetCatalogTests
     [Fact]
     public void Find_unknown_name_is_a_usage_error_listing_the_names()
     {
-        var ex = Assert.Throws<UsageException>(() => DatasetCatalog.Find("imagenet"));
+        var ex = Assert.Throws<InvalidSettingException>(() => DatasetCatalog.Find("imagenet"));
 
         Assert.Contains("'imagenet'", ex.Message);
         Assert.Contains("mnist", ex.Message);

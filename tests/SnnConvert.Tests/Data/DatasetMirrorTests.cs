@@ -76,7 +76,7 @@ public sealed class DatasetMirrorTests : IDisposable
     [Fact]
     public void Checksum_list_without_a_mirror_is_a_usage_error()
     {
-        var ex = Assert.Throws<UsageException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, null, "/some/SHA256SUMS"));
+        var ex = Assert.Throws<InvalidSettingException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, null, "/some/SHA256SUMS"));
         Assert.Contains(DatasetMirror.MirrorVariable, ex.Message);
     }
 
@@ -85,7 +85,7 @@ public sealed class DatasetMirrorTests : IDisposable
     [InlineData("not a url")]
     public void Mirror_that_is_not_an_HTTP_URL_is_a_usage_error(string mirror)
     {
-        var ex = Assert.Throws<UsageException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, mirror, null));
+        var ex = Assert.Throws<InvalidSettingException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, mirror, null));
         Assert.Contains(mirror, ex.Message);
     }
 
@@ -95,7 +95,7 @@ public sealed class DatasetMirrorTests : IDisposable
         string sums = _dir.File("SHA256SUMS");
         File.WriteAllText(sums, "\nabc123  mnist/x.gz\n");
 
-        var ex = Assert.Throws<UsageException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, "http://127.0.0.1:1/", sums));
+        var ex = Assert.Throws<InvalidSettingException>(() => DatasetMirror.Apply(DatasetCatalog.Mnist, "http://127.0.0.1:1/", sums));
 
         Assert.Contains(sums, ex.Message);
         Assert.Contains("line 2", ex.Message);

@@ -89,7 +89,7 @@ public sealed class MnistFamilyLoaderTests : IDisposable
     [Fact]
     public void Unknown_split_is_a_usage_error()
     {
-        var ex = Assert.Throws<UsageException>(() => MnistFamilyLoader.Load(_dir.Path, "validation", TestData.TinyIdxInfo()));
+        var ex = Assert.Throws<InvalidSettingException>(() => MnistFamilyLoader.Load(_dir.Path, "validation", TestData.TinyIdxInfo()));
 
         Assert.Contains("split: expected 'train' or 'test', found 'validation'", ex.Message);
     }

@@ -59,10 +59,10 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
         Assert.Equal(new NormalizeSpec([0.5f], [0.5f]), imported.Network.Architecture[0], new SpecComparer());
         Assert.Equal(0.5f, imported.Training["input"]!["mean"]![0]!.GetValue<float>());
 
-        var wrong = Assert.Throws<UsageException>(() => OnnxImporter.Load(Fixture("fmnist-normalized-opset13.onnx"), "fmnist",
+        var wrong = Assert.Throws<InvalidSettingException>(() => OnnxImporter.Load(Fixture("fmnist-normalized-opset13.onnx"), "fmnist",
             new OnnxImportOptions(new OnnxInputScaling(1f, [0.1f, 0.2f, 0.3f], [1f]))));
-        Assert.Contains("--input-mean: 3 values given, but the model's input has 1 channel", wrong.Message);
-        Assert.Contains("--input-std: must be positive", Assert.Throws<UsageException>(() => OnnxImporter.Load(Fixture("fmnist-normalized-opset13.onnx"), "fmnist",
+        Assert.Contains("input mean: 3 values given, but the model's input has 1 channel", wrong.Message);
+        Assert.Contains("input std: must be positive", Assert.Throws<InvalidSettingException>(() => OnnxImporter.Load(Fixture("fmnist-normalized-opset13.onnx"), "fmnist",
             new OnnxImportOptions(new OnnxInputScaling(1f, [0f], [0f])))).Message);
     }
 

@@ -24,9 +24,11 @@ public sealed class ReproductionCheckpointsTests : IDisposable
     {
         public List<string> Calibrated { get; } = [];
         public List<string> Reused { get; } = [];
+        public List<string> ConvertedLabels { get; } = [];
         public void Log(string message) { if (message.Contains("reused")) Reused.Add(message.Split(':')[0]); }
         public T Calibrating<T>(string label, Func<IProgress<CalibrationProgress>?, T> work) { Calibrated.Add(label); return work(null); }
         public T Simulating<T>(string label, int images, int steps, Func<IProgress<int>?, T> work) => work(null);
+        public void Converted(string label, SpikingNetwork snn, IReadOnlyList<string> warnings) => ConvertedLabels.Add(label);
     }
 
     [Fact]
@@ -43,6 +45,7 @@ public sealed class ReproductionCheckpointsTests : IDisposable
         var first = new Recorder();
         ReproductionReport a = Run(options, first);
         Assert.Equal(["max-current", "max-activation"], first.Calibrated);
+        Assert.Equal(["max-current", "max-activation"], first.ConvertedLabels);
         string folder = Path.Combine(_temp.Path, ReproductionCheckpoints.FolderName);
         Assert.Equal(2, Directory.GetFiles(folder, "*.json").Length);
 
@@ -50,6 +53,7 @@ public sealed class ReproductionCheckpointsTests : IDisposable
         var second = new Recorder();
         ReproductionReport b = Run(options, second);
         Assert.Empty(second.Calibrated);
+        Assert.Empty(second.ConvertedLabels);
         Assert.Equal(["max-current", "max-activation"], second.Reused);
         Assert.Equal(JsonSerializer.Serialize(a.Methods, ReproductionReport.Json), JsonSerializer.Serialize(b.Methods, ReproductionReport.Json));
 

@@ -56,14 +56,13 @@ public sealed class ReproductionTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_bundled_model_is_a_usage_error_naming_the_file_and_the_way_out()
+    public void A_missing_bundled_model_is_a_setting_error_naming_the_file_and_the_way_out()
     {
-        var e = Assert.Throws<UsageException>(() => BundledModels.Find(ModelZoo.Find("cifar10-vgg")!, [_dir]));
+        var e = Assert.Throws<InvalidSettingException>(() => BundledModels.Find(ModelZoo.Find("cifar10-vgg")!, [_dir]));
         Assert.Equal(2, e.ExitCode);
         Assert.Contains("models/cifar10-vgg.snnm", e.Message);
-        Assert.Contains("--model", e.Message);
-        Assert.Contains("--onnx", e.Message);
-        Assert.Contains("--train", e.Message);
+        Assert.Equal(SettingNames.Model, e.Setting);
+        Assert.Contains("name a model file, or train cifar10-vgg with its recipe first", e.Message);
         Directory.CreateDirectory(Path.Combine(_dir, "models"));
         File.WriteAllText(Path.Combine(_dir, "models", "cifar10-vgg.snnm"), "");
         Assert.Equal(Path.Combine(_dir, "models", "cifar10-vgg.snnm"), BundledModels.Find(ModelZoo.Find("cifar10-vgg")!, [Path.Combine(_dir, "models")]));

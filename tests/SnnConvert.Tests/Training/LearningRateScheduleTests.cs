@@ -51,9 +51,9 @@ public class LearningRateScheduleTests
     [Fact]
     public void Create_rejects_invalid_settings()
     {
-        Assert.Throws<UsageException>(() => LearningRateSchedule.Create("linear", 0.1f, 5, 1, 0.5f));
-        Assert.Throws<UsageException>(() => LearningRateSchedule.Create("cosine", 0f, 5, 1, 0.5f));
-        Assert.Throws<UsageException>(() => LearningRateSchedule.Create("cosine", float.NaN, 5, 1, 0.5f));
-        Assert.Throws<UsageException>(() => LearningRateSchedule.Create("step", 0.1f, 5, 0, 0.5f));
+        Assert.Throws<InvalidSettingException>(() => LearningRateSchedule.Create("linear", 0.1f, 5, 1, 0.5f));
+        Assert.Throws<InvalidSettingException>(() => LearningRateSchedule.Create("cosine", 0f, 5, 1, 0.5f));
+        Assert.Throws<InvalidSettingException>(() => LearningRateSchedule.Create("cosine", float.NaN, 5, 1, 0.5f));
+        Assert.Throws<InvalidSettingException>(() => LearningRateSchedule.Create("step", 0.1f, 5, 0, 0.5f));
     }
 }

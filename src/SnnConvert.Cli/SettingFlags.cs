@@ -1,0 +1,39 @@
+using SnnConvert.Errors;
+
+namespace SnnConvert.Cli;
+
+/// <summary>
+/// The command-line flag of each library setting, so that an <see cref="InvalidSettingException"/> reads as the
+/// option the user typed (e.g. "--calib-samples: ..."). A setting without a flag here (a dataset name given as an
+/// argument, an environment variable) keeps the library's name.
+/// </summary>
+public static class SettingFlags
+{
+    private static readonly IReadOnlyDictionary<string, string> Flags = new Dictionary<string, string>
+    {
+        [SettingNames.CalibrationSamples] = "--calib-samples",
+        [SettingNames.CalibrationSteps] = "--calib-steps",
+        [SettingNames.BatchSize] = "--batch-size",
+        [SettingNames.TimeSteps] = "--timesteps",
+        [SettingNames.ThresholdMethod] = "--method",
+        [SettingNames.ThresholdMethods] = "--methods",
+        [SettingNames.Percentile] = "--percentile",
+        [SettingNames.Epochs] = "--epochs",
+        [SettingNames.Optimizer] = "--optimizer",
+        [SettingNames.WeightDecay] = "--weight-decay",
+        [SettingNames.Momentum] = "--momentum",
+        [SettingNames.LearningRateSchedule] = "--schedule",
+        [SettingNames.LearningRate] = "--lr",
+        [SettingNames.StepEpochs] = "--step-epochs",
+        [SettingNames.Resume] = "--resume",
+        [SettingNames.InputScale] = "--input-scale",
+        [SettingNames.InputMean] = "--input-mean",
+        [SettingNames.InputStd] = "--input-std",
+    };
+
+    /// <summary>The flag that sets <paramref name="setting"/>, or the setting's own name when no flag does.</summary>
+    public static string FlagOf(string setting) => Flags.GetValueOrDefault(setting, setting);
+
+    /// <summary>The error as a usage error that names the flag instead of the setting.</summary>
+    public static UsageException ToUsage(InvalidSettingException e) => new($"{FlagOf(e.Setting)}: {e.Problem}");
+}

@@ -1,0 +1,51 @@
+namespace SnnConvert.Errors;
+
+/// <summary>
+/// The names <see cref="InvalidSettingException"/> gives the library's settings. They are the library's words for
+/// them (the CLI maps each to its flag), kept here so that a front end's table and the throws cannot drift apart.
+/// </summary>
+public static class SettingNames
+{
+    /// <summary>The number of images thresholds are calibrated on.</summary>
+    public const string CalibrationSamples = "calibration samples";
+    /// <summary>The time steps of a calibration run.</summary>
+    public const string CalibrationSteps = "calibration steps";
+    /// <summary>The images per batch.</summary>
+    public const string BatchSize = "batch size";
+    /// <summary>The time steps (latency) of a simulation.</summary>
+    public const string TimeSteps = "time steps";
+    /// <summary>A threshold method's name.</summary>
+    public const string ThresholdMethod = "threshold method";
+    /// <summary>The list of threshold methods a reproduction compares.</summary>
+    public const string ThresholdMethods = "threshold methods";
+    /// <summary>The percentile of a percentile threshold.</summary>
+    public const string Percentile = "percentile";
+    /// <summary>The number of training epochs.</summary>
+    public const string Epochs = "epochs";
+    /// <summary>The optimizer's name.</summary>
+    public const string Optimizer = "optimizer";
+    /// <summary>The optimizer's weight decay.</summary>
+    public const string WeightDecay = "weight decay";
+    /// <summary>The SGD momentum.</summary>
+    public const string Momentum = "momentum";
+    /// <summary>The learning-rate schedule's kind.</summary>
+    public const string LearningRateSchedule = "learning-rate schedule";
+    /// <summary>The base learning rate.</summary>
+    public const string LearningRate = "learning rate";
+    /// <summary>The epochs between step-schedule decays.</summary>
+    public const string StepEpochs = "step epochs";
+    /// <summary>Resuming training from a checkpoint.</summary>
+    public const string Resume = "resume";
+    /// <summary>The factor an ONNX model's [0, 1] pixels are scaled by.</summary>
+    public const string InputScale = "input scale";
+    /// <summary>The per-channel mean an ONNX model's input is shifted by.</summary>
+    public const string InputMean = "input mean";
+    /// <summary>The per-channel std an ONNX model's input is divided by.</summary>
+    public const string InputStd = "input std";
+    /// <summary>A dataset's name.</summary>
+    public const string Dataset = "dataset";
+    /// <summary>A dataset split ("train" or "test").</summary>
+    public const string Split = "split";
+    /// <summary>A model to convert.</summary>
+    public const string Model = "model";
+}
