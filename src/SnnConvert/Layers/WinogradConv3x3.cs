@@ -10,8 +10,7 @@ namespace SnnConvert.Layers;
 /// so the 16 element-wise products become 16 GEMMs over (tiles x C) x (C x Cout) with 2.25x fewer multiplications
 /// than im2col. The SNN simulator's dense engine uses its forward pass (weights transformed once per runner);
 /// training's <see cref="Conv2dLayer"/> runs <see cref="WinogradF4Conv3x3"/> instead, on the layers that
-/// <see cref="Supports"/> admits. The flipped weight transform (input gradient) and <see cref="WeightGradient"/> are
-/// the F(2x2, 3x3) versions of the training passes; the library no longer calls them.
+/// <see cref="Supports"/> admits.
 /// Layout: images are copied channels-last into a zero-padded buffer so that every transform works on Vector&lt;float&gt;
 /// lanes of consecutive channels; both channel counts must be multiples of the vector width (<see cref="Supports"/>).
 /// Groups of images share the GEMMs (as in <see cref="Conv2dKernel"/>), chosen from the sizes only: results do not
@@ -35,20 +34,14 @@ public static class WinogradConv3x3
 
     /// <summary>
     /// U (16, C, Cout) = G g G^T for each (input channel, output channel) of <paramref name="weight"/> (Cout, C, 3, 3).
-    /// With <paramref name="flip"/>, the kernel of the transposed convolution instead: channels swapped and each 3x3
-    /// kernel rotated by 180 degrees, U (16, Cout, C), for the input gradient dx = conv(dy, rot180(W)^T).
     /// </summary>
-    public static void TransformWeights(ReadOnlySpan<float> weight, int cout, int c, bool flip, Span<float> u)
+    public static void TransformWeights(ReadOnlySpan<float> weight, int cout, int c, Span<float> u)
     {
-        // (rows, cols) of each U[xi]: forward (C, Cout), flipped (Cout, C).
-        int cols = flip ? c : cout;
-        Span<float> g = stackalloc float[9];
         Span<float> gg = stackalloc float[12];
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < c; ci++)
             {
-                ReadOnlySpan<float> k = weight.Slice((co * c + ci) * 9, 9);
-                for (int i = 0; i < 9; i++) g[i] = flip ? k[8 - i] : k[i];
+                ReadOnlySpan<float> g = weight.Slice((co * c + ci) * 9, 9);
                 // gg (4x3) = G g, G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
                 for (int j = 0; j < 3; j++)
                 {
@@ -58,13 +51,12 @@ public static class WinogradConv3x3
                     gg[6 + j] = 0.5f * (g0 - g1 + g2);
                     gg[9 + j] = g2;
                 }
-                int row = flip ? co : ci, col = flip ? ci : co;
                 for (int i = 0; i < 4; i++)
                 {
                     float a0 = gg[3 * i], a1 = gg[3 * i + 1], a2 = gg[3 * i + 2];
                     // (G g) G^T, row i.
                     Span<float> t = [a0, 0.5f * (a0 + a1 + a2), 0.5f * (a0 - a1 + a2), a2];
-                    for (int j = 0; j < 4; j++) u[((i * 4 + j) * (flip ? cout : c) + row) * cols + col] = t[j];
+                    for (int j = 0; j < 4; j++) u[((i * 4 + j) * c + ci) * cout + co] = t[j];
                 }
             }
     }
@@ -122,113 +114,6 @@ public static class WinogradConv3x3
                         output.AsSpan((i0 + j) * cout * ho * wo, cout * ho * wo));
             }
         });
-    }
-
-    /// <summary>
-    /// Adds to <paramref name="gradWeight"/> (Cout, C, 3, 3) the weight gradient of <see cref="Forward"/> for the output
-    /// gradient <paramref name="gradOutput"/> (N, Cout, Ho, Wo), in the Winograd domain: dU[xi] (C, Cout) = sum over tiles
-    /// of V[xi]^T dM[xi] with dM = A dY A^T of each 2x2 output-gradient tile, then dW = G^T dU G. Per-chunk partial sums
-    /// are reduced in chunk order, so the result does not depend on the thread count.
-    /// </summary>
-    public static void WeightGradient(float[] input, int n, int c, int h, int w, int pad, float[] gradOutput, int cout, Span<float> gradWeight,
-        ChunkBuffers workspace, ChunkBuffers partials)
-    {
-        int ho = h + 2 * pad - 2, wo = w + 2 * pad - 2;
-        (int th, int tw) = TileCounts(h, w, pad);
-        int perImage = th * tw, group = GroupSize(n, perImage);
-        int hp = 2 * th + 2, wp = 2 * tw + 2, padSize = group * hp * wp * c, tMax = group * perImage, uSize = Tiles * c * cout;
-        float[][] buffers = workspace.Get(n, WorkspaceSize(n, c, h, w, cout, pad));
-        float[][] sums = partials.Get(n, uSize);
-        IGemm gemm = Blas.Gemm;
-        ChunkedParallel.For(n, (chunk, start, end) =>
-        {
-            Span<float> all = buffers[chunk], du = sums[chunk].AsSpan(0, uSize);
-            du.Clear();
-            Span<float> padded = all.Slice(0, padSize);
-            Span<float> v = all.Slice(padSize, Tiles * tMax * c);                        // (16, T, C)
-            Span<float> dm = all.Slice(padSize + Tiles * tMax * c, Tiles * tMax * cout); // (16, T, Cout)
-            Span<float> dy = all.Slice(padSize + Tiles * tMax * (c + cout));             // (G, 2 th, 2 tw, Cout)
-            for (int i0 = start; i0 < end; i0 += group)
-            {
-                int count = Math.Min(group, end - i0), t = count * perImage;
-                for (int j = 0; j < count; j++)
-                {
-                    PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp, padded.Slice(j * hp * wp * c, hp * wp * c));
-                    // dy of image j channels-last, 0 where a tile reaches past the output.
-                    Span<float> dst = dy.Slice(j * 4 * perImage * cout, 4 * perImage * cout);
-                    dst.Clear();
-                    for (int r = 0; r < ho; r++)
-                        BlockTranspose.Transpose(gradOutput.AsSpan((i0 + j) * cout * ho * wo + r * wo), cout, wo, ho * wo, dst.Slice(r * 2 * tw * cout), cout);
-                }
-                InputTransform(padded, count, c, th, tw, wp, hp, v, t);
-                GradientTransform(dy, count, th, tw, cout, dm, t);
-                for (int xi = 0; xi < Tiles; xi++)
-                    gemm.Sgemm(true, false, c, cout, t, 1f, v.Slice(xi * t * c, t * c), c, dm.Slice(xi * t * cout, t * cout), cout, 1f,
-                        du.Slice(xi * c * cout, c * cout), cout);
-            }
-        });
-        int chunks = ChunkedParallel.ChunkCount(n);
-        ChunkedParallel.ForElements(uSize, (e0, e1) =>
-        {
-            Span<float> total = sums[0].AsSpan(e0, e1 - e0);
-            for (int chunk = 1; chunk < chunks; chunk++) TensorPrimitives.Add(total, sums[chunk].AsSpan(e0, e1 - e0), total);
-        });
-        float[] sum = sums[0];
-        Span<float> t4 = stackalloc float[12];
-        for (int co = 0; co < cout; co++)
-            for (int ci = 0; ci < c; ci++)
-            {
-                // T (3x4) = G^T dU, then dW (3x3) = T G; G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
-                for (int j = 0; j < 4; j++)
-                {
-                    float u0 = sum[((0 + j) * c + ci) * cout + co], u1 = sum[((4 + j) * c + ci) * cout + co];
-                    float u2 = sum[((8 + j) * c + ci) * cout + co], u3 = sum[((12 + j) * c + ci) * cout + co];
-                    t4[j] = u0 + 0.5f * (u1 + u2);
-                    t4[4 + j] = 0.5f * (u1 - u2);
-                    t4[8 + j] = 0.5f * (u1 + u2) + u3;
-                }
-                Span<float> g = gradWeight.Slice((co * c + ci) * 9, 9);
-                for (int r = 0; r < 3; r++)
-                {
-                    float a0 = t4[4 * r], a1 = t4[4 * r + 1], a2 = t4[4 * r + 2], a3 = t4[4 * r + 3];
-                    g[3 * r] += a0 + 0.5f * (a1 + a2);
-                    g[3 * r + 1] += 0.5f * (a1 - a2);
-                    g[3 * r + 2] += 0.5f * (a1 + a2) + a3;
-                }
-            }
-    }
-
-    // dm[xi][t][co] = (A dY A^T)[xi] for the 2x2 output-gradient tile dY of tile t, A^T = [1 1 1 0; 0 1 -1 -1].
-    private static void GradientTransform(ReadOnlySpan<float> dy, int count, int th, int tw, int cout, Span<float> dm, int t)
-    {
-        int vc = Vector<float>.Count, wy = 2 * tw;
-        ref float src = ref MemoryMarshal.GetReference(dy);
-        ref float dst = ref MemoryMarshal.GetReference(dm);
-        nuint step = (nuint)(t * cout), next = (nuint)cout, down = (nuint)(wy * cout);
-        int tile = 0;
-        for (int img = 0; img < count; img++)
-            for (int ty = 0; ty < th; ty++)
-                for (int tx = 0; tx < tw; tx++, tile++)
-                    for (int co = 0; co < cout; co += vc)
-                    {
-                        nuint at = (nuint)((((img * 2 * th) + 2 * ty) * wy + 2 * tx) * cout + co), o = (nuint)(tile * cout + co);
-                        Vector<float> y00 = Vector.LoadUnsafe(ref src, at), y01 = Vector.LoadUnsafe(ref src, at + next);
-                        Vector<float> y10 = Vector.LoadUnsafe(ref src, at + down), y11 = Vector.LoadUnsafe(ref src, at + down + next);
-                        // Rows of A dY: (y0), (y0 + y1), (y0 - y1), (-y1); each row (a, b) then becomes (a, a + b, a - b, -b).
-                        GradientRow(ref dst, o, step, y00, y01);
-                        GradientRow(ref dst, o + 4 * step, step, y00 + y10, y01 + y11);
-                        GradientRow(ref dst, o + 8 * step, step, y00 - y10, y01 - y11);
-                        GradientRow(ref dst, o + 12 * step, step, -y10, -y11);
-                    }
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void GradientRow(ref float dst, nuint at, nuint step, Vector<float> a, Vector<float> b)
-    {
-        a.StoreUnsafe(ref dst, at);
-        (a + b).StoreUnsafe(ref dst, at + step);
-        (a - b).StoreUnsafe(ref dst, at + 2 * step);
-        (-b).StoreUnsafe(ref dst, at + 3 * step);
     }
 
     // padded[r][q][ch] = x[ch][r - pad][q - pad], 0 outside the image; (hp, wp) covers every tile's 4x4 window.

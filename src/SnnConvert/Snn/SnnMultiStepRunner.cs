@@ -90,7 +90,7 @@ public sealed class SnnMultiStepRunner
             if (layer is SnnConv2d { PadValues: null } winograd && WinogradConv3x3.Supports(winograd.Spec, winograd.InChannelCount))
             {
                 _winogradWeights[s] = new float[16 * winograd.InChannelCount * winograd.OutChannelCount];
-                WinogradConv3x3.TransformWeights(winograd.Weight, winograd.OutChannelCount, winograd.InChannelCount, flip: false, _winogradWeights[s]);
+                WinogradConv3x3.TransformWeights(winograd.Weight, winograd.OutChannelCount, winograd.InChannelCount, _winogradWeights[s]);
             }
             if (s == stopAt) continue;
             _membrane[s] = new float[maxBatch * _sizes[s + 1]];
