@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using SnnConvert.Layers;
 using SnnConvert.Snn;
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Bench;
 
@@ -34,7 +35,7 @@ public class SynapseBenchmarks
         (int c, int h, int cout, int k, int pad) = Layer == "mnist" ? (12, 12, 64, 5, 0) : (64, 16, 64, 3, 1);
         _conv = new SnnConv2d(c, cout, k, 1, pad) { Weight = Enumerable.Range(0, cout * c * k * k).Select(_ => r.NextSingle() - 0.5f).ToArray(), Spiking = true };
         int[] shape = [c, h, h];
-        _g = Conv2dGeometry.Of(_conv.Spec, shape);
+        _g = _conv.Spec.Geometry(shape);
         _event = new EventDrivenConv2d(_conv, shape);
         _input = Enumerable.Range(0, c * h * h).Select(_ => r.NextDouble() < Density ? r.Next(1, 5) / 4f : 0f).ToArray();
         _output = new float[_g.OutputSize];

@@ -1,6 +1,7 @@
 using SnnConvert.Layers;
 using SnnConvert.Snn;
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Conversion;
 
@@ -29,7 +30,7 @@ public sealed class AnalogForward(SpikingNetwork net)
             {
                 case SnnConv2d conv:
                     var y = new float[n * outSize];
-                    Conv2dKernel.Forward(x, n, Conv2dGeometry.Of(conv.Spec, _shapes[s]), conv.Weight, conv.Bias, conv.PadValues, y, _workspace);
+                    Conv2dKernel.Forward(x, n, conv.Spec.Geometry(_shapes[s]), conv.Weight, conv.Bias, conv.PadValues, y, _workspace);
                     x = Activate(conv, y);
                     visit?.Invoke(s, x);
                     break;

@@ -1,4 +1,5 @@
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Layers;
 

@@ -1,4 +1,5 @@
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Layers;
 
@@ -51,10 +52,10 @@ public sealed class Conv2dLayer : Layer
     public override Tensor Forward(Tensor input, ForwardContext context)
     {
         RequireRank(input, 4, "input");
-        Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
+        Conv2dGeometry g = _spec.Geometry(input.Shape.AsSpan(1));
         _input = input;
         var output = OutputTensor(context, input.Dim(0), g.Cout, g.Ho, g.Wo);   // every element written by the GEMMs
-        if (WinogradConv3x3.Supports(_spec, g.C))
+        if (WinogradConv3x3.Supports(_spec.Kernel, _spec.Stride, _spec.Padding, _spec.OutChannels, g.C))
         {
             float[] u = TransformedWeights(ref _winogradWeights, flip: false);
             WinogradF4Conv3x3.Forward(input.Data, input.Dim(0), g.C, g.H, g.W, g.Pad, u, g.Cout, _bias?.Value.Data, output.Data, _winograd);
@@ -68,7 +69,7 @@ public sealed class Conv2dLayer : Layer
     {
         Tensor input = Cached(_input);
         var gradInput = GradInputTensor(input.Shape);   // Fold (or the Winograd output) overwrites each image
-        if (!WinogradConv3x3.Supports(_spec, input.Dim(1)))
+        if (!WinogradConv3x3.Supports(_spec.Kernel, _spec.Stride, _spec.Padding, _spec.OutChannels, input.Dim(1)))
         {
             Backward(gradOutput, gradInput);
             return gradInput;
@@ -97,9 +98,9 @@ public sealed class Conv2dLayer : Layer
     {
         Tensor input = Cached(_input);
         int n = input.Dim(0);
-        Conv2dGeometry g = Conv2dGeometry.Of(_spec, input.Shape.AsSpan(1));
+        Conv2dGeometry g = _spec.Geometry(input.Shape.AsSpan(1));
         if (gradOutput.Length != n * g.OutputSize) throw new ArgumentException($"{_spec.Describe()}: gradient of shape {gradOutput.ShapeText} does not match the output");
-        if (gradInput is null && WinogradConv3x3.Supports(_spec, g.C))
+        if (gradInput is null && WinogradConv3x3.Supports(_spec.Kernel, _spec.Stride, _spec.Padding, _spec.OutChannels, g.C))
         {
             WinogradF4Conv3x3.WeightGradient(input.Data, n, g.C, g.H, g.W, g.Pad, gradOutput.Data, g.Cout, _weight.Grad.Data, _winograd, _dw);
             if (_bias is not null)

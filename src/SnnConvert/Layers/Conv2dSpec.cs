@@ -1,3 +1,5 @@
+using SnnConvert.Kernels;
+
 namespace SnnConvert.Layers;
 
 /// <summary>2-D convolution, square kernel, group 1. Weight shape (OutChannels, InChannels, Kernel, Kernel).</summary>
@@ -5,6 +7,13 @@ public sealed record Conv2dSpec(int InChannels, int OutChannels, int Kernel, int
 {
     /// <inheritdoc/>
     public override Layer Build(Random random) => new Conv2dLayer(this, random);
+
+    /// <summary>The geometry of this convolution applied to an input of (C, H, W) = <paramref name="inputShape"/>.</summary>
+    public Conv2dGeometry Geometry(ReadOnlySpan<int> inputShape)
+    {
+        int[] o = OutputShape(inputShape.ToArray());
+        return new(inputShape[0], inputShape[1], inputShape[2], o[0], Kernel, Stride, Padding, o[1], o[2]);
+    }
 
     /// <inheritdoc/>
     public override int[] OutputShape(int[] inputShape)

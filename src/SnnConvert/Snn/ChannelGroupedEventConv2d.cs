@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using SnnConvert.Layers;
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Snn;
 
@@ -37,7 +38,7 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
     public ChannelGroupedEventConv2d(SnnConv2d conv, int[] inputShape)
     {
         if (!Supports(conv)) throw new ArgumentException($"{conv.Describe()}: needs stride 1, 2 to {MaxChannels} input channels and output channels a multiple of 8", nameof(conv));
-        _g = Conv2dGeometry.Of(conv.Spec, inputShape);
+        _g = conv.Spec.Geometry(inputShape);
         _bias = conv.Bias;
         int cout = _g.Cout, c = _g.C, k = _g.K;
         _weight = new AlignedFloats(_g.PatchSize * cout);

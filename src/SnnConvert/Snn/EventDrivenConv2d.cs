@@ -5,6 +5,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using SnnConvert.Layers;
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Snn;
 
@@ -32,7 +33,7 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
     /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
     public EventDrivenConv2d(SnnConv2d conv, int[] inputShape)
     {
-        _g = Conv2dGeometry.Of(conv.Spec, inputShape);
+        _g = conv.Spec.Geometry(inputShape);
         _bias = conv.Bias;
         int cout = _g.Cout, k = _g.K;
         // A 12-channel layer (mnist-seed's first, under rate input) adds whole 16-float vectors instead of 8 + 4 tails.

@@ -1,6 +1,7 @@
 using System.Numerics;
 using SnnConvert.Layers;
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Snn;
 
@@ -87,7 +88,7 @@ public sealed class SnnMultiStepRunner
                     SnnLinear linear => new EventDrivenLinear(linear),
                     _ => (IEventDrivenSynapses?)null,
                 };
-            if (layer is SnnConv2d { PadValues: null } winograd && WinogradConv3x3.Supports(winograd.Spec, winograd.InChannelCount))
+            if (layer is SnnConv2d { PadValues: null } winograd && WinogradConv3x3.Supports(winograd.Spec.Kernel, winograd.Spec.Stride, winograd.Spec.Padding, winograd.Spec.OutChannels, winograd.InChannelCount))
             {
                 _winogradWeights[s] = new float[16 * winograd.InChannelCount * winograd.OutChannelCount];
                 WinogradConv3x3.TransformWeights(winograd.Weight, winograd.OutChannelCount, winograd.InChannelCount, _winogradWeights[s]);
@@ -214,7 +215,7 @@ public sealed class SnnMultiStepRunner
             int per = _sizes[s + 1];
             if (layer.Spiking || _readout == Readout.SpikeCount)
                 for (int i = 0; i < count; i++)
-                    IfNeuron.Initialise(membrane.AsSpan(i * per, per), layer.Thresholds, ChannelSize(s), _net.Neuron.Initial);
+                    IfNeuron.Initialise(membrane.AsSpan(i * per, per), layer.Thresholds, ChannelSize(s), _net.Neuron.Initial == InitialMembrane.HalfThreshold);
             else membrane.AsSpan(0, count * per).Clear();
         }
         _outputSpikeCounts.AsSpan(0, count * _net.ClassNames.Count).Clear();
@@ -438,7 +439,7 @@ public sealed class SnnMultiStepRunner
                 WinogradConv3x3.Forward(input, m, shape[0], shape[1], shape[2], conv.Padding, u, conv.OutChannelCount, conv.Bias, current, _winogradWorkspace);
                 break;
             case SnnConv2d conv:
-                Conv2dKernel.Forward(input, m, Conv2dGeometry.Of(conv.Spec, _shapes[s]), conv.Weight, conv.Bias, conv.PadValues, current, _workspace);
+                Conv2dKernel.Forward(input, m, conv.Spec.Geometry(_shapes[s]), conv.Weight, conv.Bias, conv.PadValues, current, _workspace);
                 break;
             case SnnLinear linear:
                 LinearKernel.Forward(input, m, linear.InFeatures, linear.OutFeatures, linear.Weight, linear.Bias, current);
@@ -486,7 +487,7 @@ public sealed class SnnMultiStepRunner
                         continue;
                     }
                     Span<float> spikes = pool is null ? mapOut.AsSpan(j * outSize, outSize) : scratch[chunk].AsSpan(kernelScratch + ownCurrent, outSize);
-                    int fired = IfNeuron.Step(z, v, layer.Thresholds, spikes, channelSize, _net.Neuron.Reset);
+                    int fired = IfNeuron.Step(z, v, layer.Thresholds, spikes, channelSize, _net.Neuron.Reset == ResetMode.Soft);
                     _chunkCounts[chunk * _maxSteps + t] += fired;
                     if (gate is not null)
                     {

@@ -1,6 +1,7 @@
 using SnnConvert.Layers;
 using SnnConvert.Tensors;
 using Xunit;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Tests.Layers;
 
@@ -61,7 +62,8 @@ public sealed class Conv2dBatchTests
 
         // Winograd's transforms cost float32 accuracy in proportion to the values' scale rather than to each result (a
         // small result may come out of large cancelling terms), so its errors are bounded relative to the RMS value.
-        bool winograd = WinogradConv3x3.Supports(layer.Spec as Conv2dSpec ?? throw new InvalidOperationException(), cin);
+        Conv2dSpec spec = layer.Spec as Conv2dSpec ?? throw new InvalidOperationException();
+        bool winograd = WinogradConv3x3.Supports(spec.Kernel, spec.Stride, spec.Padding, spec.OutChannels, cin);
         void AssertClose(double[] expected, float[] actual) => Conv2dBatchTests.AssertClose(expected, actual, winograd);
         foreach (bool reuse in new[] { false, true })
         {

@@ -3,6 +3,7 @@ using SnnConvert.Data;
 using SnnConvert.Layers;
 using SnnConvert.Snn;
 using SnnConvert.Tensors;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Tests.Snn;
 
@@ -61,7 +62,7 @@ public class SynapseEngineTests
         for (int i = 0; i < y.Length; i++) Assert.True(Math.Abs(y[i] - expected[i]) <= 1e-5 * (1 + Math.Abs(expected[i])), $"output {i}: {y[i]} vs {expected[i]}");
         // And the dense GEMM path computes the same current up to rounding.
         var dense = new float[y.Length];
-        Conv2dKernel.Forward(x, 1, Conv2dGeometry.Of(conv.Spec, [c, h, w]), weight, bias, null, dense, new ChunkBuffers());
+        Conv2dKernel.Forward(x, 1, conv.Spec.Geometry([c, h, w]), weight, bias, null, dense, new ChunkBuffers());
         for (int i = 0; i < y.Length; i++) Assert.True(Math.Abs(y[i] - dense[i]) <= 1e-5 * (1 + Math.Abs(expected[i])));
     }
 
@@ -188,7 +189,7 @@ public class SynapseEngineTests
         var rng = new Random(6);
         float[] R(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.4) * scale)).ToArray();
         var conv = new SnnConv2d(16, 16, 3, 1, 1) { Weight = R(16 * 16 * 9, 0.4), Bias = R(16, 0.1), Thresholds = [0.6f], Spiking = true };
-        Assert.True(SnnConvert.Layers.WinogradConv3x3.Supports(conv.Spec, 16));
+        Assert.True(SnnConvert.Kernels.WinogradConv3x3.Supports(conv.Spec.Kernel, conv.Spec.Stride, conv.Spec.Padding, conv.Spec.OutChannels, 16));
         var net = TestNets.Network([2, 12, 12], 3,
             new SnnConv2d(2, 16, 3, 1, 1) { Weight = R(2 * 16 * 9, 0.8), Thresholds = [0.7f], Spiking = true },
             new SnnAvgPool2d(2, 2),

@@ -3,6 +3,7 @@ using SnnConvert.Models;
 using SnnConvert.Tensors;
 using SnnConvert.Training;
 using Xunit;
+using SnnConvert.Kernels;
 
 namespace SnnConvert.Tests.Training;
 

@@ -1,6 +1,6 @@
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Layers;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Convolution by im2col + GEMM over a batch. Images are split into fixed chunks run in parallel; within a chunk,

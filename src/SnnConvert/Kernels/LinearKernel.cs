@@ -1,6 +1,6 @@
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Layers;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Fully connected forward over a batch: y (N, out) = x (N, in) x W^T + b, split into parallel chunks. Each chunk

@@ -1,8 +1,9 @@
 using SnnConvert.Layers;
 using SnnConvert.Tensors;
 using Xunit;
+using SnnConvert.Kernels;
 
-namespace SnnConvert.Tests.Layers;
+namespace SnnConvert.Tests.Kernels;
 
 /// <summary>
 /// <see cref="WinogradF4Conv3x3"/> against a double-precision direct convolution: the forward pass, the input gradient

@@ -1,9 +1,9 @@
 using System.Numerics;
 
-namespace SnnConvert.Layers;
+namespace SnnConvert.Kernels;
 
 /// <summary>
-/// One-pass span kernels of <see cref="BatchNormLayer"/> that work from the layer's input x and the channel's mean and
+/// One-pass span kernels of <c>BatchNormLayer</c> that work from the layer's input x and the channel's mean and
 /// 1/std instead of a stored xhat = (x - mean) / std (which cost a batch-sized write in the forward pass and a read in
 /// the backward pass); the backward kernels optionally apply a fused ReLU's mask, recomputed from x. Every kernel uses the same float operations in the same order in its vector body and its scalar tail.
 /// </summary>

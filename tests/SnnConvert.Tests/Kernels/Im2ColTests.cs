@@ -1,7 +1,9 @@
 using SnnConvert.Layers;
 using Xunit;
+using SnnConvert.Kernels;
+using SnnConvert.Tests.Layers;
 
-namespace SnnConvert.Tests.Layers;
+namespace SnnConvert.Tests.Kernels;
 
 /// <summary>Im2Col's split rows (left padding, inside block, right padding) against per-element index arithmetic.</summary>
 public sealed class Im2ColTests

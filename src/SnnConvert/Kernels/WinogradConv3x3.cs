@@ -2,14 +2,14 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Layers;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin &amp; Gray 2016, "Fast Algorithms for
 /// Convolutional Neural Networks"): each 2x2 output tile is A^T [ (G g G^T) (.) (B^T d B) ] A for its 4x4 input tile d,
 /// so the 16 element-wise products become 16 GEMMs over (tiles x C) x (C x Cout) with 2.25x fewer multiplications
 /// than im2col. The SNN simulator's dense engine uses its forward pass (weights transformed once per runner);
-/// training's <see cref="Conv2dLayer"/> runs <see cref="WinogradF4Conv3x3"/> instead, on the layers that
+/// training's convolution layer runs <see cref="WinogradF4Conv3x3"/> instead, on the layers that
 /// <see cref="Supports"/> admits.
 /// Layout: images are copied channels-last into a zero-padded buffer so that every transform works on Vector&lt;float&gt;
 /// lanes of consecutive channels; both channel counts must be multiples of the vector width (<see cref="Supports"/>).
@@ -24,13 +24,14 @@ public static class WinogradConv3x3
     public const int TargetTiles = 64;
 
     /// <summary>
-    /// Whether a convolution of <paramref name="spec"/> on <paramref name="inChannels"/> channels can run here: 3x3,
-    /// stride 1, padding at most 2, and both channel counts multiples of the vector width (small first layers, e.g. 1 or
-    /// 3 channels, stay on im2col, where they cost little).
+    /// Whether a convolution (<paramref name="kernel"/>, <paramref name="stride"/>, <paramref name="padding"/>,
+    /// <paramref name="outChannels"/>) on <paramref name="inChannels"/> channels can run here: 3x3, stride 1, padding at
+    /// most 2, and both channel counts multiples of the vector width (small first layers, e.g. 1 or 3 channels, stay on
+    /// im2col, where they cost little).
     /// </summary>
-    public static bool Supports(Conv2dSpec spec, int inChannels) =>
-        spec.Kernel == 3 && spec.Stride == 1 && spec.Padding <= 2 &&
-        inChannels % Vector<float>.Count == 0 && spec.OutChannels % Vector<float>.Count == 0;
+    public static bool Supports(int kernel, int stride, int padding, int outChannels, int inChannels) =>
+        kernel == 3 && stride == 1 && padding <= 2 &&
+        inChannels % Vector<float>.Count == 0 && outChannels % Vector<float>.Count == 0;
 
     /// <summary>
     /// U (16, C, Cout) = G g G^T for each (input channel, output channel) of <paramref name="weight"/> (Cout, C, 3, 3).

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Layers;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// 3x3 stride-1 convolution by Winograd's F(4x4, 3x3) (Lavin &amp; Gray 2016, interpolation points 0, 1, -1, 2, -2):

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Integrate-and-fire dynamics without leak (docs/method.md, "Neurons"):
@@ -17,23 +17,23 @@ public static class IfNeuron
     /// <param name="thresholds">theta per channel (length C) or one value for all (length 1).</param>
     /// <param name="spikes">s(t) written as 0 or 1.</param>
     /// <param name="channelSize">S: values per channel.</param>
-    /// <param name="reset">Reset mode.</param>
+    /// <param name="softReset">Reset by subtracting theta (soft); otherwise to zero (hard).</param>
     public static int Step(ReadOnlySpan<float> current, Span<float> membrane, ReadOnlySpan<float> thresholds, Span<float> spikes,
-        int channelSize, ResetMode reset)
+        int channelSize, bool softReset)
     {
         int channels = thresholds.Length;
-        if (channels == 1) return StepBlock(current, membrane, thresholds[0], spikes, reset);   // one threshold: one block
+        if (channels == 1) return StepBlock(current, membrane, thresholds[0], spikes, softReset);   // one threshold: one block
         int count = 0;
         for (int block = 0; block * channelSize < current.Length; block++)
         {
             var range = new Range(block * channelSize, (block + 1) * channelSize);
-            count += StepBlock(current[range], membrane[range], thresholds[block % channels], spikes[range], reset);
+            count += StepBlock(current[range], membrane[range], thresholds[block % channels], spikes[range], softReset);
         }
         return count;
     }
 
     // The same arithmetic as the scalar definition (one add, one compare, one subtract per neuron), vectorised.
-    private static int StepBlock(ReadOnlySpan<float> current, Span<float> membrane, float theta, Span<float> spikes, ResetMode reset)
+    private static int StepBlock(ReadOnlySpan<float> current, Span<float> membrane, float theta, Span<float> spikes, bool softReset)
     {
         int n = current.Length, i = 0, count = 0;
         if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
@@ -49,7 +49,7 @@ public static class IfNeuron
                 Vector512<float> v = Vector512.LoadUnsafe(ref m, (nuint)i) + Vector512.LoadUnsafe(ref z, (nuint)i);
                 Vector512<float> mask = Vector512.GreaterThanOrEqual(v, th);
                 Vector512.ConditionalSelect(mask, ones, Vector512<float>.Zero).StoreUnsafe(ref sp, (nuint)i);
-                v = reset == ResetMode.Soft ? v - Vector512.ConditionalSelect(mask, th, Vector512<float>.Zero) : Vector512.ConditionalSelect(mask, Vector512<float>.Zero, v);
+                v = softReset ? v - Vector512.ConditionalSelect(mask, th, Vector512<float>.Zero) : Vector512.ConditionalSelect(mask, Vector512<float>.Zero, v);
                 v.StoreUnsafe(ref m, (nuint)i);
                 fired -= mask.AsInt32();   // mask lanes are -1 where a neuron fired
             }
@@ -68,7 +68,7 @@ public static class IfNeuron
                 Vector<float> v = Vector.LoadUnsafe(ref m, (nuint)i) + Vector.LoadUnsafe(ref z, (nuint)i);
                 Vector<int> mask = Vector.GreaterThanOrEqual(v, th);
                 Vector.ConditionalSelect(mask, ones, Vector<float>.Zero).StoreUnsafe(ref sp, (nuint)i);
-                v = reset == ResetMode.Soft ? v - Vector.ConditionalSelect(mask, th, Vector<float>.Zero) : Vector.ConditionalSelect(mask, Vector<float>.Zero, v);
+                v = softReset ? v - Vector.ConditionalSelect(mask, th, Vector<float>.Zero) : Vector.ConditionalSelect(mask, Vector<float>.Zero, v);
                 v.StoreUnsafe(ref m, (nuint)i);
                 fired -= mask;   // mask lanes are -1 where a neuron fired
             }
@@ -80,7 +80,7 @@ public static class IfNeuron
             if (v >= theta)
             {
                 spikes[i] = 1f;
-                v = reset == ResetMode.Soft ? v - theta : 0f;
+                v = softReset ? v - theta : 0f;
                 count++;
             }
             else spikes[i] = 0f;
@@ -89,10 +89,10 @@ public static class IfNeuron
         return count;
     }
 
-    /// <summary>Sets v(0) for a block laid out like <see cref="Step"/>.</summary>
-    public static void Initialise(Span<float> membrane, ReadOnlySpan<float> thresholds, int channelSize, InitialMembrane initial)
+    /// <summary>Sets v(0) for a block laid out like <see cref="Step"/>: theta / 2 with <paramref name="halfThreshold"/>, else 0.</summary>
+    public static void Initialise(Span<float> membrane, ReadOnlySpan<float> thresholds, int channelSize, bool halfThreshold)
     {
-        if (initial == InitialMembrane.Zero) { membrane.Clear(); return; }
+        if (!halfThreshold) { membrane.Clear(); return; }
         int channels = thresholds.Length;
         for (int block = 0; block * channelSize < membrane.Length; block++)
             membrane.Slice(block * channelSize, channelSize).Fill(0.5f * thresholds[channels == 1 ? 0 : block % channels]);

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace SnnConvert.Layers;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Unfolds one image into the column matrix of a convolution and folds gradients back.

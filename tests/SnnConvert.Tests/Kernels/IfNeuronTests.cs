@@ -1,7 +1,8 @@
 using SnnConvert.Snn;
 using Xunit;
+using SnnConvert.Kernels;
 
-namespace SnnConvert.Tests.Snn;
+namespace SnnConvert.Tests.Kernels;
 
 /// <summary>
 /// Integrate-and-fire closed forms. Values are exact binary fractions (I = 3/4, theta = 1, ...), so every membrane
@@ -13,11 +14,11 @@ public class IfNeuronTests
     private static (List<int> SpikeSteps, float Membrane) Run(float current, float theta, int steps, ResetMode reset, InitialMembrane initial = InitialMembrane.Zero)
     {
         float[] membrane = new float[1], spikes = new float[1], thresholds = [theta];
-        IfNeuron.Initialise(membrane, thresholds, 1, initial);
+        IfNeuron.Initialise(membrane, thresholds, 1, initial == InitialMembrane.HalfThreshold);
         var spikeSteps = new List<int>();
         for (int t = 1; t <= steps; t++)
         {
-            int fired = IfNeuron.Step([current], membrane, thresholds, spikes, 1, reset);
+            int fired = IfNeuron.Step([current], membrane, thresholds, spikes, 1, reset == ResetMode.Soft);
             Assert.Equal(spikes[0] == 1f ? 1 : 0, fired);
             Assert.True(spikes[0] is 0f or 1f);
             if (fired == 1) spikeSteps.Add(t);
@@ -123,11 +124,11 @@ public class IfNeuronTests
         float[] thresholds = [1f, 2f, 4f];
         float[] current = Enumerable.Repeat(1f, n * c * s).ToArray();
         float[] membrane = new float[n * c * s], spikes = new float[n * c * s];
-        IfNeuron.Initialise(membrane, thresholds, s, InitialMembrane.Zero);
+        IfNeuron.Initialise(membrane, thresholds, s, halfThreshold: false);
         int[] period = [1, 2, 4];
         for (int t = 1; t <= 8; t++)
         {
-            int fired = IfNeuron.Step(current, membrane, thresholds, spikes, s, ResetMode.Soft);
+            int fired = IfNeuron.Step(current, membrane, thresholds, spikes, s, softReset: true);
             int expectedCount = 0;
             for (int i = 0; i < n * c * s; i++)
             {
@@ -150,7 +151,7 @@ public class IfNeuronTests
         int total = 0;
         for (int t = 1; t <= 16; t++)
         {
-            total += IfNeuron.Step(current, membrane, [1f], spikes, 2, ResetMode.Soft);
+            total += IfNeuron.Step(current, membrane, [1f], spikes, 2, softReset: true);
             for (int i = 0; i < 6; i++) counts[i] += (int)spikes[i];
         }
         Assert.Equal([4, 8, 12, 16, 2, 0], counts);   // floor(16 I / 1)
@@ -168,7 +169,7 @@ public class IfNeuronTests
         for (int t = 1; t <= 10; t++)
         {
             float[] current = Enumerable.Range(0, 6).Select(i => (float)(((i * 3 + t * 5) % 7 - 2) / 8.0)).ToArray();
-            int fired = IfNeuron.Step(current, membrane, thresholds, spikes, 3, ResetMode.Soft);
+            int fired = IfNeuron.Step(current, membrane, thresholds, spikes, 3, softReset: true);
             int expectedFired = 0;
             for (int i = 0; i < 6; i++)
             {
@@ -187,11 +188,11 @@ public class IfNeuronTests
     public void Initialise_sets_half_the_channel_threshold_or_zero()
     {
         float[] membrane = Enumerable.Repeat(9f, 8).ToArray();   // N = 2, C = 2, S = 2
-        IfNeuron.Initialise(membrane, [1f, 3f], 2, InitialMembrane.HalfThreshold);
+        IfNeuron.Initialise(membrane, [1f, 3f], 2, halfThreshold: true);
         Assert.Equal([0.5f, 0.5f, 1.5f, 1.5f, 0.5f, 0.5f, 1.5f, 1.5f], membrane);
-        IfNeuron.Initialise(membrane, [4f], 2, InitialMembrane.HalfThreshold);
+        IfNeuron.Initialise(membrane, [4f], 2, halfThreshold: true);
         Assert.All(membrane, m => Assert.Equal(2f, m));
-        IfNeuron.Initialise(membrane, [1f, 3f], 2, InitialMembrane.Zero);
+        IfNeuron.Initialise(membrane, [1f, 3f], 2, halfThreshold: false);
         Assert.All(membrane, m => Assert.Equal(0f, m));
     }
 }
