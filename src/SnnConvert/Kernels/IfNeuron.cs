@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -32,48 +33,18 @@ public static class IfNeuron
         return count;
     }
 
-    // The same arithmetic as the scalar definition (one add, one compare, one subtract per neuron), vectorised.
+    // The same arithmetic as the scalar definition (one add, one compare, one subtract per neuron), vectorised: the widest
+    // accelerated vectors (512 bits, else Vector<float>), then scalars for the tail.
     private static int StepBlock(ReadOnlySpan<float> current, Span<float> membrane, float theta, Span<float> spikes, bool softReset)
     {
         int n = current.Length, i = 0, count = 0;
+        ref float z = ref MemoryMarshal.GetReference(current);
+        ref float m = ref MemoryMarshal.GetReference(membrane);
+        ref float sp = ref MemoryMarshal.GetReference(spikes);
         if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
-        {
-            var th = Vector512.Create(theta);
-            var ones = Vector512<float>.One;
-            var fired = Vector512<int>.Zero;
-            ref float z = ref MemoryMarshal.GetReference(current);
-            ref float m = ref MemoryMarshal.GetReference(membrane);
-            ref float sp = ref MemoryMarshal.GetReference(spikes);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                Vector512<float> v = Vector512.LoadUnsafe(ref m, (nuint)i) + Vector512.LoadUnsafe(ref z, (nuint)i);
-                Vector512<float> mask = Vector512.GreaterThanOrEqual(v, th);
-                Vector512.ConditionalSelect(mask, ones, Vector512<float>.Zero).StoreUnsafe(ref sp, (nuint)i);
-                v = softReset ? v - Vector512.ConditionalSelect(mask, th, Vector512<float>.Zero) : Vector512.ConditionalSelect(mask, Vector512<float>.Zero, v);
-                v.StoreUnsafe(ref m, (nuint)i);
-                fired -= mask.AsInt32();   // mask lanes are -1 where a neuron fired
-            }
-            count = Vector512.Sum(fired);
-        }
+            count = StepVectors<Lanes512, Vector512<float>, Vector512<int>>(ref z, ref m, ref sp, n, ref i, theta, softReset);
         else if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
-        {
-            var th = new Vector<float>(theta);
-            var ones = Vector<float>.One;
-            var fired = Vector<int>.Zero;
-            ref float z = ref MemoryMarshal.GetReference(current);
-            ref float m = ref MemoryMarshal.GetReference(membrane);
-            ref float sp = ref MemoryMarshal.GetReference(spikes);
-            for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                Vector<float> v = Vector.LoadUnsafe(ref m, (nuint)i) + Vector.LoadUnsafe(ref z, (nuint)i);
-                Vector<int> mask = Vector.GreaterThanOrEqual(v, th);
-                Vector.ConditionalSelect(mask, ones, Vector<float>.Zero).StoreUnsafe(ref sp, (nuint)i);
-                v = softReset ? v - Vector.ConditionalSelect(mask, th, Vector<float>.Zero) : Vector.ConditionalSelect(mask, Vector<float>.Zero, v);
-                v.StoreUnsafe(ref m, (nuint)i);
-                fired -= mask;   // mask lanes are -1 where a neuron fired
-            }
-            count = Vector.Sum(fired);
-        }
+            count = StepVectors<LanesVector, Vector<float>, Vector<int>>(ref z, ref m, ref sp, n, ref i, theta, softReset);
         for (; i < n; i++)
         {
             float v = membrane[i] + current[i];
@@ -87,6 +58,77 @@ public static class IfNeuron
             membrane[i] = v;
         }
         return count;
+    }
+
+    // The vector body, written once for both widths; advances i over the whole vectors and returns their spike count.
+    private static int StepVectors<TLanes, TVec, TInt>(ref float z, ref float m, ref float sp, int n, ref int i, float theta, bool softReset)
+        where TLanes : ILanes<TVec, TInt>
+    {
+        TVec th = TLanes.Create(theta), ones = TLanes.One, zero = TLanes.Zero;
+        TInt fired = TLanes.NoneFired;
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
+        {
+            TVec v = TLanes.Add(TLanes.Load(ref m, (nuint)i), TLanes.Load(ref z, (nuint)i));
+            TVec mask = TLanes.GreaterThanOrEqual(v, th);
+            TLanes.Store(TLanes.Select(mask, ones, zero), ref sp, (nuint)i);
+            v = softReset ? TLanes.Subtract(v, TLanes.Select(mask, th, zero)) : TLanes.Select(mask, zero, v);
+            TLanes.Store(v, ref m, (nuint)i);
+            fired = TLanes.AddFired(fired, mask);
+        }
+        return TLanes.Sum(fired);
+    }
+
+    // The vector operations StepVectors needs, for one vector type (as TensorPrimitives' operator structs): masks are
+    // float vectors with all bits set where true; fired counts lanes in an int vector (mask lanes are -1 where set).
+    private interface ILanes<TVec, TInt>
+    {
+        static abstract int Count { get; }
+        static abstract TVec One { get; }
+        static abstract TVec Zero { get; }
+        static abstract TInt NoneFired { get; }
+        static abstract TVec Create(float value);
+        static abstract TVec Load(ref float source, nuint at);
+        static abstract void Store(TVec value, ref float destination, nuint at);
+        static abstract TVec Add(TVec a, TVec b);
+        static abstract TVec Subtract(TVec a, TVec b);
+        static abstract TVec GreaterThanOrEqual(TVec a, TVec b);
+        static abstract TVec Select(TVec mask, TVec whenSet, TVec otherwise);
+        static abstract TInt AddFired(TInt fired, TVec mask);
+        static abstract int Sum(TInt fired);
+    }
+
+    private readonly struct Lanes512 : ILanes<Vector512<float>, Vector512<int>>
+    {
+        public static int Count => Vector512<float>.Count;
+        public static Vector512<float> One => Vector512<float>.One;
+        public static Vector512<float> Zero => Vector512<float>.Zero;
+        public static Vector512<int> NoneFired => Vector512<int>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Create(float value) => Vector512.Create(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float source, nuint at) => Vector512.LoadUnsafe(ref source, at);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> value, ref float destination, nuint at) => value.StoreUnsafe(ref destination, at);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanOrEqual(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> whenSet, Vector512<float> otherwise) => Vector512.ConditionalSelect(mask, whenSet, otherwise);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> AddFired(Vector512<int> fired, Vector512<float> mask) => fired - mask.AsInt32();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Sum(Vector512<int> fired) => Vector512.Sum(fired);
+    }
+
+    private readonly struct LanesVector : ILanes<Vector<float>, Vector<int>>
+    {
+        public static int Count => Vector<float>.Count;
+        public static Vector<float> One => Vector<float>.One;
+        public static Vector<float> Zero => Vector<float>.Zero;
+        public static Vector<int> NoneFired => Vector<int>.Zero;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Create(float value) => new(value);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Load(ref float source, nuint at) => Vector.LoadUnsafe(ref source, at);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector<float> value, ref float destination, nuint at) => value.StoreUnsafe(ref destination, at);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Subtract(Vector<float> a, Vector<float> b) => a - b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> GreaterThanOrEqual(Vector<float> a, Vector<float> b) => Vector.GreaterThanOrEqual<float>(a, b);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Select(Vector<float> mask, Vector<float> whenSet, Vector<float> otherwise) => Vector.ConditionalSelect(mask, whenSet, otherwise);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<int> AddFired(Vector<int> fired, Vector<float> mask) => fired - Vector.AsVectorInt32(mask);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Sum(Vector<int> fired) => Vector.Sum(fired);
     }
 
     /// <summary>Sets v(0) for a block laid out like <see cref="Step"/>: theta / 2 with <paramref name="halfThreshold"/>, else 0.</summary>
