@@ -42,9 +42,9 @@ public static class IfNeuron
         ref float m = ref MemoryMarshal.GetReference(membrane);
         ref float sp = ref MemoryMarshal.GetReference(spikes);
         if (Vector512.IsHardwareAccelerated && n >= Vector512<float>.Count)
-            count = StepVectors<Lanes512, Vector512<float>, Vector512<int>>(ref z, ref m, ref sp, n, ref i, theta, softReset);
+            count = StepVectors<Lanes512, Vector512<float>, Vector512<int>>(ref z, ref m, ref sp, n, out i, theta, softReset);
         else if (Vector.IsHardwareAccelerated && n >= Vector<float>.Count)
-            count = StepVectors<LanesVector, Vector<float>, Vector<int>>(ref z, ref m, ref sp, n, ref i, theta, softReset);
+            count = StepVectors<LanesVector, Vector<float>, Vector<int>>(ref z, ref m, ref sp, n, out i, theta, softReset);
         for (; i < n; i++)
         {
             float v = membrane[i] + current[i];
@@ -60,10 +60,12 @@ public static class IfNeuron
         return count;
     }
 
-    // The vector body, written once for both widths; advances i over the whole vectors and returns their spike count.
-    private static int StepVectors<TLanes, TVec, TInt>(ref float z, ref float m, ref float sp, int n, ref int i, float theta, bool softReset)
+    // The vector body, written once for both widths: steps the whole vectors, sets done to the first neuron left to the
+    // scalar tail and returns the spike count (the index is a local, not the ref, so that it stays in a register).
+    private static int StepVectors<TLanes, TVec, TInt>(ref float z, ref float m, ref float sp, int n, out int done, float theta, bool softReset)
         where TLanes : ILanes<TVec, TInt>
     {
+        int i = 0;
         TVec th = TLanes.Create(theta), ones = TLanes.One, zero = TLanes.Zero;
         TInt fired = TLanes.NoneFired;
         for (; i <= n - TLanes.Count; i += TLanes.Count)
@@ -75,6 +77,7 @@ public static class IfNeuron
             TLanes.Store(v, ref m, (nuint)i);
             fired = TLanes.AddFired(fired, mask);
         }
+        done = i;
         return TLanes.Sum(fired);
     }
 
