@@ -58,12 +58,12 @@ public static class SimulateCommand
                 (cnnPredictions, cnnAccuracy) = Evaluator.Reference(cnn.Network, test);
                 cnnMacs = cnn.Network.Macs;
             }
-            SimulationResult result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnnMacs, $"{snn.Conversion["method"]}");
+            SimulationResult result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnnMacs, $"{snn.Summary.Method}");
             var report = SimulationReport.From(result, timesteps, cnnAccuracy);
             Terminal.Out.Write(SnnRun.ReportTable(report));
             Terminal.Out.Write(SnnRun.LayerTable(report));
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { snn = parse.GetValue(snnPath), method = snn.Conversion["method"]?.ToString(), report }, Json));
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { snn = parse.GetValue(snnPath), method = snn.Summary.Method, report }, Json));
             return 0;
         }));
         return command;

@@ -71,11 +71,10 @@ public static class SnnConversion
     /// <exception cref="ConversionException">A spiking layer has no live channel.</exception>
     public static void RequireLiveLayers(string model, SpikingNetwork balanced, int calibrationImages)
     {
-        foreach (var entry in balanced.Conversion["layers"]?.AsArray() ?? [])
+        foreach (LayerCalibration entry in balanced.Summary.Layers)
         {
-            int thresholds = entry?["thresholds"]?.GetValue<int>() ?? 0, dead = entry?["deadChannels"]?.GetValue<int>() ?? 0;
-            if (thresholds > 0 && dead == thresholds)
-                throw new ConversionException($"{model}: stage {entry!["stage"]} ({entry["layer"]}): no neuron of this layer received a positive input " +
+            if (entry.Thresholds > 0 && entry.DeadChannels == entry.Thresholds)
+                throw new ConversionException($"{model}: stage {entry.Stage} ({entry.Layer}): no neuron of this layer received a positive input " +
                     $"current on the {calibrationImages} calibration images, so it never fires and the SNN after it is silent; check the model's weights " +
                     "(a layer whose ReLU is always zero) and that the calibration data is the model's dataset");
         }

@@ -16,7 +16,7 @@ namespace SnnConvert.Snn;
 /// <param name="Dataset">Dataset the source model was trained on, or null.</param>
 /// <param name="Neuron">IF neuron settings of the hidden layers.</param>
 /// <param name="Readout">How the class is read from the output layer.</param>
-/// <param name="Conversion">Method, options and calibration statistics (free-form JSON).</param>
+/// <param name="Conversion">Method, options and calibration statistics as stored (JSON; keys from newer files are kept); read it through <see cref="Summary"/>.</param>
 public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList<SnnLayer> Layers, IReadOnlyList<string> ClassNames,
     string? Dataset, NeuronModel Neuron, Readout Readout, JsonObject Conversion)
 {
@@ -29,6 +29,20 @@ public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList
             foreach (SnnLayer layer in Layers) shapes.Add(layer.OutputShape(shapes[^1]));
             return shapes;
         }
+    }
+
+    /// <summary>Typed view of <see cref="Conversion"/>: method, settings and the per-layer calibration records.</summary>
+    public ConversionSummary Summary => ConversionSummary.From(Conversion);
+
+    /// <summary>
+    /// A copy whose conversion record also holds the conversion's wall time (rounded to 0.1 s), leaving this network's
+    /// record untouched; the key goes last, or stays where it was when already recorded.
+    /// </summary>
+    public SpikingNetwork WithCalibrationSeconds(double seconds)
+    {
+        var record = (JsonObject)Conversion.DeepClone();
+        record["calibrationSeconds"] = Math.Round(seconds, 1);
+        return this with { Conversion = record };
     }
 
     /// <summary>Indices of the weighted layers, in order.</summary>
