@@ -29,7 +29,7 @@ public static class SnnRun
     /// <summary>One line per layer with channels that never received a positive current during calibration.</summary>
     public static IEnumerable<string> DeadChannelWarnings(SpikingNetwork net)
     {
-        foreach (LayerCalibration entry in net.Summary.Layers)
+        foreach (LayerCalibration entry in net.Conversion.LayerRecords)
             if (entry.DeadChannels > 0)
                 yield return $"stage {entry.Stage} ({entry.Layer}): {entry.DeadChannels} of {entry.Thresholds} channels never received a positive " +
                     "input current during calibration; they never fire (threshold set to the layer's largest)";
@@ -73,7 +73,7 @@ public static class SnnRun
     public static Table ThresholdTable(SpikingNetwork net)
     {
         var table = new Table().AddColumns("stage", "layer", "thresholds", "min", "mean", "max", "dead channels");
-        foreach (LayerCalibration entry in net.Summary.Layers)
+        foreach (LayerCalibration entry in net.Conversion.LayerRecords)
             table.AddRow($"{entry.Stage}", Markup.Escape(entry.Layer), $"{entry.Thresholds}", $"{entry.Min:G4}", $"{entry.Mean:G4}", $"{entry.Max:G4}",
                 $"{entry.DeadChannels}");
         return table;

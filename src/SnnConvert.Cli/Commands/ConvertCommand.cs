@@ -38,7 +38,7 @@ public static class ConvertCommand
             SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, parse.GetValue(method)!, train, parse.GetValue(seed)).WithCalibrationSeconds(clock.Elapsed.TotalSeconds);
             SnnFile.Save(parse.GetValue(output)!, snn);
             Terminal.Out.Write(SnnRun.ThresholdTable(snn));
-            Console.Out.WriteLine($"snn: {parse.GetValue(output)} ({snn.Summary.Method}, {clock.Elapsed.TotalSeconds:F1} s)");
+            Console.Out.WriteLine($"snn: {parse.GetValue(output)} ({snn.Conversion.Method}, {clock.Elapsed.TotalSeconds:F1} s)");
             return 0;
         }));
         return command;

@@ -42,7 +42,7 @@ public static class SnnConversion
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
-        if (model.Training["input"] is { } input) balanced.Conversion["input"] = input.DeepClone();
+        if (model.Training["input"] is { } input) balanced = balanced with { Conversion = balanced.Conversion with { Input = input.DeepClone() } };
         return (balanced, PerChannelBiasWarning(template.Network, method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
     }
 
@@ -71,7 +71,7 @@ public static class SnnConversion
     /// <exception cref="ConversionException">A spiking layer has no live channel.</exception>
     public static void RequireLiveLayers(string model, SpikingNetwork balanced, int calibrationImages)
     {
-        foreach (LayerCalibration entry in balanced.Summary.Layers)
+        foreach (LayerCalibration entry in balanced.Conversion.LayerRecords)
         {
             if (entry.Thresholds > 0 && entry.DeadChannels == entry.Thresholds)
                 throw new ConversionException($"{model}: stage {entry.Stage} ({entry.Layer}): no neuron of this layer received a positive input " +

@@ -15,11 +15,11 @@ public sealed record LayerThresholds(int Stage, string Layer, int Count, double 
 {
     /// <summary>
     /// The thresholds of every weighted layer of <paramref name="net"/>. The summary comes from the method's own
-    /// record (<see cref="SpikingNetwork.Summary"/>, which knows the dead channels); the values come from the layers themselves.
+    /// record (<see cref="ConversionRecord.Layers"/>, which knows the dead channels); the values come from the layers themselves.
     /// </summary>
     public static IReadOnlyList<LayerThresholds> Of(SpikingNetwork net)
     {
-        var records = net.Summary.Layers.Where(r => r.Stage is not null).ToDictionary(r => r.Stage!.Value);
+        var records = net.Conversion.LayerRecords.Where(r => r.Stage is not null).ToDictionary(r => r.Stage!.Value);
         var list = new List<LayerThresholds>();
         foreach (int stage in net.SynapticIndices)
         {

@@ -13,6 +13,21 @@ namespace SnnConvert.Snn;
 /// <param name="CalibrationSteps">Time steps the layer was calibrated over, or null when not recorded.</param>
 public sealed record LayerCalibration(int? Stage, string Layer, int Thresholds, double? Min, double? Mean, double? Max, int DeadChannels, int? CalibrationSteps)
 {
+    /// <summary>The stored form, keys in the order the conversion has always written them.</summary>
+    internal JsonObject ToJson()
+    {
+        var json = new JsonObject();
+        if (Stage is { } stage) json["stage"] = stage;
+        json["layer"] = Layer;
+        json["thresholds"] = Thresholds;
+        if (Min is { } min) json["min"] = min;
+        if (Max is { } max) json["max"] = max;
+        if (Mean is { } mean) json["mean"] = mean;
+        json["deadChannels"] = DeadChannels;
+        if (CalibrationSteps is { } steps) json["calibrationSteps"] = steps;
+        return json;
+    }
+
     /// <summary>Reads one entry of the record's "layers"; missing keys become null (or 0 / "" for the counts and the name).</summary>
     internal static LayerCalibration FromJson(JsonNode? entry) => new(
         entry?["stage"]?.GetValue<int>(), entry?["layer"]?.ToString() ?? "", entry?["thresholds"]?.GetValue<int>() ?? 0,
