@@ -13,6 +13,11 @@ namespace SnnConvert.Snn;
 /// <param name="CalibrationSteps">Time steps the layer was calibrated over, or null when not recorded.</param>
 public sealed record LayerCalibration(int? Stage, string Layer, int Thresholds, double? Min, double? Mean, double? Max, int DeadChannels, int? CalibrationSteps)
 {
+    /// <summary>Keys this record does not know (from newer files), kept so that nothing read is lost; written last.</summary>
+    public JsonObject Other { get; init; } = [];
+
+    private static readonly string[] Known = ["stage", "layer", "thresholds", "min", "max", "mean", "deadChannels", "calibrationSteps"];
+
     /// <summary>The stored form, keys in the order the conversion has always written them.</summary>
     internal JsonObject ToJson()
     {
@@ -25,12 +30,16 @@ public sealed record LayerCalibration(int? Stage, string Layer, int Thresholds, 
         if (Mean is { } mean) json["mean"] = mean;
         json["deadChannels"] = DeadChannels;
         if (CalibrationSteps is { } steps) json["calibrationSteps"] = steps;
+        foreach (var (key, value) in Other) json[key] = value?.DeepClone();
         return json;
     }
 
-    /// <summary>Reads one entry of the record's "layers"; missing keys become null (or 0 / "" for the counts and the name).</summary>
+    /// <summary>Reads one entry of the record's "layers"; missing keys become null (or 0 / "" for the counts and the name), unknown ones go to <see cref="Other"/>.</summary>
     internal static LayerCalibration FromJson(JsonNode? entry) => new(
         entry?["stage"]?.GetValue<int>(), entry?["layer"]?.ToString() ?? "", entry?["thresholds"]?.GetValue<int>() ?? 0,
         entry?["min"]?.GetValue<double>(), entry?["mean"]?.GetValue<double>(), entry?["max"]?.GetValue<double>(),
-        entry?["deadChannels"]?.GetValue<int>() ?? 0, entry?["calibrationSteps"]?.GetValue<int>());
+        entry?["deadChannels"]?.GetValue<int>() ?? 0, entry?["calibrationSteps"]?.GetValue<int>())
+    {
+        Other = new JsonObject((entry as JsonObject ?? []).Where(p => !Known.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
+    };
 }

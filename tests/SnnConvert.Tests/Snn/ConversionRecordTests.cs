@@ -11,7 +11,7 @@ public class ConversionRecordTests
     private static readonly string Stored = JsonNode.Parse("""
         {"sourceModel":"m","warnings":["w"],"method":"max-current","granularity":"channel","percentile":100,"calibrationSamples":300,
          "layers":[{"stage":0,"layer":"conv2d 1->12 5x5 (spiking)","thresholds":12,"min":2.0933730602264404,"max":3.657283067703247,
-                    "mean":2.8825934529304504,"deadChannels":0,"calibrationSteps":1}],
+                    "mean":2.8825934529304504,"deadChannels":0,"calibrationSteps":1,"note":"kept"}],
          "calibrationEncoding":"direct","calibrationSteps":64,"calibrationSeed":1,"rescaleInputs":false,"input":{"scale":255},
          "calibrationSeconds":1.1,"future":{"x":[1,null]}}
         """)!.ToJsonString();
