@@ -29,9 +29,9 @@ public static class SnnRun
     /// <summary>One line per layer with channels that never received a positive current during calibration.</summary>
     public static IEnumerable<string> DeadChannelWarnings(SpikingNetwork net)
     {
-        foreach (var entry in net.Conversion["layers"]?.AsArray() ?? [])
-            if (entry?["deadChannels"]?.GetValue<int>() is > 0 and var dead)
-                yield return $"stage {entry["stage"]} ({entry["layer"]}): {dead} of {entry["thresholds"]} channels never received a positive " +
+        foreach (LayerCalibration entry in net.Conversion.LayerRecords)
+            if (entry.DeadChannels > 0)
+                yield return $"stage {entry.Stage} ({entry.Layer}): {entry.DeadChannels} of {entry.Thresholds} channels never received a positive " +
                     "input current during calibration; they never fire (threshold set to the layer's largest)";
     }
 
@@ -73,10 +73,9 @@ public static class SnnRun
     public static Table ThresholdTable(SpikingNetwork net)
     {
         var table = new Table().AddColumns("stage", "layer", "thresholds", "min", "mean", "max", "dead channels");
-        var layers = net.Conversion["layers"]?.AsArray();
-        foreach (var entry in layers ?? [])
-            table.AddRow($"{entry!["stage"]}", Markup.Escape($"{entry["layer"]}"), $"{entry["thresholds"]}", $"{entry["min"]!.GetValue<double>():G4}",
-                $"{entry["mean"]!.GetValue<double>():G4}", $"{entry["max"]!.GetValue<double>():G4}", $"{entry["deadChannels"]}");
+        foreach (LayerCalibration entry in net.Conversion.LayerRecords)
+            table.AddRow($"{entry.Stage}", Markup.Escape(entry.Layer), $"{entry.Thresholds}", $"{entry.Min:G4}", $"{entry.Mean:G4}", $"{entry.Max:G4}",
+                $"{entry.DeadChannels}");
         return table;
     }
 

@@ -35,11 +35,10 @@ public static class ConvertCommand
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
             Terminal.LogBackend();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, parse.GetValue(method)!, train, parse.GetValue(seed));
-            snn.Conversion["calibrationSeconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+            SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, parse.GetValue(method)!, train, parse.GetValue(seed)).WithCalibrationSeconds(clock.Elapsed.TotalSeconds);
             SnnFile.Save(parse.GetValue(output)!, snn);
             Terminal.Out.Write(SnnRun.ThresholdTable(snn));
-            Console.Out.WriteLine($"snn: {parse.GetValue(output)} ({snn.Conversion["method"]}, {clock.Elapsed.TotalSeconds:F1} s)");
+            Console.Out.WriteLine($"snn: {parse.GetValue(output)} ({snn.Conversion.Method}, {clock.Elapsed.TotalSeconds:F1} s)");
             return 0;
         }));
         return command;

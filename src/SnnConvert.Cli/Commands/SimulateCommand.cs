@@ -58,12 +58,12 @@ public static class SimulateCommand
                 (cnnPredictions, cnnAccuracy) = Evaluator.Reference(cnn.Network, test);
                 cnnMacs = cnn.Network.Macs;
             }
-            SimulationResult result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnnMacs, $"{snn.Conversion["method"]}");
+            SimulationResult result = SnnRun.Simulate(snn, test, options, cnnPredictions, cnnMacs, $"{snn.Conversion.Method}");
             var report = SimulationReport.From(result, timesteps, cnnAccuracy);
             Terminal.Out.Write(SnnRun.ReportTable(report));
             Terminal.Out.Write(SnnRun.LayerTable(report));
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { snn = parse.GetValue(snnPath), method = snn.Conversion["method"]?.ToString(), report }, Json));
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { snn = parse.GetValue(snnPath), method = snn.Conversion.Method, report }, Json));
             return 0;
         }));
         return command;
@@ -73,7 +73,7 @@ public static class SimulateCommand
     // file's --input-scale/--input-mean/--input-std are recorded in the SNN (conversion.input) and must match.
     private static void RequireSameInput(SpikingNetwork snn, SavedModel cnn, string snnPath)
     {
-        JsonNode? converted = snn.Conversion["input"], given = cnn.Training["input"];
+        JsonNode? converted = snn.Conversion.Input, given = cnn.Training["input"];
         if (JsonNode.DeepEquals(converted, given)) return;
         static string Text(JsonNode? n) => n is null ? "no input scaling (pixels in [0, 1])" : n.ToJsonString();
         throw new UsageException($"{snnPath}: the SNN was converted from a CNN fed with {Text(converted)}, but the CNN given here is fed with {Text(given)}; " +

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SnnConvert.Data;
 using SnnConvert.Snn;
 using SnnConvert.Training;
@@ -43,7 +42,7 @@ public static class ActivationBalancer
         }
 
         SpikingNetwork net = template;
-        var report = new JsonArray();
+        var report = new List<LayerCalibration>();
         float[] previous = [];
         foreach (int s in synaptic)
         {
@@ -52,8 +51,8 @@ public static class ActivationBalancer
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(s, layer with { Thresholds = thresholds });
             previous = thresholds;
-            report.Add(ConversionRecord.Layer(s, layer, thresholds, dead, 1));
+            report.Add(BalancingRecord.Layer(s, layer, thresholds, dead, 1));
         }
-        return net with { Conversion = ConversionRecord.Method(net.Conversion, method, granularity, percentile, settings, report) };
+        return net with { Conversion = BalancingRecord.Method(net.Conversion, method, granularity, percentile, settings, report) };
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SnnConvert.Errors;
 using SnnConvert.Layers;
 using SnnConvert.Models;
@@ -97,7 +96,7 @@ public static class CnnToSnnConverter
         if (open is null) throw new ConversionException($"{net.Name}: the network must end with a conv or dense layer without ReLU (the output layer)");
         layers.Add(open.Build(spiking: false));
         var snn = new SpikingNetwork(net.Name, net.InputShape, layers, model.ClassNames, model.Dataset, neuron ?? new NeuronModel(), readout,
-            new JsonObject { ["sourceModel"] = net.Name, ["warnings"] = new JsonArray(warnings.Select(w => (JsonNode)w).ToArray()) });
+            new ConversionRecord { SourceModel = net.Name, Warnings = warnings.ToArray() });
         snn.Validate(net.Name, requireThresholds: false);
         return new ConversionTemplate(snn, warnings);
     }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SnnConvert.Snn;
 using SnnConvert.Tensors;
 
@@ -27,7 +26,7 @@ public static class SequentialCurrentBalancer
         settings.Validate();
         SpikingNetwork net = template;
         var shapes = net.Shapes;
-        var report = new JsonArray();
+        var report = new List<LayerCalibration>();
         float[] previous = [];
         foreach (int stage in net.SynapticIndices)
         {
@@ -60,19 +59,18 @@ public static class SequentialCurrentBalancer
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(stage, layer with { Thresholds = thresholds });
             previous = thresholds;
-            report.Add(ConversionRecord.Layer(stage, layer, thresholds, dead, steps));
+            report.Add(BalancingRecord.Layer(stage, layer, thresholds, dead, steps));
         }
         return net with { Conversion = Record(net.Conversion, method, settings, percentile, granularity, encoding, rescaleInputs, report) };
     }
 
-    private static JsonObject Record(JsonObject conversion, string method, CalibrationSettings settings, double percentile,
-        ThresholdGranularity granularity, InputEncoding encoding, bool rescale, JsonArray layers)
-    {
-        JsonObject record = ConversionRecord.Method(conversion, method, granularity, percentile, settings, layers);
-        record["calibrationEncoding"] = encoding.ToString().ToLowerInvariant();
-        record["calibrationSteps"] = settings.Steps;
-        record["calibrationSeed"] = settings.Seed;
-        record["rescaleInputs"] = rescale;
-        return record;
-    }
+    private static ConversionRecord Record(ConversionRecord conversion, string method, CalibrationSettings settings, double percentile,
+        ThresholdGranularity granularity, InputEncoding encoding, bool rescale, IReadOnlyList<LayerCalibration> layers) =>
+        BalancingRecord.Method(conversion, method, granularity, percentile, settings, layers) with
+        {
+            CalibrationEncoding = encoding.ToString().ToLowerInvariant(),
+            CalibrationSteps = settings.Steps,
+            CalibrationSeed = settings.Seed,
+            RescaleInputs = rescale,
+        };
 }

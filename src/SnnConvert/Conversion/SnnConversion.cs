@@ -42,7 +42,7 @@ public static class SnnConversion
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
-        if (model.Training["input"] is { } input) balanced.Conversion["input"] = input.DeepClone();
+        if (model.Training["input"] is { } input) balanced = balanced with { Conversion = balanced.Conversion with { Input = input.DeepClone() } };
         return (balanced, PerChannelBiasWarning(template.Network, method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
     }
 
@@ -71,11 +71,10 @@ public static class SnnConversion
     /// <exception cref="ConversionException">A spiking layer has no live channel.</exception>
     public static void RequireLiveLayers(string model, SpikingNetwork balanced, int calibrationImages)
     {
-        foreach (var entry in balanced.Conversion["layers"]?.AsArray() ?? [])
+        foreach (LayerCalibration entry in balanced.Conversion.LayerRecords)
         {
-            int thresholds = entry?["thresholds"]?.GetValue<int>() ?? 0, dead = entry?["deadChannels"]?.GetValue<int>() ?? 0;
-            if (thresholds > 0 && dead == thresholds)
-                throw new ConversionException($"{model}: stage {entry!["stage"]} ({entry["layer"]}): no neuron of this layer received a positive input " +
+            if (entry.Thresholds > 0 && entry.DeadChannels == entry.Thresholds)
+                throw new ConversionException($"{model}: stage {entry.Stage} ({entry.Layer}): no neuron of this layer received a positive input " +
                     $"current on the {calibrationImages} calibration images, so it never fires and the SNN after it is silent; check the model's weights " +
                     "(a layer whose ReLU is always zero) and that the calibration data is the model's dataset");
         }

@@ -130,7 +130,7 @@ public static class NirExporter
             [NirMetadata.Classes] = new NirText(net.ClassNames.ToArray(), [net.ClassNames.Count]),
             [NirMetadata.Readout] = new NirText(net.Readout.ToString().ToLowerInvariant()),
             [NirMetadata.InitialMembrane] = new NirText(net.Neuron.Initial.ToString().ToLowerInvariant()),
-            [NirMetadata.Conversion] = new NirText(net.Conversion.ToJsonString()),
+            [NirMetadata.Conversion] = new NirText(net.Conversion.ToJson().ToJsonString()),
         };
         if (net.Dataset is { } dataset) metadata[NirMetadata.Dataset] = new NirText(dataset);
         return metadata;

@@ -111,11 +111,11 @@ public static class NirImporter
                 "halfthreshold" => InitialMembrane.HalfThreshold,
                 string other => throw new NirFormatException($"{source}: graph metadata \"{NirMetadata.InitialMembrane}\" is \"{other}\", expected zero or halfthreshold"),
             };
-            JsonObject conversion = new();
+            ConversionRecord conversion = new();
             if (Text(meta, NirMetadata.Conversion) is { } json)
             {
-                try { conversion = JsonNode.Parse(json)?.AsObject() ?? new JsonObject(); }
-                catch (Exception e) when (e is JsonException or InvalidOperationException)
+                try { conversion = ConversionRecord.FromJson(JsonNode.Parse(json)?.AsObject() ?? []); }
+                catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
                 {
                     throw new NirFormatException($"{source}: graph metadata \"{NirMetadata.Conversion}\" is not a JSON object: {e.Message}", e);
                 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SnnConvert.Snn;
 
 namespace SnnConvert.Reporting;
@@ -16,22 +15,20 @@ public sealed record LayerThresholds(int Stage, string Layer, int Count, double 
 {
     /// <summary>
     /// The thresholds of every weighted layer of <paramref name="net"/>. The summary comes from the method's own
-    /// record (Conversion["layers"], which knows the dead channels); the values come from the layers themselves.
+    /// record (<see cref="ConversionRecord.Layers"/>, which knows the dead channels); the values come from the layers themselves.
     /// </summary>
     public static IReadOnlyList<LayerThresholds> Of(SpikingNetwork net)
     {
-        var records = (net.Conversion["layers"] as JsonArray ?? []).OfType<JsonObject>()
-            .Where(r => r["stage"] is not null).ToDictionary(r => r["stage"]!.GetValue<int>());
+        var records = net.Conversion.LayerRecords.Where(r => r.Stage is not null).ToDictionary(r => r.Stage!.Value);
         var list = new List<LayerThresholds>();
         foreach (int stage in net.SynapticIndices)
         {
             var layer = (SynapticLayer)net.Layers[stage];
             if (layer.Thresholds.Length == 0) continue;
             double[] values = layer.Thresholds.Select(t => (double)t).ToArray();
-            records.TryGetValue(stage, out JsonObject? r);
-            list.Add(new LayerThresholds(stage, r?["layer"]?.ToString() ?? layer.Describe(), values.Length,
-                r?["min"]?.GetValue<double>() ?? values.Min(), r?["mean"]?.GetValue<double>() ?? values.Average(),
-                r?["max"]?.GetValue<double>() ?? values.Max(), r?["deadChannels"]?.GetValue<int>() ?? 0, values));
+            records.TryGetValue(stage, out LayerCalibration? r);
+            list.Add(new LayerThresholds(stage, r?.Layer ?? layer.Describe(), values.Length, r?.Min ?? values.Min(), r?.Mean ?? values.Average(),
+                r?.Max ?? values.Max(), r?.DeadChannels ?? 0, values));
         }
         return list;
     }

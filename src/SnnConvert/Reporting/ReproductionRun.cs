@@ -68,9 +68,9 @@ public static class ReproductionRun
             SimulationResult result = observer.Simulating(variant.Label, test.Count, simulation.Steps,
                 progress => SnnSimulator.Run(snn, test, simulation, cnnPredictions, cnn.Network.Macs, progress));
             double simulationSeconds = clock.Elapsed.TotalSeconds;
-            var record = snn.Conversion;
-            var method = new MethodResult(variant.Label, record["method"]?.ToString() ?? variant.Label, record["granularity"]?.ToString(),
-                record["percentile"]?.GetValue<double>(), record["rescaleInputs"]?.GetValue<bool>() ?? false, calibrationSeconds, simulationSeconds,
+            ConversionRecord record = snn.Conversion;
+            var method = new MethodResult(variant.Label, record.Method ?? variant.Label, record.Granularity,
+                record.Percentile, record.RescaleInputs ?? false, calibrationSeconds, simulationSeconds,
                 warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, cnnAccuracy));
             checkpoints?.Save(variant, method);
             results.Add(method);

@@ -54,7 +54,7 @@ public static class SnnFile
             ["neuron"] = new JsonObject { ["reset"] = net.Neuron.Reset.ToString().ToLowerInvariant(), ["initialMembrane"] = net.Neuron.Initial.ToString().ToLowerInvariant() },
             ["readout"] = net.Readout.ToString().ToLowerInvariant(),
             ["layers"] = layers,
-            ["conversion"] = net.Conversion.DeepClone(),
+            ["conversion"] = net.Conversion.ToJson(),
         };
         TensorContainer.Save(path, "snn", header, tensors);
     }
@@ -112,7 +112,7 @@ public static class SnnFile
                 h["dataset"]?.GetValue<string>(),
                 new NeuronModel(ParseEnum<ResetMode>(path, "neuron.reset", neuron["reset"]), ParseEnum<InitialMembrane>(path, "neuron.initialMembrane", neuron["initialMembrane"])),
                 ParseEnum<Readout>(path, "readout", h["readout"]),
-                h["conversion"]?.AsObject().DeepClone().AsObject() ?? new JsonObject());
+                ConversionRecord.FromJson(h["conversion"]?.AsObject() ?? []));
             try { net.Validate(path, requireThresholds: true); }
             catch (ConversionException e) { throw new ModelFormatException(e.Message); }
             foreach (var layer in layers.OfType<SynapticLayer>())

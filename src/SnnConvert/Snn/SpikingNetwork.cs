@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SnnConvert.Errors;
 using SnnConvert.Tensors;
 
@@ -16,9 +15,9 @@ namespace SnnConvert.Snn;
 /// <param name="Dataset">Dataset the source model was trained on, or null.</param>
 /// <param name="Neuron">IF neuron settings of the hidden layers.</param>
 /// <param name="Readout">How the class is read from the output layer.</param>
-/// <param name="Conversion">Method, options and calibration statistics (free-form JSON).</param>
+/// <param name="Conversion">Method, options and calibration statistics (typed; JSON only in the files).</param>
 public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList<SnnLayer> Layers, IReadOnlyList<string> ClassNames,
-    string? Dataset, NeuronModel Neuron, Readout Readout, JsonObject Conversion)
+    string? Dataset, NeuronModel Neuron, Readout Readout, ConversionRecord Conversion)
 {
     /// <summary>Per-sample shapes: the input, then each stage's output.</summary>
     public IReadOnlyList<int[]> Shapes
@@ -30,6 +29,12 @@ public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList
             return shapes;
         }
     }
+
+    /// <summary>
+    /// A copy whose conversion record also holds the conversion's wall time (rounded to 0.1 s).
+    /// </summary>
+    public SpikingNetwork WithCalibrationSeconds(double seconds)
+        => this with { Conversion = Conversion with { CalibrationSeconds = Math.Round(seconds, 1) } };
 
     /// <summary>Indices of the weighted layers, in order.</summary>
     public IReadOnlyList<int> SynapticIndices => Enumerable.Range(0, Layers.Count).Where(i => Layers[i] is SynapticLayer).ToArray();

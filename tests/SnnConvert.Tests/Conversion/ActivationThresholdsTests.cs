@@ -34,7 +34,7 @@ public class ActivationThresholdsTests
         Assert.Equal(original[1].Weight.Select(w => w * 0.75f), layers[1].Weight);
         Assert.Equal(original[2].Weight.Select(w => w * 0.8125f), layers[2].Weight);
         for (int i = 0; i < 3; i++) Assert.Equal(original[i].Bias, layers[i].Bias);
-        Assert.Equal("max-activation", net.Conversion["method"]!.GetValue<string>());
+        Assert.Equal("max-activation", net.Conversion.Method);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public class ActivationThresholdsTests
         float[] scale = [0.75f, 0.75f, 0.125f, 0.125f, 0.75f, 0.75f];
         float[] w = MaxCurrentThresholdsTests.HandTemplate().Layers.OfType<SynapticLayer>().ElementAt(1).Weight;
         Assert.Equal(w.Select((v, i) => v * scale[i % 6]), layers[1].Weight);
-        Assert.Equal(1, net.Conversion["layers"]![0]!["deadChannels"]!.GetValue<int>());
+        Assert.Equal(1, net.Conversion.LayerRecords[0].DeadChannels);
     }
 
     public static TheoryData<string, bool, double> Methods() => new()
@@ -68,7 +68,7 @@ public class ActivationThresholdsTests
         SpikingNetwork actual = Balance(template, data, ThresholdMethods.Create(name), batch: 5);
         var (expected, dead) = ReferenceCalibration.Activation(template, data, channelWise, percentile);
         AssertNetworksClose(expected, actual, 1e-5);
-        Assert.Equal(dead.Values, actual.Conversion["layers"]!.AsArray().Select(l => l!["deadChannels"]!.GetValue<int>()));
+        Assert.Equal(dead.Values, actual.Conversion.LayerRecords.Select(l => l.DeadChannels));
         Assert.Equal(channelWise ? 3 : 1, ((SynapticLayer)actual.Layers[0]).Thresholds.Length);
         Assert.Equal(channelWise ? 4 : 1, ((SynapticLayer)actual.Layers[2]).Thresholds.Length);
     }
@@ -90,7 +90,7 @@ public class ActivationThresholdsTests
         // The next layer's synapses are scaled by the library's own lambda of the layer before.
         float[] w = ((SynapticLayer)template.Layers[2]).Weight;
         Assert.Equal(w.Select(v => v * got[0]), ((SynapticLayer)actual.Layers[2]).Weight);
-        Assert.Equal(99.9, actual.Conversion["percentile"]!.GetValue<double>());
+        Assert.Equal(99.9, actual.Conversion.Percentile);
     }
 
     private static void AssertNetworksClose(SpikingNetwork expected, SpikingNetwork actual, double relative)

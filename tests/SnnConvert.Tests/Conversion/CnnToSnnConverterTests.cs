@@ -161,7 +161,7 @@ public class CnnToSnnConverterTests
         string warning = Assert.Single(template.Warnings);
         Assert.Contains("layer 2", warning);
         Assert.Contains("average pooling", warning);
-        Assert.Equal(warning, Assert.Single(template.Network.Conversion["warnings"]!.AsArray())!.GetValue<string>());
+        Assert.Equal(warning, Assert.Single(template.Network.Conversion.Warnings!));
         // The replaced network computes the CNN with average pooling in place of max pooling.
         var avgModel = Model([new Conv2dSpec(1, 2, 3, Padding: 1), new ReluSpec(), new AvgPool2dSpec(2), new FlattenSpec(), new LinearSpec(2 * 3 * 3, 3)], [1, 6, 6]);
         Tensor images = Images(3, [1, 6, 6], seed: 9);

@@ -51,10 +51,10 @@ public class DeadChannelTests
         Assert.Equal(t0.Where((_, c) => c != 1).Max(), t0[1]);
         Assert.Equal(t2.Where((_, c) => c != 3).Max(), t2[3]);
         Assert.All(t0.Concat(t2), t => Assert.True(t > 0));
-        var layers = net.Conversion["layers"]!.AsArray();
-        Assert.Equal(1, layers[0]!["deadChannels"]!.GetValue<int>());
-        Assert.Equal(1, layers[1]!["deadChannels"]!.GetValue<int>());
-        Assert.Equal(0, layers[2]!["deadChannels"]!.GetValue<int>());
+        var layers = net.Conversion.LayerRecords;
+        Assert.Equal(1, layers[0].DeadChannels);
+        Assert.Equal(1, layers[1].DeadChannels);
+        Assert.Equal(0, layers[2].DeadChannels);
 
         // In the simulation the dead channels never fire (their current is never positive), while the others do.
         var run = new SnnReference(net);
@@ -82,7 +82,7 @@ public class DeadChannelTests
         ImageDataset data = TestNets.Binary(4, 1, 6, 6, 3, seed: 15);
         SpikingNetwork net = new MaxCurrentThresholds().Balance(template, new CalibrationSettings(data, 4));
         Assert.Equal([1f, 1f, 1f], ((SynapticLayer)net.Layers[0]).Thresholds);
-        Assert.Equal(3, net.Conversion["layers"]![0]!["deadChannels"]!.GetValue<int>());
+        Assert.Equal(3, net.Conversion.LayerRecords[0].DeadChannels);
         net.Validate("test", requireThresholds: true);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
 using SnnConvert.Snn;
@@ -48,21 +47,21 @@ public class MaxCurrentThresholdsTests
         for (int s = 0; s < 4; s++)
             if (template.Layers[s] is SynapticLayer t) Assert.Equal(t.Weight, ((SynapticLayer)net.Layers[s]).Weight);
 
-        JsonObject record = net.Conversion;
-        Assert.Equal("max-current", record["method"]!.GetValue<string>());
-        Assert.Equal("channel", record["granularity"]!.GetValue<string>());
-        Assert.Equal("direct", record["calibrationEncoding"]!.GetValue<string>());
-        Assert.Equal(3, record["calibrationSamples"]!.GetValue<int>());
-        Assert.Equal(calibrationSteps, record["calibrationSteps"]!.GetValue<int>());
-        JsonArray layers = record["layers"]!.AsArray();
+        ConversionRecord record = net.Conversion;
+        Assert.Equal("max-current", record.Method);
+        Assert.Equal("channel", record.Granularity);
+        Assert.Equal("direct", record.CalibrationEncoding);
+        Assert.Equal(3, record.CalibrationSamples);
+        Assert.Equal(calibrationSteps, record.CalibrationSteps);
+        IReadOnlyList<LayerCalibration> layers = record.LayerRecords;
         Assert.Equal(2, layers.Count);
-        Assert.Equal(0, layers[0]!["stage"]!.GetValue<int>());
-        Assert.Equal(1, layers[0]!["deadChannels"]!.GetValue<int>());
-        Assert.Equal(0.125, layers[0]!["min"]!.GetValue<double>());
-        Assert.Equal(0.75, layers[0]!["max"]!.GetValue<double>());
-        Assert.Equal(2, layers[1]!["stage"]!.GetValue<int>());
-        Assert.Equal(0, layers[1]!["deadChannels"]!.GetValue<int>());
-        Assert.Equal(calibrationSteps, layers[1]!["calibrationSteps"]!.GetValue<int>());
+        Assert.Equal(0, layers[0].Stage);
+        Assert.Equal(1, layers[0].DeadChannels);
+        Assert.Equal(0.125, layers[0].Min);
+        Assert.Equal(0.75, layers[0].Max);
+        Assert.Equal(2, layers[1].Stage);
+        Assert.Equal(0, layers[1].DeadChannels);
+        Assert.Equal(calibrationSteps, layers[1].CalibrationSteps);
     }
 
     [Fact]
@@ -73,8 +72,8 @@ public class MaxCurrentThresholdsTests
         SpikingNetwork net = Balance(HandTemplate(), HandData(), 3, new MaxCurrentThresholds(ThresholdGranularity.Layer));
         Assert.Equal([0.75f], ((SynapticLayer)net.Layers[0]).Thresholds);
         Assert.Equal([1.25f], ((SynapticLayer)net.Layers[2]).Thresholds);
-        Assert.Equal(0, net.Conversion["layers"]![0]!["deadChannels"]!.GetValue<int>());
-        Assert.Equal("layer", net.Conversion["granularity"]!.GetValue<string>());
+        Assert.Equal(0, net.Conversion.LayerRecords[0].DeadChannels);
+        Assert.Equal("layer", net.Conversion.Granularity);
     }
 
     [Fact]
@@ -88,7 +87,7 @@ public class MaxCurrentThresholdsTests
         Assert.Equal(0.25, t[0], 0.25 * 0.011);
         Assert.Equal(0.125, t[1], 0.125 * 0.011);
         Assert.Equal(t[0], t[2]);
-        Assert.Equal(50.0, net.Conversion["percentile"]!.GetValue<double>());
+        Assert.Equal(50.0, net.Conversion.Percentile);
     }
 
     public static TheoryData<ThresholdGranularity, bool, int, ResetMode, InitialMembrane> GenericCases() => new()
@@ -128,7 +127,7 @@ public class MaxCurrentThresholdsTests
         // Channel-wise: each conv layer has one threshold per channel; dense hidden layers have one.
         int[] counts = granularity == ThresholdGranularity.Channel ? [3, 4, 1] : [1, 1, 1];
         Assert.Equal(counts, new[] { 0, 2, 4 }.Select(s => ((SynapticLayer)actual.Layers[s]).Thresholds.Length));
-        Assert.Equal(dead.Values, actual.Conversion["layers"]!.AsArray().Select(l => l!["deadChannels"]!.GetValue<int>()));
+        Assert.Equal(dead.Values, actual.Conversion.LayerRecords.Select(l => l.DeadChannels));
         if (reset != ResetMode.Soft || initial != InitialMembrane.Zero)
         {
             // Not vacuous: the neuron model changes what the later layers see.

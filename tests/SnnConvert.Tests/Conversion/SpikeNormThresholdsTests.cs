@@ -27,9 +27,9 @@ public class SpikeNormThresholdsTests
             Assert.Equal(((SynapticLayer)expected.Layers[s]).Thresholds, thresholds);
             Assert.Equal(((SynapticLayer)template.Layers[s]).Weight, ((SynapticLayer)actual.Layers[s]).Weight);
         }
-        Assert.Equal("spike-norm", actual.Conversion["method"]!.GetValue<string>());
-        Assert.Equal("rate", actual.Conversion["calibrationEncoding"]!.GetValue<string>());
-        Assert.Equal(steps, actual.Conversion["layers"]![0]!["calibrationSteps"]!.GetValue<int>());   // the first layer is not constant under rate input
+        Assert.Equal("spike-norm", actual.Conversion.Method);
+        Assert.Equal("rate", actual.Conversion.CalibrationEncoding);
+        Assert.Equal(steps, actual.Conversion.LayerRecords[0].CalibrationSteps);   // the first layer is not constant under rate input
     }
 
     [Fact]

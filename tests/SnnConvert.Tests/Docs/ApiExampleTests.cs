@@ -37,7 +37,7 @@ public sealed partial class ApiExampleTests(ITestOutputHelper output) : IDisposa
         double accuracy = double.Parse(line.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(accuracy >= 90, $"accuracy at T = 64 is {accuracy} %");
         SpikingNetwork snn = SnnFile.Load(_dir.File("mnist-seed.snn"));
-        Assert.Equal("max-current", snn.Conversion["method"]?.ToString());
+        Assert.Equal("max-current", snn.Conversion.Method);
         Assert.Equal(snn.Layers.Count, NirImporter.Load(_dir.File("mnist-seed.nir")).Layers.Count);
     }
 

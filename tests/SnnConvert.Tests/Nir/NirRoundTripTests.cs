@@ -88,7 +88,7 @@ public sealed class NirRoundTripTests
         SpikingNetwork template = TestNets.DyadicConvTemplate(seed: 2);
         SpikingNetwork net = TestNets.WithThresholds(template, [0.5f, 0.25f, 0.75f], [0.5f], [0.25f, 0.5f, 0.5f, 0.75f, 1f], [1f, 0.5f, 0.75f])
             with { Neuron = new NeuronModel(ResetMode.Hard, InitialMembrane.HalfThreshold), Readout = Readout.SpikeCount, Dataset = "mnist" };
-        net.Conversion["method"] = "test";
+        net = net with { Conversion = net.Conversion with { Method = "test" } };
         using var dir = new TempDirectory();
         foreach (bool legacy in new[] { false, true })
         {
@@ -128,7 +128,7 @@ public sealed class NirRoundTripTests
             if (layers[i] is SynapticLayer { Spiking: true } s)
                 layers[i] = s with { Thresholds = Enumerable.Range(0, s is SnnConv2d ? s.OutputChannels : 1).Select(_ => 0.05f + 0.5f * rng.NextSingle()).ToArray() };
         net = net with { Layers = layers };
-        net.Conversion["method"] = "random thresholds";
+        net = net with { Conversion = net.Conversion with { Method = "random thresholds" } };
         net.Validate(zooName, requireThresholds: true);
         return net;
     }
@@ -141,7 +141,7 @@ public sealed class NirRoundTripTests
         Assert.Equal(expected.Dataset, actual.Dataset);
         Assert.Equal(expected.Neuron, actual.Neuron);
         Assert.Equal(expected.Readout, actual.Readout);
-        Assert.Equal(expected.Conversion.ToJsonString(), actual.Conversion.ToJsonString());
+        Assert.Equal(expected.Conversion.ToJson().ToJsonString(), actual.Conversion.ToJson().ToJsonString());
         Assert.Equal(expected.Layers.Count, actual.Layers.Count);
         for (int i = 0; i < expected.Layers.Count; i++)
         {

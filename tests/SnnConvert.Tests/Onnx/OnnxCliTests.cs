@@ -76,7 +76,7 @@ public sealed class OnnxCliTests : IDisposable
         var convert = CliProcess.Run(300, "convert", "--onnx", onnx, "--dataset", "fmnist", "--input-scale", "255", "--input-mean", "127.5", "--input-std", "127.5",
             "--out", snn, "--calib-samples", "50", "--calib-steps", "4");
         Assert.True(convert.ExitCode == 0, convert.Err);
-        var input = SnnConvert.Snn.SnnFile.Load(snn).Conversion["input"]!;
+        var input = SnnConvert.Snn.SnnFile.Load(snn).Conversion.Input!;
         Assert.Equal(255f, input["scale"]!.GetValue<float>());
         Assert.Equal(127.5f, input["mean"]![0]!.GetValue<float>());
 

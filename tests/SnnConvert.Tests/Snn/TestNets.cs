@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using SnnConvert.Data;
 using SnnConvert.Snn;
 
@@ -42,7 +41,7 @@ internal static class TestNets
 
     /// <summary>A network with default neurons, membrane readout and an empty conversion record.</summary>
     public static SpikingNetwork Network(int[] inputShape, int classes, params SnnLayer[] layers) =>
-        new("test-net", inputShape, layers, Classes(classes), null, new NeuronModel(), Readout.Membrane, new JsonObject());
+        new("test-net", inputShape, layers, Classes(classes), null, new NeuronModel(), Readout.Membrane, new ConversionRecord());
 
     /// <summary>
     /// A dyadic template (no thresholds) on 1x6x6 images: conv 1->3 3x3 pad 1 (pad value 0.5) +bias, avgpool 2,
