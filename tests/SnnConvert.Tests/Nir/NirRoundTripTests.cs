@@ -25,9 +25,7 @@ public sealed class NirRoundTripTests
 
         // The file holds weights divided by the thresholds (and by k^2 after a pooling); reading multiplies them back,
         // and the values that do not come back exactly are in the metadata.
-        AssertSameNetwork(net, back);
-        ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 5);
-        AssertSameSimulation(net, back, images, steps: 6);
+        AssertSameNetworkAndSimulation(net, back, imageSeed: 5);
     }
 
     [Theory]
@@ -40,9 +38,7 @@ public sealed class NirRoundTripTests
         NirFile.Write(path, LegacyNirExporter.ToGraph(net));
         SpikingNetwork back = NirImporter.Load(path);
 
-        AssertSameNetwork(net, back);
-        ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 5);
-        AssertSameSimulation(net, back, images, steps: 6);
+        AssertSameNetworkAndSimulation(net, back, imageSeed: 5);
     }
 
     [Theory]
@@ -58,9 +54,7 @@ public sealed class NirRoundTripTests
         Assert.Equal(new long[] { net.ClassNames.Count, 1, 1 }, ((NirIntegers)graph.Nodes[NirExporter.OutputNode].Fields["shape"]).Values);
         SpikingNetwork back = NirImporter.Load(path);
 
-        AssertSameNetwork(net, back);
-        ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: 7);
-        AssertSameSimulation(net, back, images, steps: 6);
+        AssertSameNetworkAndSimulation(net, back, imageSeed: 7);
     }
 
     [Fact]
@@ -131,6 +125,14 @@ public sealed class NirRoundTripTests
         net = net with { Conversion = net.Conversion with { Method = "random thresholds" } };
         net.Validate(zooName, requireThresholds: true);
         return net;
+    }
+
+    // The same network, and the same simulation of four grey test images for 6 steps.
+    private static void AssertSameNetworkAndSimulation(SpikingNetwork net, SpikingNetwork back, int imageSeed)
+    {
+        AssertSameNetwork(net, back);
+        ImageDataset images = TestNets.Grey(4, net.InputShape[0], net.InputShape[1], net.InputShape[2], net.ClassNames.Count, seed: imageSeed);
+        AssertSameSimulation(net, back, images, steps: 6);
     }
 
     internal static void AssertSameNetwork(SpikingNetwork expected, SpikingNetwork actual)
