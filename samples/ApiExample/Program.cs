@@ -15,8 +15,8 @@ ImageDataset test = DatasetLoader.Load("mnist", "test", dataDir: null).Take(300)
 
 // 2. Convert with the seed method (max-current: per-channel thresholds from the largest input current),
 //    calibrating on 500 training images for 32 steps.
-ImageDataset calibration = SnnConversion.CalibrationSubset(train, samples: 500, seed: 1);
-var (snn, warnings) = SnnConversion.Convert(model, new MaxCurrentThresholds(), new CalibrationSettings(calibration, Steps: 32));
+var options = new ConversionOptions { Method = new MaxCurrentThresholds(), CalibrationSamples = 500, CalibrationSteps = 32, Seed = 1 };
+var (snn, warnings) = SnnConverter.Convert(model, options, train);
 foreach (string warning in warnings) Console.WriteLine($"warning: {warning}");
 
 // 3. Simulate: one run of 64 steps gives the accuracy after every step.

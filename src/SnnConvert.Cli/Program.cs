@@ -32,7 +32,7 @@ public static class Program
         {
             foreach (var error in parsed.Errors) Console.Error.WriteLine($"error (usage): {error.Message}");
             Console.Error.WriteLine("Run `snnconvert --help` or `snnconvert <command> --help` for usage.");
-            return new Errors.UsageException("").ExitCode;
+            return new UsageException("").ExitCode;
         }
         int code = parsed.Invoke();
         if (Environment.GetEnvironmentVariable(PeakMemoryVariable) == "1") ReportPeakMemory();

@@ -82,6 +82,20 @@ public sealed class SnnOptions
     public IThresholdMethod Method(ParseResult parse, string name) => ThresholdMethods.Create(name, parse.GetValue(Percentile),
         ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(Granularity)!), parse.GetValue(RescaleInputs));
 
+    /// <summary>The conversion the options of <paramref name="parse"/> ask for, with the threshold method <paramref name="method"/>.</summary>
+    public ConversionOptions Conversion(ParseResult parse, string method, int seed) => new()
+    {
+        Method = Method(parse, method),
+        MaxPool = ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(MaxPool)!),
+        Neuron = Neuron(parse),
+        Readout = ReadoutChoice(parse) ?? Snn.Readout.Membrane,
+        CalibrationSamples = parse.GetValue(CalibSamples),
+        CalibrationSteps = parse.GetValue(CalibSteps),
+        Seed = seed,
+        BatchSize = parse.GetValue(BatchSize),
+        Engine = EngineChoice(parse),
+    };
+
     /// <summary>
     /// Parses every calibration option and the threshold methods <paramref name="methods"/>, so that a mistake is
     /// reported (exit code 2) before any model or dataset is read.

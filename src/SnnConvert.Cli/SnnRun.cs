@@ -12,18 +12,14 @@ namespace SnnConvert.Cli;
 /// <summary>The steps shared by convert, simulate and compare, with their progress bars and tables.</summary>
 public static class SnnRun
 {
-    /// <summary>Converts <paramref name="model"/> with the named method and the options of <paramref name="parse"/>.</summary>
+    /// <summary>Converts <paramref name="model"/> with the named method and the options of <paramref name="parse"/>, calibrating on a subset of <paramref name="train"/>.</summary>
     public static SpikingNetwork Convert(ParseResult parse, SnnOptions o, SavedModel model, string method, ImageDataset train, int seed)
     {
-        ImageDataset calibration = SnnConversion.CalibrationSubset(train, parse.GetValue(o.CalibSamples), seed);
-        var settings = new CalibrationSettings(calibration, parse.GetValue(o.CalibSteps), seed, parse.GetValue(o.BatchSize), o.EngineChoice(parse));
-        var maxPool = SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!);
-        IThresholdMethod m = o.Method(parse, method);
-        var (net, warnings) = WithCalibrationProgress(progress =>
-            SnnConversion.Convert(model, m, settings, maxPool, o.Neuron(parse), o.ReadoutChoice(parse) ?? Readout.Membrane, progress));
-        foreach (string w in warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
-        foreach (string w in DeadChannelWarnings(net)) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
-        return net;
+        ConversionOptions options = o.Conversion(parse, method, seed);
+        ConversionResult result = WithCalibrationProgress(progress => SnnConverter.Convert(model, options, train, progress));
+        foreach (string w in result.Warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        foreach (string w in DeadChannelWarnings(result.Network)) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        return result.Network;
     }
 
     /// <summary>One line per layer with channels that never received a positive current during calibration.</summary>

@@ -63,8 +63,8 @@ public static class BenchCommand
                 {
                     int images = parse.GetValue(snnImages), steps = parse.GetValue(snnSteps), seedValue = parse.GetValue(seed);
                     var (model, data, source) = SnnWorkload(m, images, seedValue, parse.GetValue(synthetic), parse.GetValue(dataDir));
-                    SpikingNetwork net = SnnThroughputBenchmark.Convert(model, data, steps, 100, seedValue);
-                    snnResults.Add(SnnThroughputBenchmark.Run(m.Name, source, net, CnnToSnnConverter.Convert(model).Network, data, steps, 100,
+                    SpikingNetwork net = SnnThroughputBenchmark.Balanced(model, data, steps, 100, seedValue);
+                    snnResults.Add(SnnThroughputBenchmark.Run(m.Name, source, net, SnnThroughputBenchmark.Template(model), data, steps, 100,
                         parse.GetValue(repeats), seedValue));
                     if (parse.GetValue(sweep) is { } factors)
                         sweeps[m.Name] = SnnThroughputBenchmark.RateSweep(net, data, steps, 100, parse.GetValue(repeats), ParseFactors(factors));

@@ -23,7 +23,7 @@ public static class EvalCommand
         {
             SavedModel saved = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? saved.Dataset
-                ?? throw new Errors.UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
+                ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             var data = DatasetAccess.Load(name, parse.GetValue(split)!, parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(limit));
             Terminal.LogBackend();
             EvaluationResult result = null!;

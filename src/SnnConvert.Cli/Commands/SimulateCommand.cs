@@ -73,9 +73,9 @@ public static class SimulateCommand
     // file's --input-scale/--input-mean/--input-std are recorded in the SNN (conversion.input) and must match.
     private static void RequireSameInput(SpikingNetwork snn, SavedModel cnn, string snnPath)
     {
-        JsonNode? converted = snn.Conversion.Input, given = cnn.Training["input"];
-        if (JsonNode.DeepEquals(converted, given)) return;
-        static string Text(JsonNode? n) => n is null ? "no input scaling (pixels in [0, 1])" : n.ToJsonString();
+        InputPreprocessing? converted = snn.Conversion.Input, given = cnn.Training["input"] is { } g ? InputPreprocessing.FromJson(g) : null;
+        if (converted is null ? given is null : converted.SameAs(given)) return;
+        static string Text(InputPreprocessing? p) => p is null ? "no input scaling (pixels in [0, 1])" : p.ToString();
         throw new UsageException($"{snnPath}: the SNN was converted from a CNN fed with {Text(converted)}, but the CNN given here is fed with {Text(given)}; " +
             "give simulate the same --input-scale/--input-mean/--input-std as convert, so that the agreement compares like with like");
     }

@@ -49,8 +49,11 @@ public static class SnnThroughputBenchmark
     }
 
     /// <summary>The network the benchmark simulates: max-current thresholds calibrated on <paramref name="images"/>.</summary>
-    public static SpikingNetwork Convert(SavedModel model, ImageDataset images, int steps, int batch, int seed) =>
-        new MaxCurrentThresholds().Balance(CnnToSnnConverter.Convert(model).Network, new CalibrationSettings(images, steps, seed, batch));
+    public static SpikingNetwork Balanced(SavedModel model, ImageDataset images, int steps, int batch, int seed) =>
+        SnnConverter.Convert(model, new ConversionOptions { CalibrationSteps = steps, Seed = seed, BatchSize = batch }, images).Network;
+
+    /// <summary>The SNN template of <paramref name="model"/> (no thresholds), on which the benchmark times calibration.</summary>
+    public static SpikingNetwork Template(SavedModel model) => SnnTemplateBuilder.Build(model).Network;
 
     /// <summary>Runs the benchmark on <paramref name="images"/> (simulated and used for calibration).</summary>
     public static SnnThroughputResult Run(string model, string source, SpikingNetwork net, SpikingNetwork template, ImageDataset images, int steps, int batch,

@@ -14,15 +14,6 @@ public abstract class SnnConvertException(string message, Exception? inner = nul
     public abstract string Category { get; }
 }
 
-/// <summary>Invalid command-line arguments or option values (exit code 2).</summary>
-public sealed class UsageException(string message) : SnnConvertException(message)
-{
-    /// <inheritdoc/>
-    public override int ExitCode => 2;
-    /// <inheritdoc/>
-    public override string Category => "usage";
-}
-
 /// <summary>A dataset file is truncated, has a wrong magic number, or inconsistent counts or sizes (exit code 3).</summary>
 public sealed class DataFormatException(string message, Exception? inner = null) : SnnConvertException(message, inner)
 {

@@ -44,8 +44,12 @@ public static class ReproductionRun
         observer.Log($"CNN accuracy on {test.Count} test images: {cnnAccuracy.ToString("F2", CultureInfo.InvariantCulture)}%");
 
         // One subset for all methods, so they differ only in how they set thresholds.
-        ImageDataset calibration = SnnConversion.CalibrationSubset(train, options.CalibrationSamples, options.Seed);
-        var settings = new CalibrationSettings(calibration, options.CalibrationSteps, options.Seed, options.BatchSize, options.Engine);
+        ImageDataset calibration = SnnConverter.CalibrationSubset(train, options.CalibrationSamples, options.Seed);
+        var conversion = new ConversionOptions
+        {
+            MaxPool = options.MaxPool, Neuron = options.Neuron ?? new(), Readout = options.Readout ?? Readout.Membrane,
+            CalibrationSteps = options.CalibrationSteps, Seed = options.Seed, BatchSize = options.BatchSize, Engine = options.Engine,
+        };
         var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout, options.Engine);
         simulation.Validate();
 
@@ -59,8 +63,8 @@ public static class ReproductionRun
                 continue;
             }
             clock.Restart();
-            var (snn, warnings) = observer.Calibrating(variant.Label, progress => SnnConversion.Convert(cnn, variant.Method, settings, options.MaxPool,
-                options.Neuron, options.Readout ?? Readout.Membrane, progress));
+            var (snn, warnings) = observer.Calibrating(variant.Label,
+                progress => SnnConverter.Convert(cnn, conversion with { Method = variant.Method }, calibration, progress));
             observer.Converted(variant.Label, snn, warnings);
             double calibrationSeconds = clock.Elapsed.TotalSeconds;
             observer.Log($"{variant.Label}: calibrated in {calibrationSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");

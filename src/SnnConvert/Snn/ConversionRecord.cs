@@ -33,7 +33,7 @@ public sealed record ConversionRecord
     /// <summary>Whether each layer's inputs were rescaled by the previous thresholds.</summary>
     public bool? RescaleInputs { get; init; }
     /// <summary>An ONNX model's input preprocessing folded into the first layer (the model's "input" training record).</summary>
-    public JsonNode? Input { get; init; }
+    public InputPreprocessing? Input { get; init; }
     /// <summary>Wall time of the conversion in seconds, rounded to 0.1 s.</summary>
     public double? CalibrationSeconds { get; init; }
     /// <summary>Keys this record does not know (from newer files), kept so that nothing read is lost; written last.</summary>
@@ -60,7 +60,7 @@ public sealed record ConversionRecord
         if (CalibrationSteps is { } steps) json["calibrationSteps"] = steps;
         if (CalibrationSeed is { } seed) json["calibrationSeed"] = seed;
         if (RescaleInputs is { } rescale) json["rescaleInputs"] = rescale;
-        if (Input is not null) json["input"] = Input.DeepClone();
+        if (Input is not null) json["input"] = Input.ToJson();
         if (CalibrationSeconds is { } seconds) json["calibrationSeconds"] = seconds;
         foreach (var (key, value) in Other) json[key] = value?.DeepClone();
         return json;
@@ -88,7 +88,7 @@ public sealed record ConversionRecord
                 CalibrationSteps = json["calibrationSteps"]?.GetValue<int>(),
                 CalibrationSeed = json["calibrationSeed"]?.GetValue<int>(),
                 RescaleInputs = json["rescaleInputs"]?.GetValue<bool>(),
-                Input = json["input"]?.DeepClone(),
+                Input = json["input"] is { } input ? InputPreprocessing.FromJson(input) : null,
                 CalibrationSeconds = json["calibrationSeconds"]?.GetValue<double>(),
                 Other = other,
             };

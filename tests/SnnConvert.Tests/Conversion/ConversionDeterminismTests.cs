@@ -32,13 +32,13 @@ public class ConversionDeterminismTests
     [MemberData(nameof(Methods))]
     public void The_same_seed_gives_the_same_thresholds_weights_and_accuracies(string method)
     {
-        SavedModel model = CnnToSnnConverterTests.Model(Specs, [1, 8, 8], seed: 41);
+        SavedModel model = SnnTemplateBuilderTests.Model(Specs, [1, 8, 8], seed: 41);
         ImageDataset train = TestNets.Grey(40, 1, 8, 8, 3, seed: 42), test = TestNets.Grey(15, 1, 8, 8, 3, seed: 43);
 
         (SpikingNetwork Net, SimulationResult Direct, SimulationResult Rate) Run()
         {
-            ImageDataset calibration = SnnConversion.CalibrationSubset(train, 25, seed: 3);
-            var (net, _) = SnnConversion.Convert(model, ThresholdMethods.Create(method), new CalibrationSettings(calibration, Steps: 6, Seed: 3, BatchSize: 7));
+            ImageDataset calibration = SnnConverter.CalibrationSubset(train, 25, seed: 3);
+            var (net, _) = SnnConverter.Convert(model, new ConversionOptions { Method = ThresholdMethods.Create(method), CalibrationSteps = 6, Seed = 3, BatchSize = 7 }, calibration);
             return (net,
                 SnnSimulator.Run(net, test, new SimulationOptions(12, BatchSize: 4)),
                 SnnSimulator.Run(net, test, new SimulationOptions(12, InputEncoding.Rate, Seed: 9, BatchSize: 4)));
@@ -69,12 +69,12 @@ public class ConversionDeterminismTests
     {
         ImageDataset train = TestNets.Grey(50, 1, 4, 4, 3, seed: 44);
         byte[] Pixels(ImageDataset d) => Enumerable.Range(0, d.Count).SelectMany(i => d.Pixels(i).ToArray()).ToArray();
-        ImageDataset a = SnnConversion.CalibrationSubset(train, 10, seed: 1), b = SnnConversion.CalibrationSubset(train, 10, seed: 1);
-        ImageDataset c = SnnConversion.CalibrationSubset(train, 10, seed: 2);
+        ImageDataset a = SnnConverter.CalibrationSubset(train, 10, seed: 1), b = SnnConverter.CalibrationSubset(train, 10, seed: 1);
+        ImageDataset c = SnnConverter.CalibrationSubset(train, 10, seed: 2);
         Assert.Equal(10, a.Count);
         Assert.Equal(Pixels(a), Pixels(b));
         Assert.NotEqual(Pixels(a), Pixels(c));
-        Assert.Same(train, SnnConversion.CalibrationSubset(train, null, 1));
-        Assert.Same(train, SnnConversion.CalibrationSubset(train, 50, 1));
+        Assert.Same(train, SnnConverter.CalibrationSubset(train, null, 1));
+        Assert.Same(train, SnnConverter.CalibrationSubset(train, 50, 1));
     }
 }

@@ -30,7 +30,7 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
         MaxPool2dSpec[] specs = imported.Network.Architecture.OfType<MaxPool2dSpec>().ToArray();
         Assert.NotEmpty(specs);
 
-        ConversionTemplate template = CnnToSnnConverter.Convert(imported, MaxPoolHandling.Gate);
+        ConversionTemplate template = SnnTemplateBuilder.Build(imported, MaxPoolHandling.Gate);
         Assert.Empty(template.Warnings);
         IReadOnlyList<SnnLayer> layers = template.Network.Layers;
         Assert.Equal(specs.Select(m => new SnnGatedMaxPool2d(m.Kernel, m.EffectiveStride)), layers.OfType<SnnGatedMaxPool2d>());
@@ -42,7 +42,7 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
         double scale = expected.Max(Math.Abs), diff = expected.Zip(analog, (a, b) => (double)Math.Abs(a - b)).Max();
         Assert.True(diff <= 1e-4 * scale, $"max |diff| {diff:G3} vs scale {scale:G3}");
         // With average pooling instead it is another network.
-        float[] averaged = new AnalogForward(CnnToSnnConverter.Convert(imported, MaxPoolHandling.Average).Network).Run(input.Data, 4);
+        float[] averaged = new AnalogForward(SnnTemplateBuilder.Build(imported, MaxPoolHandling.Average).Network).Run(input.Data, 4);
         Assert.True(expected.Zip(averaged, (a, b) => Math.Abs(a - b)).Max() > 1e-2 * scale);
 
         // Balanced and simulated, every engine gives the same spikes through the gate.
@@ -64,7 +64,7 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
     public void The_refusal_points_at_the_gate_with_the_measured_difference()
     {
         SavedModel imported = OnnxImporter.Load(RepositoryFiles.Path(Fixture));
-        var e = Assert.Throws<ConversionException>(() => CnnToSnnConverter.Convert(imported));
+        var e = Assert.Throws<ConversionException>(() => SnnTemplateBuilder.Build(imported));
         Assert.Contains("max pooling has no exact spiking equivalent", e.Message);
         Assert.Contains("--maxpool gate", e.Message);
         Assert.Contains("--maxpool average", e.Message);
@@ -75,11 +75,11 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
     [Fact]
     public void Max_pooling_on_the_input_cannot_be_gated()
     {
-        SavedModel model = CnnToSnnConverterTests.Model([new MaxPool2dSpec(2), new Conv2dSpec(1, 2, 3), new ReluSpec(), new FlattenSpec(), new LinearSpec(8, 3)], [1, 8, 8]);
-        var e = Assert.Throws<ConversionException>(() => CnnToSnnConverter.Convert(model, MaxPoolHandling.Gate));
+        SavedModel model = SnnTemplateBuilderTests.Model([new MaxPool2dSpec(2), new Conv2dSpec(1, 2, 3), new ReluSpec(), new FlattenSpec(), new LinearSpec(8, 3)], [1, 8, 8]);
+        var e = Assert.Throws<ConversionException>(() => SnnTemplateBuilder.Build(model, MaxPoolHandling.Gate));
         Assert.Contains("layer 0 (maxpool2d 2x2)", e.Message);
         Assert.Contains("--maxpool average", e.Message);
-        Assert.IsType<SnnAvgPool2d>(CnnToSnnConverter.Convert(model, MaxPoolHandling.Average).Network.Layers[0]);
+        Assert.IsType<SnnAvgPool2d>(SnnTemplateBuilder.Build(model, MaxPoolHandling.Average).Network.Layers[0]);
     }
 
     [Fact]
@@ -101,10 +101,9 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
         ImageDataset calibration = DatasetLoader.Load("mnist", "train", null).Take(500);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(300);
         int[] cnn = Evaluator.Predict(model.Network, test);
-        var settings = new CalibrationSettings(calibration, 32);
         SimulationResult Simulate(MaxPoolHandling handling)
         {
-            var (net, _) = SnnConversion.Convert(model, new PercentileThresholds(), settings, handling);
+            var (net, _) = SnnConverter.Convert(model, new ConversionOptions { Method = new PercentileThresholds(), CalibrationSteps = 32, MaxPool = handling }, calibration);
             return SnnSimulator.Run(net, test, new SimulationOptions(64), cnn);
         }
         SimulationResult gate = Simulate(MaxPoolHandling.Gate), average = Simulate(MaxPoolHandling.Average);

@@ -23,7 +23,7 @@ public sealed class RealModelConversionTests(ITestOutputHelper output)
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(300);
         output.WriteLine($"loaded in {clock.Elapsed.TotalSeconds:F1} s");
 
-        var (net, warnings) = SnnConversion.Convert(model, new MaxCurrentThresholds(), new CalibrationSettings(calibration, Steps: 32));
+        var (net, warnings) = SnnConverter.Convert(model, new ConversionOptions { CalibrationSteps = 32 }, calibration);
         Assert.Empty(warnings);
         output.WriteLine($"converted in {clock.Elapsed.TotalSeconds:F1} s");
         int[] cnn = Evaluator.Predict(model.Network, test);

@@ -115,7 +115,7 @@ public sealed class NirRoundTripTests
     {
         ZooModel zoo = ModelZoo.Find(zooName)!;
         var model = new SavedModel(zoo.Build(new Random(seed)), zoo.Dataset, TestNets.Classes(10), new());
-        SpikingNetwork net = CnnToSnnConverter.Convert(model).Network;
+        SpikingNetwork net = SnnTemplateBuilder.Build(model).Network;
         var rng = new Random(seed + 100);
         var layers = net.Layers.ToArray();
         for (int i = 0; i < layers.Length; i++)

@@ -120,8 +120,10 @@ public sealed class NirSemanticsTests(ITestOutputHelper output) : IDisposable
         SavedModel model = ModelFile.Load(RepositoryFiles.Path($"models/{name}.snnm"));
         int[] shape = model.Network.InputShape;
         ImageDataset calibration = Strokes(20, shape, model.ClassNames.Count, seed: 21);
-        return SnnConversion.Convert(model, ThresholdMethods.Create("max-activation"), new CalibrationSettings(calibration, Steps: 8),
-            neuron: new NeuronModel(reset, InitialMembrane.Zero)).Network;
+        return SnnConverter.Convert(model, new ConversionOptions
+        {
+            Method = ThresholdMethods.Create("max-activation"), CalibrationSteps = 8, Neuron = new NeuronModel(reset, InitialMembrane.Zero),
+        }, calibration).Network;
     }
 
     /// <summary>Images of a few random bright strokes on a random dark background: unlike uniform noise, trained networks tell them apart.</summary>

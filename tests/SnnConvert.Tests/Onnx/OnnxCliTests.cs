@@ -77,8 +77,8 @@ public sealed class OnnxCliTests : IDisposable
             "--out", snn, "--calib-samples", "50", "--calib-steps", "4");
         Assert.True(convert.ExitCode == 0, convert.Err);
         var input = SnnConvert.Snn.SnnFile.Load(snn).Conversion.Input!;
-        Assert.Equal(255f, input["scale"]!.GetValue<float>());
-        Assert.Equal(127.5f, input["mean"]![0]!.GetValue<float>());
+        Assert.Equal(255f, input.Scale);
+        Assert.Equal(127.5f, input.Mean[0]);
 
         string model = RepositoryFiles.Path("models/mnist-seed.snnm");
         var withModel = CliProcess.Run(60, "eval", "--model", model, "--input-mean", "0.5", "--limit", "10");

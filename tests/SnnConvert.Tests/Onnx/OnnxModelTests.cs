@@ -94,7 +94,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
         Assert.Contains(imported.Network.Architecture, s => s is BatchNorm2dSpec);
 
         // Normalisation and batch norm fold into the convolutions, and the folded template computes what ONNX Runtime does.
-        ConversionTemplate template = CnnToSnnConverter.Convert(imported);
+        ConversionTemplate template = SnnTemplateBuilder.Build(imported);
         Assert.Empty(template.Warnings);
         Assert.Equal(norm.Mean, Assert.IsType<SnnConv2d>(template.Network.Layers[0]).PadValues);
         var input = OnnxReference.RandomImages(4, imported.Network.InputShape, seed: 11);
@@ -110,7 +110,8 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
         ImageDataset cifar = DatasetLoader.Load("cifar10", "test", null);
         ImageDataset calibration = cifar.Take(100), data = cifar.Subset(Enumerable.Range(100, 100).ToArray());
         int[] cnn = Evaluator.Predict(imported.Network, data);
-        var (snn, _) = SnnConversion.Convert(imported, ThresholdMethods.Create("max-current", rescaleInputs: true), new CalibrationSettings(calibration, Steps: 32, Seed: 1, BatchSize: 50));
+        var (snn, _) = SnnConverter.Convert(imported,
+            new ConversionOptions { Method = ThresholdMethods.Create("max-current", rescaleInputs: true), CalibrationSteps = 32, Seed = 1, BatchSize = 50 }, calibration);
         SimulationResult result = SnnSimulator.Run(snn, data, new SimulationOptions(128, BatchSize: 50), cnn, imported.Network.Macs);
         output.WriteLine($"normbn SNN: {cnn.Distinct().Count()} classes predicted; diff of the folded template {diff:G3}; agreement with the CNN at T=32: {result.Agreement(32):F1}%, T=128: {result.Agreement(128):F1}%");
         Assert.True(result.Agreement(128) >= 85, $"agreement at T=128 is {result.Agreement(128)}%");

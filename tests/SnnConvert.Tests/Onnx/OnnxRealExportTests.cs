@@ -72,7 +72,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
         // The folded template (what the SNN's thresholds are set on) computes on [0, 1] pixels what ONNX Runtime computes on (x - 0.5) / 0.5.
         string path = Fixture("fmnist-normalized-opset13.onnx");
         SavedModel imported = OnnxImporter.Load(path, "fmnist", new OnnxImportOptions(new OnnxInputScaling(1f, [0.5f], [0.5f])));
-        var template = SnnConvert.Conversion.CnnToSnnConverter.Convert(imported);
+        var template = SnnConvert.Conversion.SnnTemplateBuilder.Build(imported);
         Assert.IsType<SnnConvert.Snn.SnnConv2d>(template.Network.Layers[0]);
         var x = OnnxReference.RandomImages(4, [1, 28, 28], seed: 12);
         var fed = new Tensor(x.Shape);

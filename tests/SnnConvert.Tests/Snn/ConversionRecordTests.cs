@@ -12,7 +12,8 @@ public class ConversionRecordTests
         {"sourceModel":"m","warnings":["w"],"method":"max-current","granularity":"channel","percentile":100,"calibrationSamples":300,
          "layers":[{"stage":0,"layer":"conv2d 1->12 5x5 (spiking)","thresholds":12,"min":2.0933730602264404,"max":3.657283067703247,
                     "mean":2.8825934529304504,"deadChannels":0,"calibrationSteps":1,"note":"kept"}],
-         "calibrationEncoding":"direct","calibrationSteps":64,"calibrationSeed":1,"rescaleInputs":false,"input":{"scale":255},
+         "calibrationEncoding":"direct","calibrationSteps":64,"calibrationSeed":1,"rescaleInputs":false,"input":{"scale":255,"mean":[127.5],"std":[127.5],
+         "meaning":"the model sees (scale * x - mean[c]) / std[c] for pixels x in [0, 1]; folded into the first layer"},
          "calibrationSeconds":1.1,"future":{"x":[1,null]}}
         """)!.ToJsonString();
 
@@ -23,7 +24,7 @@ public class ConversionRecordTests
         Assert.Equal("max-current", record.Method);
         Assert.Equal(100.0, record.Percentile);
         Assert.Equal(12, Assert.Single(record.LayerRecords).Thresholds);
-        Assert.Equal(255, record.Input!["scale"]!.GetValue<int>());
+        Assert.Equal(new InputPreprocessing(255, [127.5f], [127.5f]).ToJson().ToJsonString(), record.Input!.ToJson().ToJsonString());
         Assert.True(record.Other.ContainsKey("future"));   // unknown keys are kept
         Assert.Equal(JsonNode.Parse(Stored)!.ToJsonString(), record.ToJson().ToJsonString());
     }

@@ -9,7 +9,7 @@ using Xunit;
 
 namespace SnnConvert.Tests.Conversion;
 
-public class CnnToSnnConverterTests
+public class SnnTemplateBuilderTests
 {
     internal static SavedModel Model(LayerSpec[] specs, int[] inputShape, int seed = 1)
     {
@@ -78,7 +78,7 @@ public class CnnToSnnConverterTests
     public void Template_of_a_conv_network_computes_the_CNN_exactly_including_padded_borders()
     {
         SavedModel model = Model(ConvSpecs, [2, 6, 6]);
-        ConversionTemplate template = CnnToSnnConverter.Convert(model);
+        ConversionTemplate template = SnnTemplateBuilder.Build(model);
         SpikingNetwork net = template.Network;
 
         // Normalize, batch norm and dropout are folded away: conv, pool, conv, flatten, linear.
@@ -119,7 +119,7 @@ public class CnnToSnnConverterTests
             new BatchNorm1dSpec(3),
         ];
         SavedModel model = Model(specs, [2, 4, 4], seed: 5);
-        SpikingNetwork net = CnnToSnnConverter.Convert(model).Network;
+        SpikingNetwork net = SnnTemplateBuilder.Build(model).Network;
         Assert.Collection(net.Layers,
             l => Assert.IsType<SnnFlatten>(l),
             l => Assert.True(l is SnnLinear { Spiking: true, InFeatures: 32, Bias: not null }),
@@ -142,7 +142,7 @@ public class CnnToSnnConverterTests
         bn.Beta.Value.Data[0] = -1f;
         bn.RunningMean.Data[0] = 0.25f;
         bn.RunningVar.Data[0] = 3.75f;
-        var folded = (SnnConv2d)CnnToSnnConverter.Convert(model).Network.Layers[0];
+        var folded = (SnnConv2d)SnnTemplateBuilder.Build(model).Network.Layers[0];
         Assert.Equal(3.0, folded.Weight[0], 6);
         Assert.Equal(-0.625, folded.Bias![0], 6);
     }
@@ -152,11 +152,11 @@ public class CnnToSnnConverterTests
     {
         LayerSpec[] specs = [new Conv2dSpec(1, 2, 3, Padding: 1), new ReluSpec(), new MaxPool2dSpec(2), new FlattenSpec(), new LinearSpec(2 * 3 * 3, 3)];
         SavedModel model = Model(specs, [1, 6, 6]);
-        var e = Assert.Throws<ConversionException>(() => CnnToSnnConverter.Convert(model));
+        var e = Assert.Throws<ConversionException>(() => SnnTemplateBuilder.Build(model));
         Assert.Contains("layer 2 (maxpool2d 2x2)", e.Message);
         Assert.Contains("max pooling", e.Message);
 
-        ConversionTemplate template = CnnToSnnConverter.Convert(model, MaxPoolHandling.Average);
+        ConversionTemplate template = SnnTemplateBuilder.Build(model, MaxPoolHandling.Average);
         Assert.Equal(new SnnAvgPool2d(2, 2), template.Network.Layers[1]);
         string warning = Assert.Single(template.Warnings);
         Assert.Contains("layer 2", warning);
@@ -182,7 +182,7 @@ public class CnnToSnnConverterTests
     [MemberData(nameof(Unsupported))]
     public void Unsupported_layer_orders_are_refused_naming_the_layer(string what, LayerSpec[] specs, int[] input, string layer)
     {
-        var e = Assert.Throws<ConversionException>(() => CnnToSnnConverter.Convert(Model(specs, input)));
+        var e = Assert.Throws<ConversionException>(() => SnnTemplateBuilder.Build(Model(specs, input)));
         Assert.Contains(layer, e.Message);
         Assert.StartsWith("tiny:", e.Message);
         Assert.False(string.IsNullOrWhiteSpace(what));
@@ -192,7 +192,7 @@ public class CnnToSnnConverterTests
     public void A_network_ending_with_relu_is_refused()
     {
         LayerSpec[] specs = [new FlattenSpec(), new LinearSpec(36, 4), new ReluSpec(), new LinearSpec(4, 2), new ReluSpec()];
-        var e = Assert.Throws<ConversionException>(() => CnnToSnnConverter.Convert(Model(specs, [1, 6, 6])));
+        var e = Assert.Throws<ConversionException>(() => SnnTemplateBuilder.Build(Model(specs, [1, 6, 6])));
         Assert.StartsWith("tiny:", e.Message);
         Assert.Contains("must end with a conv or dense layer without ReLU", e.Message);
     }

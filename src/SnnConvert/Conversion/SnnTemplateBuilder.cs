@@ -8,10 +8,10 @@ namespace SnnConvert.Conversion;
 /// <summary>The SNN template of a CNN (thresholds still empty) and what conversion had to change.</summary>
 /// <param name="Network">The template: folded weights, no thresholds.</param>
 /// <param name="Warnings">Changes that alter the function (e.g. max pooling replaced), for the user.</param>
-public sealed record ConversionTemplate(SpikingNetwork Network, IReadOnlyList<string> Warnings);
+internal sealed record ConversionTemplate(SpikingNetwork Network, IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Turns a trained CNN into an SNN template: the input normalisation is folded into the first weighted layer
+/// The first step of <see cref="SnnConverter.Convert"/>: turns a trained CNN into an SNN template: the input normalisation is folded into the first weighted layer
 /// (its padding reads the per-channel mean, so borders stay exact), batch norm is folded into the preceding
 /// conv/dense layer, dropout disappears, each conv/dense layer followed by ReLU becomes a layer of IF neurons,
 /// average pooling passes spike maps through, max pooling is refused or becomes a spiking max-pool gate or average
@@ -19,11 +19,11 @@ public sealed record ConversionTemplate(SpikingNetwork Network, IReadOnlyList<st
 /// Supported order: [normalize] then blocks of (conv|linear) [batchnorm] relu, with pooling, flatten and dropout
 /// between them, ending with (conv|linear) [batchnorm]. Anything else is refused with a message.
 /// </summary>
-public static class CnnToSnnConverter
+internal static class SnnTemplateBuilder
 {
     /// <summary>Builds the template of <paramref name="model"/>.</summary>
     /// <exception cref="ConversionException">The layer order is not supported, or max pooling is refused.</exception>
-    public static ConversionTemplate Convert(SavedModel model, MaxPoolHandling maxPool = MaxPoolHandling.Refuse, NeuronModel? neuron = null,
+    public static ConversionTemplate Build(SavedModel model, MaxPoolHandling maxPool = MaxPoolHandling.Refuse, NeuronModel? neuron = null,
         Readout readout = Readout.Membrane)
     {
         Network net = model.Network;

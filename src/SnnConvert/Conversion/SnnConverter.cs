@@ -7,9 +7,39 @@ using SnnConvert.Training;
 
 namespace SnnConvert.Conversion;
 
-/// <summary>The conversion pipeline: template from the CNN, calibration subset, threshold balancing.</summary>
-public static class SnnConversion
+/// <summary>
+/// The library's one way from a trained CNN to a spiking network: checks that the model fits the calibration images,
+/// builds the SNN template (<see cref="SnnTemplateBuilder"/>: folding, pooling, the neuron model), draws the
+/// calibration subset, sets the thresholds with the chosen method, checks the result and records how it was made.
+/// </summary>
+public static class SnnConverter
 {
+    /// <summary>Converts <paramref name="model"/>, calibrating its thresholds on <paramref name="calibration"/>.</summary>
+    /// <param name="model">The trained CNN.</param>
+    /// <param name="options">Method, max-pool handling, neuron model and calibration settings.</param>
+    /// <param name="calibration">The images thresholds are calibrated on (of which a subset when <see cref="ConversionOptions.CalibrationSamples"/> is set).</param>
+    /// <param name="progress">Calibration progress.</param>
+    /// <returns>The balanced network and the conversion warnings.</returns>
+    /// <exception cref="InvalidSettingException">A calibration setting is out of range, or the method's settings are.</exception>
+    /// <exception cref="ModelDataMismatchException">The images do not fit the model.</exception>
+    /// <exception cref="ConversionException">The model cannot be converted as asked, or a whole layer stays silent.</exception>
+    public static ConversionResult Convert(SavedModel model, ConversionOptions options, ImageDataset calibration,
+        IProgress<CalibrationProgress>? progress = null)
+    {
+        var settings = new CalibrationSettings(CalibrationSubset(calibration, options.CalibrationSamples, options.Seed), options.CalibrationSteps,
+            options.Seed, options.BatchSize, options.Engine);
+        Evaluator.CheckCompatible(model.Network, settings.Data);
+        ConversionTemplate template = SnnTemplateBuilder.Build(model, options.MaxPool, options.Neuron, options.Readout);
+        SpikingNetwork balanced = options.Method.Balance(template.Network, settings, progress);
+        balanced.Validate(model.Network.Name, requireThresholds: true);
+        RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
+        // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
+        if (model.Training["input"] is { } input)
+            balanced = balanced with { Conversion = balanced.Conversion with { Input = InputPreprocessing.FromJson(input) } };
+        return new ConversionResult(balanced,
+            PerChannelBiasWarning(template.Network, options.Method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
+    }
+
     /// <summary>
     /// The calibration images: all of <paramref name="train"/> when <paramref name="samples"/> is null or not smaller,
     /// else a random subset drawn from <paramref name="seed"/> (kept in dataset order).
@@ -23,36 +53,13 @@ public static class SnnConversion
         return train.Subset(chosen);
     }
 
-    /// <summary>Converts <paramref name="model"/> with <paramref name="method"/>.</summary>
-    /// <param name="model">The trained CNN.</param>
-    /// <param name="method">Threshold balancing method.</param>
-    /// <param name="settings">Calibration images and steps.</param>
-    /// <param name="maxPool">What to do with max pooling.</param>
-    /// <param name="neuron">IF neuron settings.</param>
-    /// <param name="readout">Output readout.</param>
-    /// <param name="progress">Calibration progress.</param>
-    /// <returns>The balanced network and the conversion warnings.</returns>
-    public static (SpikingNetwork Network, IReadOnlyList<string> Warnings) Convert(SavedModel model, IThresholdMethod method, CalibrationSettings settings,
-        MaxPoolHandling maxPool = MaxPoolHandling.Refuse, NeuronModel? neuron = null, Readout readout = Readout.Membrane,
-        IProgress<CalibrationProgress>? progress = null)
-    {
-        Evaluator.CheckCompatible(model.Network, settings.Data);
-        ConversionTemplate template = CnnToSnnConverter.Convert(model, maxPool, neuron, readout);
-        SpikingNetwork balanced = method.Balance(template.Network, settings, progress);
-        balanced.Validate(model.Network.Name, requireThresholds: true);
-        RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
-        // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
-        if (model.Training["input"] is { } input) balanced = balanced with { Conversion = balanced.Conversion with { Input = input.DeepClone() } };
-        return (balanced, PerChannelBiasWarning(template.Network, method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
-    }
-
     /// <summary>
     /// The warning for max-current with per-channel thresholds and copied weights on a network whose layers after a
     /// convolution have biases (folded batch norm), or null: the next layer then sees each input channel scaled by
     /// 1/theta while its bias is not, which can cost much accuracy (docs/results/fmnist.md); --rescale-inputs
     /// compensates.
     /// </summary>
-    public static string? PerChannelBiasWarning(SpikingNetwork template, IThresholdMethod method)
+    internal static string? PerChannelBiasWarning(SpikingNetwork template, IThresholdMethod method)
     {
         if (method is not MaxCurrentThresholds { Granularity: ThresholdGranularity.Channel, RescaleInputs: false }) return null;
         IReadOnlyList<int> synaptic = template.SynapticIndices;
@@ -69,7 +76,7 @@ public static class SnnConversion
     /// class for every image. (Some dead channels in a layer are normal for ReLU networks; they are only reported.)
     /// </summary>
     /// <exception cref="ConversionException">A spiking layer has no live channel.</exception>
-    public static void RequireLiveLayers(string model, SpikingNetwork balanced, int calibrationImages)
+    internal static void RequireLiveLayers(string model, SpikingNetwork balanced, int calibrationImages)
     {
         foreach (LayerCalibration entry in balanced.Conversion.LayerRecords)
         {

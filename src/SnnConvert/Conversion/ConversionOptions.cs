@@ -1,0 +1,32 @@
+using SnnConvert.Snn;
+
+namespace SnnConvert.Conversion;
+
+/// <summary>
+/// Everything <see cref="SnnConverter.Convert"/> needs besides the CNN and the calibration images. The defaults are
+/// the seed's: max-current thresholds per channel, soft reset, membrane readout, 64 calibration steps on all images.
+/// </summary>
+public sealed record ConversionOptions
+{
+    /// <summary>
+    /// The threshold balancing method with its own settings (granularity, percentile, input rescaling); by name:
+    /// <see cref="ThresholdMethods.Create"/>.
+    /// </summary>
+    public IThresholdMethod Method { get; init; } = new MaxCurrentThresholds();
+    /// <summary>What to do with max pooling, which has no exact spiking equivalent.</summary>
+    public MaxPoolHandling MaxPool { get; init; } = MaxPoolHandling.Refuse;
+    /// <summary>The IF neuron's reset and initial membrane.</summary>
+    public NeuronModel Neuron { get; init; } = new();
+    /// <summary>How the class is read from the output layer.</summary>
+    public Readout Readout { get; init; } = Readout.Membrane;
+    /// <summary>Calibrate on a seeded random subset of this many of the given images (null: all of them, as the seed).</summary>
+    public int? CalibrationSamples { get; init; }
+    /// <summary>T_calib: steps simulated per calibration image (the seed uses its inference latency, 64).</summary>
+    public int CalibrationSteps { get; init; } = 64;
+    /// <summary>Seed of the calibration subset and of rate-coded calibration input.</summary>
+    public int Seed { get; init; } = 1;
+    /// <summary>Images simulated together during calibration.</summary>
+    public int BatchSize { get; init; } = 100;
+    /// <summary>How synaptic currents are computed while calibrating.</summary>
+    public SynapseEngine Engine { get; init; } = SynapseEngine.Auto;
+}
