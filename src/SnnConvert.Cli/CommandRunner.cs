@@ -25,7 +25,7 @@ public static class CommandRunner
         {
             // The library names its settings; the user typed flags.
             SnnConvertException e = caught is InvalidSettingException setting ? SettingFlags.ToUsage(setting) : caught;
-            Console.Error.WriteLine($"error ({e.Category}): {e.Message}");
+            Console.Error.WriteLine($"error ({e.Category}): {SettingFlags.InText(e.Message)}");
             return e.ExitCode;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -37,7 +37,7 @@ public static class CommandRunner
         catch (Exception e)
         {
             // Anything else is a bug: say so, with the type and where, instead of letting the runtime abort the process.
-            Console.Error.WriteLine($"error (internal): {e.GetType().Name}: {e.Message} (please report this, with the command line)");
+            Console.Error.WriteLine($"error (internal): {e.GetType().Name}: {SettingFlags.InText(e.Message)} (please report this, with the command line)");
             Console.Error.WriteLine(e.StackTrace);
             return InternalErrorCode;
         }

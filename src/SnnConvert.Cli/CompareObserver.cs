@@ -26,7 +26,7 @@ public sealed class CompareObserver(string? snnDir) : IReproductionObserver
     /// <inheritdoc/>
     public void Converted(string label, SpikingNetwork snn, IReadOnlyList<string> warnings)
     {
-        foreach (string w in warnings.Concat(SnnRun.DeadChannelWarnings(snn))) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        foreach (string w in warnings.Concat(SnnRun.DeadChannelWarnings(snn))) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(SettingFlags.InText(w))}");
         if (snnDir is not null) SnnFile.Save(Path.Combine(snnDir, label + ".snn"), snn);
     }
 }

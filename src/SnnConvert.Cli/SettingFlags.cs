@@ -29,11 +29,22 @@ public static class SettingFlags
         [SettingNames.InputScale] = "--input-scale",
         [SettingNames.InputMean] = "--input-mean",
         [SettingNames.InputStd] = "--input-std",
+        [SettingNames.MaxPoolHandling] = "--maxpool",
+        [SettingNames.RescaleInputs] = "--rescale-inputs",
+        [SettingNames.DataDirectory] = "--data-dir",
+        [SettingNames.GraphOutput] = "--output",
     };
 
     /// <summary>The flag that sets <paramref name="setting"/>, or the setting's own name when no flag does.</summary>
     public static string FlagOf(string setting) => Flags.GetValueOrDefault(setting, setting);
 
     /// <summary>The error as a usage error that names the flag instead of the setting.</summary>
-    public static UsageException ToUsage(InvalidSettingException e) => new($"{FlagOf(e.Setting)}: {e.Problem}");
+    public static UsageException ToUsage(InvalidSettingException e) => new($"{FlagOf(e.Setting)}: {InText(e.Problem)}");
+
+    /// <summary>
+    /// A library message or warning with each setting it names (<see cref="SettingReference"/>, "[max-pool handling = gate]")
+    /// written as the flag and value the user would type ("--maxpool gate").
+    /// </summary>
+    public static string InText(string message) =>
+        SettingReference.Rewrite(message, (setting, value) => value is null ? FlagOf(setting) : $"{FlagOf(setting)} {value}");
 }

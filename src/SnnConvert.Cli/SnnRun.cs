@@ -17,7 +17,7 @@ public static class SnnRun
     {
         ConversionOptions options = o.Conversion(parse, method, seed);
         ConversionResult result = WithCalibrationProgress(progress => SnnConverter.Convert(model, options, train, progress));
-        foreach (string w in result.Warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        foreach (string w in result.Warnings) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(SettingFlags.InText(w))}");
         foreach (string w in DeadChannelWarnings(result.Network)) Terminal.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
         return result.Network;
     }

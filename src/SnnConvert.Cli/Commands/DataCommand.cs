@@ -25,7 +25,7 @@ public static class DataCommand
         {
             DatasetInfo info = DatasetCatalog.Find(parse.GetValue(whereName)!);
             var locator = DatasetLocator.CreateDefault(parse.GetValue(dataDir));
-            foreach (var root in locator.Roots) Console.Out.WriteLine($"searched: {root.Path} ({root.Origin})");
+            foreach (var root in locator.Roots) Console.Out.WriteLine($"searched: {root.Path} ({SettingFlags.InText(root.Origin)})");
             bool found = true;
             foreach (string split in new[] { "train", "test" })
             {

@@ -56,7 +56,7 @@ public static class SnnConverter
     /// <summary>
     /// The warning for max-current with per-channel thresholds and copied weights on a network whose layers after a
     /// convolution have biases (folded batch norm), or null: the next layer then sees each input channel scaled by
-    /// 1/theta while its bias is not, which can cost much accuracy (docs/results/fmnist.md); --rescale-inputs
+    /// 1/theta while its bias is not, which can cost much accuracy (docs/results/fmnist.md); input rescaling
     /// compensates.
     /// </summary>
     internal static string? PerChannelBiasWarning(SpikingNetwork template, IThresholdMethod method)
@@ -66,7 +66,7 @@ public static class SnnConverter
         for (int k = 1; k < synaptic.Count; k++)
             if (template.Layers[synaptic[k - 1]] is SnnConv2d && template.Layers[synaptic[k]] is SynapticLayer { Bias: { } bias } layer && bias.Any(b => b != 0f))
                 return $"layer {synaptic[k]} ({layer.Describe()}) has a bias (folded batch norm): with per-channel thresholds and copied weights it " +
-                    "sees each input channel scaled by 1/threshold but its bias is not scaled, which can cost much accuracy; --rescale-inputs compensates";
+                    $"sees each input channel scaled by 1/threshold but its bias is not scaled, which can cost much accuracy; {SettingReference.To(SettingNames.RescaleInputs)} compensates";
         return null;
     }
 

@@ -77,8 +77,9 @@ internal static class SnnTemplateBuilder
                     {
                         // The gate counts the spikes of the IF layer just built; at the input (or after another pooling) there is none.
                         if (layers.Count == 0 || layers[^1] is not SynapticLayer { Spiking: true })
-                            throw new ConversionException($"{where}: --maxpool gate needs the max pooling directly after a conv or dense layer with its ReLU " +
-                                "(the gate counts that layer's spikes); convert with --maxpool average, or move the pooling");
+                            throw new ConversionException($"{where}: {SettingReference.To(SettingNames.MaxPoolHandling, "gate")} needs the max pooling directly " +
+                                "after a conv or dense layer with its ReLU (the gate counts that layer's spikes); convert with " +
+                                $"{SettingReference.To(SettingNames.MaxPoolHandling, "average")}, or move the pooling");
                         layers.Add(new SnnGatedMaxPool2d(m.Kernel, m.EffectiveStride));
                         break;
                     }

@@ -53,7 +53,7 @@ public sealed class DatasetLocator
         string? systemRoot, IEnumerable<string> repositoryStarts)
     {
         var roots = new List<DatasetSearchRoot>();
-        if (!string.IsNullOrWhiteSpace(dataDir)) roots.Add(new DatasetSearchRoot(dataDir, "--data-dir", MayBeDatasetFolder: true));
+        if (!string.IsNullOrWhiteSpace(dataDir)) roots.Add(new DatasetSearchRoot(dataDir, SettingReference.To(SettingNames.DataDirectory), MayBeDatasetFolder: true));
         if (!string.IsNullOrWhiteSpace(environmentValue))
             foreach (string path in environmentValue.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 roots.Add(new DatasetSearchRoot(path, EnvironmentVariable, MayBeDatasetFolder: true));
@@ -99,7 +99,7 @@ public sealed class DatasetLocator
             $"dataset '{info.Name}' ({info.DisplayName}, {DatasetLoader.NormalizeSplit(split)} split): not found. Searched:" + Environment.NewLine +
             string.Join(Environment.NewLine, searched.Select(line => "  " + line)) + Environment.NewLine +
             $"Run `snnconvert data fetch {info.Name}` to download it into {DefaultCacheRoot()}, " +
-            $"or point --data-dir or {EnvironmentVariable} at a folder that holds it.");
+            $"or point {SettingReference.To(SettingNames.DataDirectory)} or {EnvironmentVariable} at a folder that holds it.");
     }
 
     /// <summary>Finds <paramref name="info"/>, or returns null.</summary>

@@ -42,6 +42,14 @@ public static class SettingNames
     public const string InputMean = "input mean";
     /// <summary>The per-channel std an ONNX model's input is divided by.</summary>
     public const string InputStd = "input std";
+    /// <summary>What conversion does with max pooling (refuse, gate or average).</summary>
+    public const string MaxPoolHandling = "max-pool handling";
+    /// <summary>Whether max-current multiplies each layer's synapses by the thresholds of the layer before it.</summary>
+    public const string RescaleInputs = "input rescaling";
+    /// <summary>The folder searched first for datasets.</summary>
+    public const string DataDirectory = "data directory";
+    /// <summary>The ONNX graph output holding the class scores.</summary>
+    public const string GraphOutput = "graph output";
     /// <summary>A dataset's name.</summary>
     public const string Dataset = "dataset";
     /// <summary>A dataset split ("train" or "test").</summary>

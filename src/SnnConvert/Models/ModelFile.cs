@@ -39,7 +39,7 @@ public static class ModelFile
     {
         var contents = TensorContainer.Load(path);
         if (contents.Kind != "model")
-            throw new ModelFormatException($"{path}: file kind is \"{contents.Kind}\", expected \"model\" (a checkpoint? use --resume with train)");
+            throw new ModelFormatException($"{path}: file kind is \"{contents.Kind}\", expected \"model\" (a checkpoint? train resumes from it with {SettingReference.To(SettingNames.Resume)})");
         return FromHeader(path, contents.Header, contents.Tensors);
     }
 

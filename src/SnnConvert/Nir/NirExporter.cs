@@ -93,7 +93,7 @@ public static class NirExporter
                     break;
                 case SnnGatedMaxPool2d gate:
                     throw new Errors.ConversionException($"{net.Name}: stage {i} ({gate.Describe()}): NIR has no max-pooling primitive (only SumPool2d " +
-                        "and AvgPool2d) nor a node for the spike-count gate; convert with --maxpool average to export this network");
+                        $"and AvgPool2d) nor a node for the spike-count gate; convert with {Errors.SettingReference.To(Errors.SettingNames.MaxPoolHandling, "average")} to export this network");
                 case SnnFlatten when options.DenseAsConv && net.Layers.Skip(i + 1).All(l => l is SnnLinear):
                     break;   // the dense layers after it become convolutions over the whole map
                 case SnnFlatten:

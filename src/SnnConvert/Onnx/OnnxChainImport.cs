@@ -64,7 +64,7 @@ internal sealed class OnnxChainImport
         if (_inputScaling is { IsIdentity: false })
         {
             (_normScale, _normShift) = _inputScaling.Affine(_inputShape[0]);
-            _normWhere = "the input scaling (--input-scale, --input-mean, --input-std)";
+            _normWhere = $"the input scaling ({SettingReference.To(SettingNames.InputScale)}, {SettingReference.To(SettingNames.InputMean)}, {SettingReference.To(SettingNames.InputStd)})";
         }
         OnnxNode? previous = null;
         while (true)

@@ -115,7 +115,7 @@ internal sealed class OnnxGraph
         ValueInfoProto chosen;
         if (requested is not null)
             chosen = graph.Output.FirstOrDefault(o => o.Name == requested)
-                ?? throw new OnnxFormatException($"{Source}: --output \"{requested}\" is not an output of the graph; its outputs are {names}");
+                ?? throw new OnnxFormatException($"{Source}: {SettingReference.To(SettingNames.GraphOutput, $"\"{requested}\"")} is not an output of the graph; its outputs are {names}");
         else if (graph.Output.Count == 1)
             chosen = graph.Output[0];
         else
@@ -126,7 +126,7 @@ internal sealed class OnnxGraph
             if (ranked.Length == 0) throw new OnnxFormatException($"{Source}: none of the graph's outputs ({names}) is a float32 tensor of class scores");
             if (ranked.Length > 1 && ranked[0].Nodes == ranked[1].Nodes)
                 throw new OnnxFormatException($"{Source}: the graph has {graph.Output.Count} outputs ({names}) and \"{ranked[0].Output.Name}\" and " +
-                    $"\"{ranked[1].Output.Name}\" are computed by equally many nodes; name the class scores with --output");
+                    $"\"{ranked[1].Output.Name}\" are computed by equally many nodes; name the class scores with {SettingReference.To(SettingNames.GraphOutput)}");
             chosen = ranked[0].Output;
         }
         if (graph.Output.Count > 1)

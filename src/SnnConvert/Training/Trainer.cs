@@ -80,7 +80,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
                 var grad = new Tensor(logits.Shape);
                 float loss = SoftmaxCrossEntropy.Compute(logits, labels, grad);
                 if (!float.IsFinite(loss))
-                    throw new InvalidOperationException($"training diverged: loss is {loss} at epoch {epoch + 1}, batch {b}; lower --lr");
+                    throw new InvalidOperationException($"training diverged: loss is {loss} at epoch {epoch + 1}, batch {b}; lower {SettingReference.To(SettingNames.LearningRate)}");
                 network.ZeroGrad();
                 network.Backward(grad);
                 lr = schedule.At(epoch, b, batches);

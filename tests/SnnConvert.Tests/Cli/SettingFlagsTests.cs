@@ -3,6 +3,9 @@ using SnnConvert.Cli;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
 using SnnConvert.Errors;
+using SnnConvert.Layers;
+using SnnConvert.Models;
+using SnnConvert.Tests.Conversion;
 using SnnConvert.Tests.Reliability;
 using Xunit;
 
@@ -31,6 +34,36 @@ public sealed class SettingFlagsTests
 
         Assert.Equal(2, code);
         Assert.Contains("error (usage): dataset: expected one of", err);
+    }
+
+    [Fact]
+    public void A_library_error_that_names_a_setting_in_its_advice_reaches_the_user_with_the_flag()
+    {
+        SavedModel model = SnnTemplateBuilderTests.Model([new Conv2dSpec(1, 2, 3), new ReluSpec(), new MaxPool2dSpec(2), new FlattenSpec(), new LinearSpec(18, 3)], [1, 8, 8]);
+
+        var (code, err) = CliInProcess.RunBody(() => SnnConverter.Convert(model, new ConversionOptions(), RandomImages(model, 2)));
+
+        Assert.Equal(8, code);
+        Assert.Contains("convert with --maxpool gate (spiking max pooling", err);
+        Assert.Contains("or --maxpool average (average pooling instead", err);
+        Assert.DoesNotContain("[max-pool handling", err);
+    }
+
+    [Fact]
+    public void Rewriting_replaces_only_references_to_settings()
+    {
+        string text = $"use {SettingReference.To(SettingNames.MaxPoolHandling, "gate")} or {SettingReference.To(SettingNames.RescaleInputs)}; " +
+            $"{SettingReference.To(SettingNames.Dataset)} stays a word; [not a setting] and [x = 1] stay as written";
+
+        Assert.Equal("use --maxpool gate or --rescale-inputs; dataset stays a word; [not a setting] and [x = 1] stay as written", SettingFlags.InText(text));
+    }
+
+    private static ImageDataset RandomImages(SavedModel model, int count)
+    {
+        int[] shape = model.Network.InputShape;
+        var pixels = new byte[count * shape[0] * shape[1] * shape[2]];
+        new Random(5).NextBytes(pixels);
+        return new ImageDataset("noise", pixels, new byte[count], shape[0], shape[1], shape[2], model.ClassNames.ToArray());
     }
 
     [Fact]

@@ -66,8 +66,8 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
         SavedModel imported = OnnxImporter.Load(RepositoryFiles.Path(Fixture));
         var e = Assert.Throws<ConversionException>(() => SnnTemplateBuilder.Build(imported));
         Assert.Contains("max pooling has no exact spiking equivalent", e.Message);
-        Assert.Contains("--maxpool gate", e.Message);
-        Assert.Contains("--maxpool average", e.Message);
+        Assert.Contains("[max-pool handling = gate]", e.Message);
+        Assert.Contains("[max-pool handling = average]", e.Message);
         Assert.Contains(MaxPoolAdvice.Measured, e.Message);
         Assert.Contains("gate", MaxPoolAdvice.Help);
     }
@@ -78,7 +78,7 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
         SavedModel model = SnnTemplateBuilderTests.Model([new MaxPool2dSpec(2), new Conv2dSpec(1, 2, 3), new ReluSpec(), new FlattenSpec(), new LinearSpec(8, 3)], [1, 8, 8]);
         var e = Assert.Throws<ConversionException>(() => SnnTemplateBuilder.Build(model, MaxPoolHandling.Gate));
         Assert.Contains("layer 0 (maxpool2d 2x2)", e.Message);
-        Assert.Contains("--maxpool average", e.Message);
+        Assert.Contains("[max-pool handling = average]", e.Message);
         Assert.IsType<SnnAvgPool2d>(SnnTemplateBuilder.Build(model, MaxPoolHandling.Average).Network.Layers[0]);
     }
 
@@ -89,7 +89,7 @@ public sealed class MaxPoolGateConversionTests(ITestOutputHelper output)
         var e = Assert.Throws<ConversionException>(() => NirExporter.ToGraph(net));
         Assert.Contains("stage 1 (gated maxpool2d 2x2)", e.Message);
         Assert.Contains("NIR has no max-pooling primitive", e.Message);
-        Assert.Contains("--maxpool average", e.Message);
+        Assert.Contains("[max-pool handling = average]", e.Message);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class PerChannelBiasWarningTests
         string? warning = SnnConverter.PerChannelBiasWarning(Template(batchNorm: true), new MaxCurrentThresholds());
         Assert.NotNull(warning);
         Assert.StartsWith("layer 1 (conv2d 4->4 3x3 +bias", warning);   // the SNN's stage: ReLU and batch norm are gone
-        Assert.Contains("--rescale-inputs", warning);
+        Assert.Contains("[input rescaling] compensates", warning);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class DatasetLocatorTests : IDisposable
         // The walk up from RepoStart goes on above the test folder: a shared/datasets in an ancestor of the system's
         // temporary folder comes after ours (nearest first) and is outside what this test controls.
         Assert.Equal([l.DataDir, l.Env, l.Cache, l.System, l.Shared], roots.Take(5).Select(r => r.Path));
-        Assert.Equal(["--data-dir", "SNNCONVERT_DATA", "download cache", "system datasets", "shared/datasets beside the checkout"],
+        Assert.Equal(["[data directory]", "SNNCONVERT_DATA", "download cache", "system datasets", "shared/datasets beside the checkout"],
             roots.Take(5).Select(r => r.Origin));
         Assert.All(roots.Skip(5), r => Assert.False(r.Path.StartsWith(_dir.Path, StringComparison.Ordinal), r.Path));
         Assert.True(roots[0].MayBeDatasetFolder);

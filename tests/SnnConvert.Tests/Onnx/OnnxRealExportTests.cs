@@ -276,7 +276,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
 
         Assert.Contains("expected class scores", Assert.Throws<OnnxFormatException>(() => OnnxImporter.Load(path, options: new OnnxImportOptions(Output: "features"))).Message);
         var missing = Assert.Throws<OnnxFormatException>(() => OnnxImporter.Load(path, options: new OnnxImportOptions(Output: "nope")));
-        Assert.Contains("--output \"nope\" is not an output of the graph; its outputs are \"features\", \"logits\", \"probs\"", missing.Message);
+        Assert.Contains("[graph output = \"nope\"] is not an output of the graph; its outputs are \"features\", \"logits\", \"probs\"", missing.Message);
     }
 
     [Fact]
@@ -288,7 +288,7 @@ public sealed class OnnxRealExportTests(ITestOutputHelper output)
         string b = g.Node("Gemm", [flat, g.Init("wb", [5, 162])], Int("transB", 1));
         g.Graph.Output.Add(Value(b, [null, 5], 1));
         byte[] model = g.Build(a, [null, 5]);
-        Assert.Contains("name the class scores with --output", Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(model, "two.onnx")).Message);
+        Assert.Contains("name the class scores with [graph output]", Assert.Throws<OnnxFormatException>(() => OnnxImporter.Import(model, "two.onnx")).Message);
         // Naming one sets the other's Gemm aside (it computes only the other output); the shared Flatten stays on the chain.
         foreach (string chosen in new[] { a, b })
         {
