@@ -3,7 +3,6 @@ using SnnConvert.Errors;
 using SnnConvert.Models;
 using SnnConvert.Snn;
 using SnnConvert.Tensors;
-using SnnConvert.Training;
 
 namespace SnnConvert.Conversion;
 
@@ -23,6 +22,7 @@ public static class SnnConverter
     /// <exception cref="InvalidSettingException">A calibration setting is out of range, or the method's settings are.</exception>
     /// <exception cref="ModelDataMismatchException">The images do not fit the model.</exception>
     /// <exception cref="ConversionException">The model cannot be converted as asked, or a whole layer stays silent.</exception>
+    /// <exception cref="ModelFormatException">The model records an input preprocessing that cannot be read.</exception>
     public static ConversionResult Convert(SavedModel model, ConversionOptions options, ImageDataset calibration,
         IProgress<CalibrationProgress>? progress = null)
     {
@@ -35,9 +35,15 @@ public static class SnnConverter
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
-            balanced = balanced with { Conversion = balanced.Conversion with { Input = InputPreprocessing.FromJson(input) } };
+            balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };
         return new ConversionResult(balanced,
             PerChannelBiasWarning(template.Network, options.Method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
+    }
+
+    private static InputPreprocessing RecordedInput(string model, System.Text.Json.Nodes.JsonNode input)
+    {
+        try { return InputPreprocessing.FromJson(input); }
+        catch (FormatException e) { throw new ModelFormatException($"{model}: the training record's input preprocessing: {e.Message}", e); }
     }
 
     /// <summary>
