@@ -7,7 +7,7 @@ namespace SnnConvert.Cli;
 public sealed class ConsoleReproductionObserver : IReproductionObserver
 {
     /// <inheritdoc/>
-    public void Log(string message) => Terminal.Log(message);
+    public void Log(string message) => Terminal.Log(SettingFlags.InText(message));   // the library names settings, the user typed flags
 
     /// <inheritdoc/>
     public T Calibrating<T>(string label, Func<IProgress<CalibrationProgress>?, T> work) => SnnRun.WithCalibrationProgress<T>(p => work(p));
