@@ -1,4 +1,4 @@
-using SnnConvert.Layers;
+using SnnConvert.Kernels;
 using SnnConvert.Snn;
 using Xunit;
 
@@ -26,9 +26,9 @@ public class SpikePoolingTests
         int planeOut = outShape[1] * outShape[2];
         var expected = new float[channels * planeOut];
         for (int c = 0; c < channels; c++)
-            AvgPool2dLayer.Forward(spikes.AsSpan(c * h * w, h * w), h, w, kernel, stride, expected.AsSpan(c * planeOut, planeOut), outShape[1], outShape[2]);
+            AvgPool2dKernel.Forward(spikes.AsSpan(c * h * w, h * w), h, w, kernel, stride, expected.AsSpan(c * planeOut, planeOut), outShape[1], outShape[2]);
         var actual = new float[expected.Length];
-        SpikePooling.Forward(pool, inShape, outShape, spikes, actual);
+        SpikePooling.Forward(kernel, stride, inShape, outShape, spikes, actual);
         Assert.Equal(expected, actual);
         Assert.Contains(actual, v => v > 0 && v < 1);   // the maps are neither empty nor trivially full
     }

@@ -2,11 +2,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using SnnConvert.Layers;
 using SnnConvert.Tensors;
-using SnnConvert.Kernels;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Event-driven current of a stride-1 convolution that groups the events of one input position: the weight vectors
@@ -32,22 +30,26 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
 
     /// <summary>Whether a convolution with these settings can use this kernel: stride 1, 2 to 64 input channels,
     /// output channels a multiple of 8 (with fewer input channels, events cannot be grouped).</summary>
-    public static bool Supports(SnnConv2d conv) => conv.Stride == 1 && conv.InChannelCount is >= 2 and <= MaxChannels && conv.OutChannelCount % 8 == 0;
+    public static bool Supports(Conv2dGeometry geometry) => geometry.Stride == 1 && geometry.C is >= 2 and <= MaxChannels && geometry.Cout % 8 == 0;
 
-    /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
-    public ChannelGroupedEventConv2d(SnnConv2d conv, int[] inputShape)
+    /// <summary>Prepares the reordered weights of a convolution of sizes <paramref name="geometry"/>.</summary>
+    /// <param name="weight">Weights (Cout, C, K, K).</param>
+    /// <param name="bias">Bias (Cout) added to every output, or null.</param>
+    /// <param name="geometry">The convolution's sizes (zero padding); <see cref="Supports"/> must admit them.</param>
+    public ChannelGroupedEventConv2d(ReadOnlySpan<float> weight, float[]? bias, Conv2dGeometry geometry)
     {
-        if (!Supports(conv)) throw new ArgumentException($"{conv.Describe()}: needs stride 1, 2 to {MaxChannels} input channels and output channels a multiple of 8", nameof(conv));
-        _g = conv.Spec.Geometry(inputShape);
-        _bias = conv.Bias;
+        if (!Supports(geometry))
+            throw new ArgumentException($"{geometry}: needs stride 1, 2 to {MaxChannels} input channels and output channels a multiple of 8", nameof(geometry));
+        _g = geometry;
+        _bias = bias;
         int cout = _g.Cout, c = _g.C, k = _g.K;
         _weight = new AlignedFloats(_g.PatchSize * cout);
-        Span<float> weight = _weight.Span;
+        Span<float> reordered = _weight.Span;
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < c; ci++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
-                        weight[((ky * k + kx) * c + ci) * cout + co] = conv.Weight[((co * c + ci) * k + ky) * k + kx];
+                        reordered[((ky * k + kx) * c + ci) * cout + co] = weight[((co * c + ci) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, Cout) accumulator, one channel mask per input

@@ -3,11 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SnnConvert.Layers;
 using SnnConvert.Tensors;
-using SnnConvert.Kernels;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Event-driven synaptic current of a convolution: only the inputs that are non-zero (spikes, or spike maps after
@@ -30,11 +28,14 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
     private readonly AlignedFloats _weightT;   // (C, K, K', lanes), K' = K - 1 - kx
     private readonly float[]? _bias;
 
-    /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
-    public EventDrivenConv2d(SnnConv2d conv, int[] inputShape)
+    /// <summary>Prepares the reordered weights of a convolution of sizes <paramref name="geometry"/>.</summary>
+    /// <param name="weight">Weights (Cout, C, K, K).</param>
+    /// <param name="bias">Bias (Cout) added to every output, or null.</param>
+    /// <param name="geometry">The convolution's sizes (zero padding).</param>
+    public EventDrivenConv2d(ReadOnlySpan<float> weight, float[]? bias, Conv2dGeometry geometry)
     {
-        _g = conv.Spec.Geometry(inputShape);
-        _bias = conv.Bias;
+        _g = geometry;
+        _bias = bias;
         int cout = _g.Cout, k = _g.K;
         // A 12-channel layer (mnist-seed's first, under rate input) adds whole 16-float vectors instead of 8 + 4 tails.
         _lanes = cout % 8 == 0 ? cout : (cout + 15) / 16 * 16;
@@ -44,7 +45,7 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
             for (int c = 0; c < _g.C; c++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
-                        weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
+                        weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = weight[((co * _g.C + c) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, lanes) accumulator and one row's event list.</summary>
