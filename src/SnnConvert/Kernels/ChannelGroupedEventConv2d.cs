@@ -108,16 +108,16 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
                         for (; ox + 2 <= g.Wo; ox += 2)
                             Pair(ref Unsafe.Add(ref accRow, ox * cout + co), cout, ref Unsafe.Add(ref kernelRow, co), column, k, row, ox - pad, w, list);
                         for (int lane = co; ox < g.Wo && lane < co + Wide; lane += Vector512<float>.Count)
-                            One512(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                            One<Lanes512, Vector512<float>, Vector512<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                     }
                 for (int ox = 0; ox < g.Wo; ox++)
                 {
                     int lane = co;
                     if (Vector512.IsHardwareAccelerated)
                         for (; lane + Vector512<float>.Count <= cout; lane += Vector512<float>.Count)
-                            One512(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                            One<Lanes512, Vector512<float>, Vector512<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                     for (; lane < cout; lane += Vector256<float>.Count)
-                        One256(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                        One<Lanes256, Vector256<float>, Vector256<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                 }
             }
         }
@@ -193,38 +193,23 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         b0.StoreUnsafe(ref next); b1.StoreUnsafe(ref next, 16); b2.StoreUnsafe(ref next, 32); b3.StoreUnsafe(ref next, 48);
     }
 
-    // Output x0 + pad, 16 channels: adds the group sums of input row `row`'s positions x0 .. x0 + K - 1.
+    // Output x0 + pad, one vector of channels: adds the group sums of input row `row`'s positions x0 .. x0 + K - 1.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void One512(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+    private static void One<TLanes, TVec, TInt>(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+        where TLanes : IVectorLanes<TVec, TInt>
     {
-        Vector512<float> sum = Vector512.LoadUnsafe(ref acc);
+        TVec sum = TLanes.Load(ref acc, 0);
         int last = Math.Min(w - 1, x0 + k - 1);
         for (int ix = Math.Max(0, x0); ix <= last; ix++)
         {
             ref float weights = ref Unsafe.Add(ref kernelRow, (ix - x0) * column);
-            Vector512<float> s = Vector512<float>.Zero;
+            TVec s = TLanes.Zero;
             for (int e = Unsafe.Add(ref list.Starts, row + ix), end = Unsafe.Add(ref list.Starts, row + ix + 1); e < end; e++)
-                s += Vector512.LoadUnsafe(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e))) * Vector512.Create(Unsafe.Add(ref list.Values, e));
-            sum += s;
+                s = TLanes.Add(s, TLanes.Multiply(TLanes.Load(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e)), 0),
+                    TLanes.Create(Unsafe.Add(ref list.Values, e))));
+            sum = TLanes.Add(sum, s);
         }
-        sum.StoreUnsafe(ref acc);
-    }
-
-    // The same for 8 channels.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void One256(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
-    {
-        Vector256<float> sum = Vector256.LoadUnsafe(ref acc);
-        int last = Math.Min(w - 1, x0 + k - 1);
-        for (int ix = Math.Max(0, x0); ix <= last; ix++)
-        {
-            ref float weights = ref Unsafe.Add(ref kernelRow, (ix - x0) * column);
-            Vector256<float> s = Vector256<float>.Zero;
-            for (int e = Unsafe.Add(ref list.Starts, row + ix), end = Unsafe.Add(ref list.Starts, row + ix + 1); e < end; e++)
-                s += Vector256.LoadUnsafe(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e))) * Vector256.Create(Unsafe.Add(ref list.Values, e));
-            sum += s;
-        }
-        sum.StoreUnsafe(ref acc);
+        TLanes.Store(sum, ref acc, 0);
     }
 
     // Sets `bit` in the mask of every position of one input plane that is non-zero (masks are indexed by position, as
@@ -235,26 +220,29 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         int count = 0, i = 0, n = plane.Length;
         ref float x = ref MemoryMarshal.GetReference(plane);
         ref ulong m = ref MemoryMarshal.GetReference(masks);
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                ulong bits = Vector512.ExtractMostSignificantBits(~Vector512.Equals(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512<float>.Zero));
-                count += BitOperations.PopCount(bits);
-                for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, i + BitOperations.TrailingZeroCount(bits)) |= bit;
-            }
-        if (Vector256.IsHardwareAccelerated)
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                uint bits = Vector256.ExtractMostSignificantBits(~Vector256.Equals(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256<float>.Zero));
-                count += BitOperations.PopCount(bits);
-                for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, i + BitOperations.TrailingZeroCount(bits)) |= bit;
-            }
+        if (Vector512.IsHardwareAccelerated) count += MarkVectors<Lanes512, Vector512<float>, Vector512<int>>(ref x, ref m, n, bit, ref i);
+        if (Vector256.IsHardwareAccelerated) count += MarkVectors<Lanes256, Vector256<float>, Vector256<int>>(ref x, ref m, n, bit, ref i);
         for (; i < n; i++)
         {
             ulong nonZero = Unsafe.Add(ref x, i) != 0f ? bit : 0UL;
             Unsafe.Add(ref m, i) |= nonZero;
             count += nonZero != 0 ? 1 : 0;
         }
+        return count;
+    }
+
+    // The vector part of Mark from index i (advanced), written once for both widths; returns the non-zero count.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MarkVectors<TLanes, TVec, TInt>(ref float x, ref ulong m, int n, ulong bit, ref int i) where TLanes : IVectorLanes<TVec, TInt>
+    {
+        int count = 0, at = i;
+        for (; at <= n - TLanes.Count; at += TLanes.Count)
+        {
+            ulong bits = TLanes.NonZeroBits(TLanes.Load(ref x, (nuint)at));
+            count += BitOperations.PopCount(bits);
+            for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, at + BitOperations.TrailingZeroCount(bits)) |= bit;
+        }
+        i = at;
         return count;
     }
 }

@@ -201,34 +201,33 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         return count;
     }
 
-    // acc[0..n) += a * w[0..n); a == 1 (a spike) is a plain addition, which equals 1 * w + acc exactly.
+    // acc[0..n) += a * w[0..n); a == 1 (a spike) is a plain addition, which equals 1 * w + acc exactly. The widest
+    // accelerated vectors first, then 256-bit ones, then scalars.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Add(ref float acc, ref float w, int n, float a)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated) i = AddVectors<Lanes512, Vector512<float>, Vector512<int>>(ref acc, ref w, n, a, i);
+        if (Vector256.IsHardwareAccelerated) i = AddVectors<Lanes256, Vector256<float>, Vector256<int>>(ref acc, ref w, n, a, i);
+        if (a == 1f)
+            for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i);
+        else
+            for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i) * a;
+    }
+
+    // The vector part of Add from index i, written once for both widths; returns the first index left.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AddVectors<TLanes, TVec, TInt>(ref float acc, ref float w, int n, float a, int i) where TLanes : IVectorLanes<TVec, TInt>
+    {
         if (a == 1f)
         {
-            if (Vector512.IsHardwareAccelerated)
-                for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-                    (Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref acc, (nuint)i);
-            if (Vector256.IsHardwareAccelerated)
-                for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                    (Vector256.LoadUnsafe(ref acc, (nuint)i) + Vector256.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref acc, (nuint)i);
-            for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i);
-            return;
+            for (; i <= n - TLanes.Count; i += TLanes.Count)
+                TLanes.Store(TLanes.Add(TLanes.Load(ref acc, (nuint)i), TLanes.Load(ref w, (nuint)i)), ref acc, (nuint)i);
+            return i;
         }
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var scale = Vector512.Create(a);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-                (Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref w, (nuint)i) * scale).StoreUnsafe(ref acc, (nuint)i);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var scale = Vector256.Create(a);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                (Vector256.LoadUnsafe(ref acc, (nuint)i) + Vector256.LoadUnsafe(ref w, (nuint)i) * scale).StoreUnsafe(ref acc, (nuint)i);
-        }
-        for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i) * a;
+        TVec scale = TLanes.Create(a);
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
+            TLanes.Store(TLanes.Add(TLanes.Load(ref acc, (nuint)i), TLanes.Multiply(TLanes.Load(ref w, (nuint)i), scale)), ref acc, (nuint)i);
+        return i;
     }
 }
