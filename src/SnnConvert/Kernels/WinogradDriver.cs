@@ -109,12 +109,14 @@ internal static class WinogradDriver<T> where T : struct, IWinogradTransform
         Span<Vector<float>> scratch = stackalloc Vector<float>[Tiles];
         ref Vector<float> tmp = ref MemoryMarshal.GetReference(scratch);
         int tile = 0;
-        for (int img = 0; img < count; img++)
-            for (int ty = 0; ty < th; ty++)
-                for (int tx = 0; tx < tw; tx++, tile++)
-                    for (int ch = 0; ch < c; ch += vc)
-                        T.InputTile(ref src, (nuint)(((img * hp + m * ty) * wp + m * tx) * c + ch), rowStep, colStep,
-                            ref dst, (nuint)(tile * c + ch), step, ref tmp);
+        for (int windowRow = 0; windowRow < count * th; windowRow++)   // image by image, tile row by tile row
+        {
+            // The row's first window: image windowRow / th, padded row m * (windowRow % th); windows m columns apart.
+            nuint corner = (nuint)((windowRow / th * hp + m * (windowRow % th)) * wp * c);
+            for (int tx = 0; tx < tw; tx++, tile++, corner += (nuint)(m * c))
+                for (int ch = 0; ch < c; ch += vc)
+                    T.InputTile(ref src, corner + (nuint)ch, rowStep, colStep, ref dst, (nuint)(tile * c + ch), step, ref tmp);
+        }
     }
 
     // y[img][m ty + a][m tx + b][co] = (A^T M A)[a][b] + bias[co] for each tile's M[xi] = m[xi][tile][co].

@@ -215,13 +215,7 @@ public static class WinogradF4Conv3x3
                             ref Vector<float> r = ref Unsafe.Add(ref tmp, 4 * i);
                             A(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3),
                                 out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5);
-                            nuint q = o + (nuint)(6 * i) * step;
-                            r0.StoreUnsafe(ref dst, q);
-                            r1.StoreUnsafe(ref dst, q + step);
-                            r2.StoreUnsafe(ref dst, q + 2 * step);
-                            r3.StoreUnsafe(ref dst, q + 3 * step);
-                            r4.StoreUnsafe(ref dst, q + 4 * step);
-                            r5.StoreUnsafe(ref dst, q + 5 * step);
+                            WinogradF4Transform.Store6(ref dst, o + (nuint)(6 * i) * step, step, r0, r1, r2, r3, r4, r5);
                         }
                     }
     }

@@ -80,14 +80,21 @@ internal readonly struct WinogradF4Transform : IWinogradTransform
             ref Vector<float> r = ref Unsafe.Add(ref tmp, 6 * i);
             BT(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3), Unsafe.Add(ref r, 4), Unsafe.Add(ref r, 5),
                 out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5);
-            nuint q = o + (nuint)(6 * i) * step;
-            r0.StoreUnsafe(ref dst, q);
-            r1.StoreUnsafe(ref dst, q + step);
-            r2.StoreUnsafe(ref dst, q + 2 * step);
-            r3.StoreUnsafe(ref dst, q + 3 * step);
-            r4.StoreUnsafe(ref dst, q + 4 * step);
-            r5.StoreUnsafe(ref dst, q + 5 * step);
+            Store6(ref dst, o + (nuint)(6 * i) * step, step, r0, r1, r2, r3, r4, r5);
         }
+    }
+
+    /// <summary>dst[q + i * step] = r_i for i = 0..5: one row of six transformed positions.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Store6(ref float dst, nuint q, nuint step, Vector<float> r0, Vector<float> r1, Vector<float> r2, Vector<float> r3,
+        Vector<float> r4, Vector<float> r5)
+    {
+        r0.StoreUnsafe(ref dst, q);
+        r1.StoreUnsafe(ref dst, q + step);
+        r2.StoreUnsafe(ref dst, q + 2 * step);
+        r3.StoreUnsafe(ref dst, q + 3 * step);
+        r4.StoreUnsafe(ref dst, q + 4 * step);
+        r5.StoreUnsafe(ref dst, q + 5 * step);
     }
 
     // (x0 .. x5) times B^T's rows.
