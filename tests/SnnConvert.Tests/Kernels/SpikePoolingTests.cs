@@ -2,9 +2,9 @@ using SnnConvert.Kernels;
 using SnnConvert.Snn;
 using Xunit;
 
-namespace SnnConvert.Tests.Snn;
+namespace SnnConvert.Tests.Kernels;
 
-/// <summary>The vectorised pooling of spike maps equals the layer's scalar pooling exactly.</summary>
+/// <summary>The vectorised pooling of spike maps equals the plane pooling kernel exactly.</summary>
 public class SpikePoolingTests
 {
     [Theory]
