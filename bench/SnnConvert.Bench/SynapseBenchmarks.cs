@@ -36,7 +36,7 @@ public class SynapseBenchmarks
         _conv = new SnnConv2d(c, cout, k, 1, pad) { Weight = Enumerable.Range(0, cout * c * k * k).Select(_ => r.NextSingle() - 0.5f).ToArray(), Spiking = true };
         int[] shape = [c, h, h];
         _g = _conv.Spec.Geometry(shape);
-        _event = new EventDrivenConv2d(_conv, shape);
+        _event = new EventDrivenConv2d(_conv.Weight, _conv.Bias, _g);
         _input = Enumerable.Range(0, c * h * h).Select(_ => r.NextDouble() < Density ? r.Next(1, 5) / 4f : 0f).ToArray();
         _output = new float[_g.OutputSize];
         _scratch = new float[_event.ScratchSize];

@@ -45,7 +45,7 @@ public sealed class AnalogForward(SpikingNetwork net)
                     int h = inShape[1], w = inShape[2];
                     var pooled = new float[n * outSize];
                     for (int p = 0; p < n * inShape[0]; p++)
-                        AvgPool2dLayer.Forward(x.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, pooled.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
+                        AvgPool2dKernel.Forward(x.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, pooled.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
                     x = pooled;
                     break;
                 case SnnGatedMaxPool2d gate:

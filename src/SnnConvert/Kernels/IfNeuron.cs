@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -63,7 +62,7 @@ public static class IfNeuron
     // The vector body, written once for both widths: steps the whole vectors, sets done to the first neuron left to the
     // scalar tail and returns the spike count (the index is a local, not the ref, so that it stays in a register).
     private static int StepVectors<TLanes, TVec, TInt>(ref float z, ref float m, ref float sp, int n, out int done, float theta, bool softReset)
-        where TLanes : ILanes<TVec, TInt>
+        where TLanes : IVectorLanes<TVec, TInt>
     {
         int i = 0;
         TVec th = TLanes.Create(theta), ones = TLanes.One, zero = TLanes.Zero;
@@ -79,59 +78,6 @@ public static class IfNeuron
         }
         done = i;
         return TLanes.Sum(fired);
-    }
-
-    // The vector operations StepVectors needs, for one vector type (as TensorPrimitives' operator structs): masks are
-    // float vectors with all bits set where true; fired counts lanes in an int vector (mask lanes are -1 where set).
-    private interface ILanes<TVec, TInt>
-    {
-        static abstract int Count { get; }
-        static abstract TVec One { get; }
-        static abstract TVec Zero { get; }
-        static abstract TInt NoneFired { get; }
-        static abstract TVec Create(float value);
-        static abstract TVec Load(ref float source, nuint at);
-        static abstract void Store(TVec value, ref float destination, nuint at);
-        static abstract TVec Add(TVec a, TVec b);
-        static abstract TVec Subtract(TVec a, TVec b);
-        static abstract TVec GreaterThanOrEqual(TVec a, TVec b);
-        static abstract TVec Select(TVec mask, TVec whenSet, TVec otherwise);
-        static abstract TInt AddFired(TInt fired, TVec mask);
-        static abstract int Sum(TInt fired);
-    }
-
-    private readonly struct Lanes512 : ILanes<Vector512<float>, Vector512<int>>
-    {
-        public static int Count => Vector512<float>.Count;
-        public static Vector512<float> One => Vector512<float>.One;
-        public static Vector512<float> Zero => Vector512<float>.Zero;
-        public static Vector512<int> NoneFired => Vector512<int>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Create(float value) => Vector512.Create(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float source, nuint at) => Vector512.LoadUnsafe(ref source, at);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector512<float> value, ref float destination, nuint at) => value.StoreUnsafe(ref destination, at);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GreaterThanOrEqual(Vector512<float> a, Vector512<float> b) => Vector512.GreaterThanOrEqual(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Select(Vector512<float> mask, Vector512<float> whenSet, Vector512<float> otherwise) => Vector512.ConditionalSelect(mask, whenSet, otherwise);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<int> AddFired(Vector512<int> fired, Vector512<float> mask) => fired - mask.AsInt32();
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Sum(Vector512<int> fired) => Vector512.Sum(fired);
-    }
-
-    private readonly struct LanesVector : ILanes<Vector<float>, Vector<int>>
-    {
-        public static int Count => Vector<float>.Count;
-        public static Vector<float> One => Vector<float>.One;
-        public static Vector<float> Zero => Vector<float>.Zero;
-        public static Vector<int> NoneFired => Vector<int>.Zero;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Create(float value) => new(value);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Load(ref float source, nuint at) => Vector.LoadUnsafe(ref source, at);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vector<float> value, ref float destination, nuint at) => value.StoreUnsafe(ref destination, at);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Add(Vector<float> a, Vector<float> b) => a + b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Subtract(Vector<float> a, Vector<float> b) => a - b;
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> GreaterThanOrEqual(Vector<float> a, Vector<float> b) => Vector.GreaterThanOrEqual<float>(a, b);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<float> Select(Vector<float> mask, Vector<float> whenSet, Vector<float> otherwise) => Vector.ConditionalSelect(mask, whenSet, otherwise);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector<int> AddFired(Vector<int> fired, Vector<float> mask) => fired - Vector.AsVectorInt32(mask);
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static int Sum(Vector<int> fired) => Vector.Sum(fired);
     }
 
     /// <summary>Sets v(0) for a block laid out like <see cref="Step"/>: theta / 2 with <paramref name="halfThreshold"/>, else 0.</summary>

@@ -2,13 +2,14 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SnnConvert.Tensors;
+using Driver = SnnConvert.Kernels.WinogradDriver<SnnConvert.Kernels.WinogradF4Transform>;
 
 namespace SnnConvert.Kernels;
 
 /// <summary>
 /// 3x3 stride-1 convolution by Winograd's F(4x4, 3x3) (Lavin &amp; Gray 2016, interpolation points 0, 1, -1, 2, -2):
 /// each 4x4 output tile is A^T [ (G g G^T) (.) (B^T d B) ] A for its 6x6 input tile d, 36 products for 16 outputs
-/// (2.25 per output against F(2x2, 3x3)'s 4 and im2col's 9). Same layout and structure as <see cref="WinogradConv3x3"/>
+/// (2.25 per output against F(2x2, 3x3)'s 4 and im2col's 9). Runs on <see cref="WinogradDriver{T}"/> with <see cref="WinogradF4Transform"/> like <see cref="WinogradConv3x3"/>
 /// (channels-last padded copies, transforms on vectors of channels, 36 GEMMs of (tiles x C) x (C x Cout) per group of
 /// images, groups chosen from the sizes only), used by the CNN layer for the forward pass, the input gradient
 /// (flipped weights) and the weight gradient. The larger transform constants cost some float32 accuracy (relative
@@ -21,7 +22,7 @@ public static class WinogradF4Conv3x3
     private const int Block = 8;    // channels per layout-change block (BlockTranspose's 8x8); channel counts are multiples of it
 
     /// <summary>Output tiles down and across: output size (h + 2 pad - 2) in tiles of 4.</summary>
-    public static (int Th, int Tw) TileCounts(int h, int w, int pad) => ((h + 2 * pad + 1) / 4, (w + 2 * pad + 1) / 4);
+    public static (int Th, int Tw) TileCounts(int h, int w, int pad) => Driver.TileCounts(h, w, pad);
 
     /// <summary>Tiles a group of images should reach together (the GEMMs' M, or K for the weight gradient).</summary>
     public const int TargetTiles = 64;
@@ -48,14 +49,8 @@ public static class WinogradF4Conv3x3
     public static int WorkspaceSize(int n, int c, int h, int w, int cout, int pad)
     {
         (int th, int tw) = TileCounts(h, w, pad);
-        int group = Split(n, th * tw).Group, t = group * th * tw;
-        return group * (4 * th + 2) * (4 * tw + 2) * c + Tiles * (Stride(t, c) + Stride(t, cout)) + group * 16 * th * tw * cout;
+        return Driver.WorkspaceSize(Split(n, th * tw).Group, c, h, w, cout, pad);
     }
-
-    // Floats from one transformed position's matrix (T, channels) to the next: one cache line more than the matrix, since
-    // (T * channels) floats are often a multiple of 4 KiB, and the transforms' 36 streams at such a stride would all
-    // fall in the same L1 set (measured: the F(2x2) and F(4x4) transforms ran 2-3x below their arithmetic cost).
-    private static int Stride(int t, int channels) => t * channels + 16;
 
     /// <summary>
     /// U (36, C, Cout) = G g G^T for each (input channel, output channel) of <paramref name="weight"/> (Cout, C, 3, 3);
@@ -67,92 +62,21 @@ public static class WinogradF4Conv3x3
         if (weight.Length < cout * c * 9 || u.Length < Tiles * c * cout) throw new ArgumentException("weight or u too short");
         ChunkedParallel.For(flip ? cout : c, (_, start, end) =>
         {
-            for (int row = start; row < end; row++) TransformWeightRow(weight, cout, c, flip, row, u);
+            for (int row = start; row < end; row++) WinogradF4Transform.TransformWeightRow(weight, cout, c, flip, row, u);
         });
-    }
-
-    // Row `row` of every U[xi], the row's kernels first gathered tap by tap so that the transform runs on vectors.
-    private static void TransformWeightRow(float[] weight, int cout, int c, bool flip, int row, float[] u)
-    {
-        int cols = flip ? c : cout, rows = flip ? cout : c, step = rows * cols;
-        int padded = (cols + Vector<float>.Count - 1) / Vector<float>.Count * Vector<float>.Count;
-        float[] rented = System.Buffers.ArrayPool<float>.Shared.Rent(9 * padded + 36 * padded);
-        Span<float> k = rented.AsSpan(0, 9 * padded), gu = rented.AsSpan(9 * padded, 36 * padded);
-        k.Clear();
-        for (int col = 0; col < cols; col++)
-        {
-            int co = flip ? row : col, ci = flip ? col : row;
-            ReadOnlySpan<float> kernel = weight.AsSpan((co * c + ci) * 9, 9);
-            for (int tap = 0; tap < 9; tap++) k[tap * padded + col] = flip ? kernel[8 - tap] : kernel[tap];
-        }
-        // gu[xi][col], on vectors of columns (the padding columns are computed and dropped).
-        Span<Vector<float>> gg = stackalloc Vector<float>[18];   // G g, 6x3
-        Span<Vector<float>> full = stackalloc Vector<float>[36];
-        for (int x = 0; x < padded; x += Vector<float>.Count)
-        {
-            for (int j = 0; j < 3; j++)
-                TransformKernelColumn(new Vector<float>(k.Slice(j * padded + x)), new Vector<float>(k.Slice((3 + j) * padded + x)),
-                    new Vector<float>(k.Slice((6 + j) * padded + x)), gg, j, 3);
-            for (int i = 0; i < 6; i++) TransformKernelColumn(gg[3 * i], gg[3 * i + 1], gg[3 * i + 2], full, 6 * i, 1);
-            for (int xi = 0; xi < Tiles; xi++) full[xi].CopyTo(gu.Slice(xi * padded + x));
-        }
-        for (int xi = 0; xi < Tiles; xi++) gu.Slice(xi * padded, cols).CopyTo(u.AsSpan(xi * step + row * cols, cols));
-        System.Buffers.ArrayPool<float>.Shared.Return(rented);
-    }
-
-    // G (g0 g1 g2)^T into dst[at + i * stride], G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1].
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformKernelColumn(Vector<float> g0, Vector<float> g1, Vector<float> g2, Span<Vector<float>> dst, int at, int stride)
-    {
-        Vector<float> sixth = new(1f / 6), twelfth = new(1f / 12), twentyFourth = new(1f / 24);
-        Vector<float> outer = g0 + g2, outerSmall = g0 * twentyFourth + g2 * sixth, mid = g1 * twelfth;
-        dst[at] = g0 * new Vector<float>(0.25f);
-        dst[at + stride] = -(outer + g1) * sixth;
-        dst[at + 2 * stride] = -(outer - g1) * sixth;
-        dst[at + 3 * stride] = outerSmall + mid;
-        dst[at + 4 * stride] = outerSmall - mid;
-        dst[at + 5 * stride] = g2;
     }
 
     /// <summary>
     /// input (N, C, H, W) -> output (N, Cout, H + 2 pad - 2, W + 2 pad - 2), overwritten, with the transformed weights
     /// <paramref name="u"/> (36, C, Cout) of <see cref="TransformWeights"/> and an optional bias (Cout). Channel counts
-    /// must be multiples of the vector width (<see cref="WinogradConv3x3.Supports"/>).
+    /// must be those <see cref="WinogradConv3x3.Supports"/> admits.
     /// </summary>
     public static void Forward(float[] input, int n, int c, int h, int w, int pad, float[] u, int cout, float[]? bias, float[] output,
         ChunkBuffers workspace)
     {
-        int ho = h + 2 * pad - 2, wo = w + 2 * pad - 2;
         (int th, int tw) = TileCounts(h, w, pad);
-        int perImage = th * tw;
-        (int chunks, int group) = Split(n, perImage);
-        int hp = 4 * th + 2, wp = 4 * tw + 2, padSize = group * hp * wp * c, tMax = group * perImage;
-        float[][] buffers = workspace.GetChunks(chunks, WorkspaceSize(n, c, h, w, cout, pad));
-        IGemm gemm = Blas.Gemm;
-        ChunkedParallel.For(n, chunks, (chunk, start, end) =>
-        {
-            Span<float> all = buffers[chunk];
-            Span<float> padded = all.Slice(0, padSize);                                 // (G, hp, wp, C), channels last
-            int vSize = Tiles * Stride(tMax, c), mSize = Tiles * Stride(tMax, cout);
-            Span<float> v = all.Slice(padSize, vSize);                   // (36, T, C), matrices Stride(T, C) apart
-            Span<float> m = all.Slice(padSize + vSize, mSize);           // (36, T, Cout)
-            Span<float> y = all.Slice(padSize + vSize + mSize);          // (G, 4 th, 4 tw, Cout)
-            for (int i0 = start; i0 < end; i0 += group)
-            {
-                int count = Math.Min(group, end - i0), t = count * perImage;
-                for (int j = 0; j < count; j++)
-                    PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp,
-                        padded.Slice(j * hp * wp * c, hp * wp * c));
-                InputTransform(padded, count, c, th, tw, wp, hp, v, t);
-                for (int xi = 0; xi < Tiles; xi++)
-                    gemm.Sgemm(false, false, t, cout, c, 1f, v.Slice(xi * Stride(t, c), t * c), c, u.AsSpan(xi * c * cout, c * cout), cout, 0f,
-                        m.Slice(xi * Stride(t, cout), t * cout), cout);
-                OutputTransform(m, t, cout, count, th, tw, bias, y);
-                for (int j = 0; j < count; j++)
-                    StoreChannelsFirst(y.Slice(j * 16 * perImage * cout, 16 * perImage * cout), 4 * tw, cout, ho, wo,
-                        output.AsSpan((i0 + j) * cout * ho * wo, cout * ho * wo));
-            }
-        });
+        (int chunks, int group) = Split(n, th * tw);
+        Driver.Forward(input, n, c, h, w, pad, u, cout, bias, output, workspace, chunks, group);
     }
 
     /// <summary>
@@ -176,8 +100,8 @@ public static class WinogradF4Conv3x3
         {
             Span<float> all = buffers[chunk], du = sums[chunk].AsSpan(0, uSize);
             Span<float> padded = all.Slice(0, padSize);
-            int vSize = Tiles * Stride(tMax, c), mSize = Tiles * Stride(tMax, cout);
-            Span<float> v = all.Slice(padSize, vSize);                   // (36, T, C), matrices Stride(T, C) apart
+            int vSize = Tiles * Driver.Stride(tMax, c), mSize = Tiles * Driver.Stride(tMax, cout);
+            Span<float> v = all.Slice(padSize, vSize);                   // (36, T, C), matrices Driver.Stride(T, C) apart
             Span<float> dm = all.Slice(padSize + vSize, mSize);          // (36, T, Cout)
             Span<float> dy = all.Slice(padSize + vSize + mSize);         // (G, 4 th, 4 tw, Cout)
             for (int i0 = start; i0 < end; i0 += group)
@@ -185,7 +109,7 @@ public static class WinogradF4Conv3x3
                 int count = Math.Min(group, end - i0), t = count * perImage;
                 for (int j = 0; j < count; j++)
                 {
-                    PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp,
+                    Driver.PadChannelsLast(input.AsSpan((i0 + j) * c * h * w, c * h * w), c, h, w, pad, hp, wp,
                         padded.Slice(j * hp * wp * c, hp * wp * c));
                     // dy of image j channels-last, 0 where a tile reaches past the output.
                     Span<float> dst = dy.Slice(j * 16 * perImage * cout, 16 * perImage * cout);
@@ -196,11 +120,11 @@ public static class WinogradF4Conv3x3
                     for (int r = 0; r < ho; r++) dst.Slice((r * 4 * tw + wo) * cout, (4 * tw - wo) * cout).Clear();
                     dst.Slice(ho * 4 * tw * cout).Clear();
                 }
-                InputTransform(padded, count, c, th, tw, wp, hp, v, t);
+                Driver.InputTransform(padded, count, c, th, tw, wp, hp, v, t);
                 GradientTransform(dy, count, th, tw, cout, dm, t);
                 for (int xi = 0; xi < Tiles; xi++)
                     // The chunk's first group overwrites its partial sums (beta 0) instead of adding to cleared ones.
-                    gemm.Sgemm(true, false, c, cout, t, 1f, v.Slice(xi * Stride(t, c), t * c), c, dm.Slice(xi * Stride(t, cout), t * cout), cout,
+                    gemm.Sgemm(true, false, c, cout, t, 1f, v.Slice(xi * Driver.Stride(t, c), t * c), c, dm.Slice(xi * Driver.Stride(t, cout), t * cout), cout,
                         i0 == start ? 0f : 1f, du.Slice(xi * c * cout, c * cout), cout);
             }
         });
@@ -261,144 +185,6 @@ public static class WinogradF4Conv3x3
         w2 = (p34 - p12) * sixth + u5;
     }
 
-    // v[xi][t][ch] = (B^T d B)[xi] for the 6x6 window d of tile t (tiles numbered image by image, then row by row),
-    // B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]:
-    // each of the 6 window columns along the rows first (into tmp), then each row of tmp along the columns.
-    private static void InputTransform(ReadOnlySpan<float> padded, int count, int c, int th, int tw, int wp, int hp, Span<float> v, int t)
-    {
-        int vc = Vector<float>.Count;
-        ref float src = ref MemoryMarshal.GetReference(padded);
-        ref float dst = ref MemoryMarshal.GetReference(v);
-        nuint step = (nuint)Stride(t, c), rowStep = (nuint)(wp * c), colStep = (nuint)c;
-        Span<Vector<float>> scratch = stackalloc Vector<float>[36];
-        ref Vector<float> tmp = ref MemoryMarshal.GetReference(scratch);   // 6x6, unchecked: the indices are constants
-        int tile = 0;
-        for (int img = 0; img < count; img++)
-            for (int ty = 0; ty < th; ty++)
-                for (int tx = 0; tx < tw; tx++, tile++)
-                    for (int ch = 0; ch < c; ch += vc)
-                    {
-                        nuint at = (nuint)(((img * hp + 4 * ty) * wp + 4 * tx) * c + ch), o = (nuint)(tile * c + ch);
-                        for (int j = 0; j < 6; j++)
-                        {
-                            nuint a = at + (nuint)j * colStep;
-                            BT(Vector.LoadUnsafe(ref src, a), Vector.LoadUnsafe(ref src, a + rowStep), Vector.LoadUnsafe(ref src, a + 2 * rowStep),
-                                Vector.LoadUnsafe(ref src, a + 3 * rowStep), Vector.LoadUnsafe(ref src, a + 4 * rowStep), Vector.LoadUnsafe(ref src, a + 5 * rowStep),
-                                out Unsafe.Add(ref tmp, j), out Unsafe.Add(ref tmp, 6 + j), out Unsafe.Add(ref tmp, 12 + j),
-                                out Unsafe.Add(ref tmp, 18 + j), out Unsafe.Add(ref tmp, 24 + j), out Unsafe.Add(ref tmp, 30 + j));
-                        }
-                        for (int i = 0; i < 6; i++)
-                        {
-                            ref Vector<float> r = ref Unsafe.Add(ref tmp, 6 * i);
-                            BT(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3), Unsafe.Add(ref r, 4), Unsafe.Add(ref r, 5),
-                                out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5);
-                            nuint q = o + (nuint)(6 * i) * step;
-                            r0.StoreUnsafe(ref dst, q);
-                            r1.StoreUnsafe(ref dst, q + step);
-                            r2.StoreUnsafe(ref dst, q + 2 * step);
-                            r3.StoreUnsafe(ref dst, q + 3 * step);
-                            r4.StoreUnsafe(ref dst, q + 4 * step);
-                            r5.StoreUnsafe(ref dst, q + 5 * step);
-                        }
-                    }
-    }
-
-    // padded[r][q][ch] = x[ch][r - pad][q - pad], 0 outside the image; (hp, wp) covers every tile's 6x6 window. Only
-    // the border is cleared (clearing whole buffers was 4% of a cifar10-vgg training step).
-    // The layout changes go channel block by channel block (8 planes at a time, each row after row) rather than row by row
-    // over all channels: 8 sequential streams through the channels-first tensor instead of C, which the prefetchers follow.
-    private static void PadChannelsLast(ReadOnlySpan<float> x, int c, int h, int w, int pad, int hp, int wp, Span<float> padded)
-    {
-        int rows = Math.Min(h, hp - pad), cols = Math.Min(w, wp - pad);
-        padded.Slice(0, pad * wp * c).Clear();
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> row = padded.Slice((r + pad) * wp * c, wp * c);
-            row.Slice(0, pad * c).Clear();
-            row.Slice((pad + cols) * c).Clear();
-        }
-        padded.Slice((rows + pad) * wp * c, (hp - rows - pad) * wp * c).Clear();
-        for (int ch = 0; ch < c; ch += Block)
-            for (int r = 0; r < rows; r++)
-                BlockTranspose.Transpose(x.Slice(ch * h * w + r * w), Block, cols, h * w, padded.Slice(((r + pad) * wp + pad) * c + ch), c);
-    }
-
-    // output[co][r][q] = y[r][q][co] for the (ho, wo) outputs inside the (hy, wy) tiled area, channel block by block.
-    private static void StoreChannelsFirst(ReadOnlySpan<float> y, int wy, int cout, int ho, int wo, Span<float> output)
-    {
-        for (int co = 0; co < cout; co += Block)
-            for (int r = 0; r < ho; r++)
-                BlockTranspose.Transpose(y.Slice(r * wy * cout + co), wo, Block, cout, output.Slice(co * ho * wo + r * wo), ho * wo);
-    }
-
-    // (x0 .. x5) times B^T's rows.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void BT(Vector<float> x0, Vector<float> x1, Vector<float> x2, Vector<float> x3, Vector<float> x4, Vector<float> x5,
-        out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5)
-    {
-        Vector<float> four = new(4f), minusFour = new(-4f), minusFive = new(-5f);
-        Vector<float> a = Vector.FusedMultiplyAdd(minusFour, x2, x4), b = Vector.FusedMultiplyAdd(minusFour, x1, x3), d = x4 - x2, e = x3 - x1;
-        e += e;
-        r0 = Vector.FusedMultiplyAdd(four, x0, Vector.FusedMultiplyAdd(minusFive, x2, x4));
-        r1 = a + b;
-        r2 = a - b;
-        r3 = d + e;
-        r4 = d - e;
-        r5 = Vector.FusedMultiplyAdd(four, x1, Vector.FusedMultiplyAdd(minusFive, x3, x5));
-    }
-
-    // y[img][4 ty + a][4 tx + b][co] = (A^T m A)[a][b] + bias[co], A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]:
-    // each of the 6 columns of m along the rows first (into tmp, 4x6), then each row of tmp along the columns.
-    private static void OutputTransform(ReadOnlySpan<float> m, int t, int cout, int count, int th, int tw, float[]? bias, Span<float> y)
-    {
-        int vc = Vector<float>.Count, wy = 4 * tw;
-        ref float src = ref MemoryMarshal.GetReference(m);
-        ref float dst = ref MemoryMarshal.GetReference(y);
-        nuint step = (nuint)Stride(t, cout), next = (nuint)cout, down = (nuint)(wy * cout);
-        Span<Vector<float>> scratch = stackalloc Vector<float>[24];
-        ref Vector<float> tmp = ref MemoryMarshal.GetReference(scratch);   // 4x6, unchecked: the indices are constants
-        int tile = 0;
-        for (int img = 0; img < count; img++)
-            for (int ty = 0; ty < th; ty++)
-                for (int tx = 0; tx < tw; tx++, tile++)
-                    for (int co = 0; co < cout; co += vc)
-                    {
-                        nuint at = (nuint)(tile * cout + co);
-                        Vector<float> b = bias is null ? Vector<float>.Zero : new Vector<float>(bias.AsSpan(co));
-                        for (int j = 0; j < 6; j++)
-                        {
-                            nuint a = at + (nuint)j * step;
-                            AT(Vector.LoadUnsafe(ref src, a), Vector.LoadUnsafe(ref src, a + 6 * step), Vector.LoadUnsafe(ref src, a + 12 * step),
-                                Vector.LoadUnsafe(ref src, a + 18 * step), Vector.LoadUnsafe(ref src, a + 24 * step), Vector.LoadUnsafe(ref src, a + 30 * step),
-                                out Unsafe.Add(ref tmp, j), out Unsafe.Add(ref tmp, 6 + j), out Unsafe.Add(ref tmp, 12 + j), out Unsafe.Add(ref tmp, 18 + j));
-                        }
-                        nuint o = (nuint)((((img * 4 * th) + 4 * ty) * wy + 4 * tx) * cout + co);
-                        for (int i = 0; i < 4; i++)
-                        {
-                            ref Vector<float> r = ref Unsafe.Add(ref tmp, 6 * i);
-                            AT(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3), Unsafe.Add(ref r, 4), Unsafe.Add(ref r, 5),
-                                out Vector<float> y0, out Vector<float> y1, out Vector<float> y2, out Vector<float> y3);
-                            nuint q = o + (nuint)i * down;
-                            (y0 + b).StoreUnsafe(ref dst, q);
-                            (y1 + b).StoreUnsafe(ref dst, q + next);
-                            (y2 + b).StoreUnsafe(ref dst, q + 2 * next);
-                            (y3 + b).StoreUnsafe(ref dst, q + 3 * next);
-                        }
-                    }
-    }
-
-    // (m0 .. m5) times A^T's rows.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AT(Vector<float> m0, Vector<float> m1, Vector<float> m2, Vector<float> m3, Vector<float> m4, Vector<float> m5,
-        out Vector<float> y0, out Vector<float> y1, out Vector<float> y2, out Vector<float> y3)
-    {
-        Vector<float> p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
-        y0 = m0 + p12 + p34;
-        y1 = Vector.FusedMultiplyAdd(new Vector<float>(2f), d34, d12);
-        y2 = Vector.FusedMultiplyAdd(new Vector<float>(4f), p34, p12);
-        y3 = Vector.FusedMultiplyAdd(new Vector<float>(8f), d34, d12 + m5);
-    }
-
     // dm[xi][t][co] = (A dY A^T)[xi] for the 4x4 output-gradient tile dY of tile t: each of its 4 columns along the
     // rows (6 values, into tmp 6x4), then each row of tmp along the columns.
     private static void GradientTransform(ReadOnlySpan<float> dy, int count, int th, int tw, int cout, Span<float> dm, int t)
@@ -406,7 +192,7 @@ public static class WinogradF4Conv3x3
         int vc = Vector<float>.Count, wy = 4 * tw;
         ref float src = ref MemoryMarshal.GetReference(dy);
         ref float dst = ref MemoryMarshal.GetReference(dm);
-        nuint step = (nuint)Stride(t, cout), next = (nuint)cout, down = (nuint)(wy * cout);
+        nuint step = (nuint)Driver.Stride(t, cout), next = (nuint)cout, down = (nuint)(wy * cout);
         Span<Vector<float>> scratch = stackalloc Vector<float>[24];
         ref Vector<float> tmp = ref MemoryMarshal.GetReference(scratch);   // 6x4, unchecked: the indices are constants
         int tile = 0;
@@ -429,13 +215,7 @@ public static class WinogradF4Conv3x3
                             ref Vector<float> r = ref Unsafe.Add(ref tmp, 4 * i);
                             A(r, Unsafe.Add(ref r, 1), Unsafe.Add(ref r, 2), Unsafe.Add(ref r, 3),
                                 out Vector<float> r0, out Vector<float> r1, out Vector<float> r2, out Vector<float> r3, out Vector<float> r4, out Vector<float> r5);
-                            nuint q = o + (nuint)(6 * i) * step;
-                            r0.StoreUnsafe(ref dst, q);
-                            r1.StoreUnsafe(ref dst, q + step);
-                            r2.StoreUnsafe(ref dst, q + 2 * step);
-                            r3.StoreUnsafe(ref dst, q + 3 * step);
-                            r4.StoreUnsafe(ref dst, q + 4 * step);
-                            r5.StoreUnsafe(ref dst, q + 5 * step);
+                            WinogradF4Transform.Store6(ref dst, o + (nuint)(6 * i) * step, step, r0, r1, r2, r3, r4, r5);
                         }
                     }
     }

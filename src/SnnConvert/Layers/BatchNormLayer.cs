@@ -118,7 +118,7 @@ public sealed class BatchNormLayer : Layer
                         Span<float> yi = pool > 1 ? full : y.AsSpan((i * _channels + c) * s, s);
                         SpanMath.Affine(x.AsSpan((i * _channels + c) * s, s), scale, shift, yi);
                         if (relu) TensorPrimitives.Max(yi, 0f, yi);
-                        if (pool > 1) AvgPool2dLayer.Forward(full, h, w, pool, pool, y.AsSpan((i * _channels + c) * so, so), ho, wo);
+                        if (pool > 1) AvgPool2dKernel.Forward(full, h, w, pool, pool, y.AsSpan((i * _channels + c) * so, so), ho, wo);
                     }
                     continue;
                 }
@@ -148,7 +148,7 @@ public sealed class BatchNormLayer : Layer
                     int off = (i * _channels + c) * s;
                     Span<float> yi = pool > 1 ? full : y.AsSpan(off, s);
                     BatchNormKernels.Normalise(x.AsSpan(off, s), mean, invStd, g, b, relu, yi);
-                    if (pool > 1) AvgPool2dLayer.Forward(full, h, w, pool, pool, y.AsSpan((i * _channels + c) * so, so), ho, wo);
+                    if (pool > 1) AvgPool2dKernel.Forward(full, h, w, pool, pool, y.AsSpan((i * _channels + c) * so, so), ho, wo);
                 }
             }
         });

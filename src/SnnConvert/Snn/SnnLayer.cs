@@ -119,7 +119,7 @@ public sealed record SnnAvgPool2d(int Kernel, int Stride) : SnnLayer
 /// highest count are all open and the window emits at most one spike per step, so its output spike count equals the
 /// largest input spike count of the window at every step and its rate tends to the largest input rate. Stateful
 /// (counts per input neuron, the largest count per window); it must directly follow a spiking weighted layer.
-/// See <see cref="SpikeMaxPoolGate"/>.
+/// See <see cref="SnnConvert.Kernels.SpikeMaxPoolGate"/>.
 /// </summary>
 /// <param name="Kernel">Window size (square).</param>
 /// <param name="Stride">Window step; windows overlap when it is below <paramref name="Kernel"/>.</param>

@@ -81,13 +81,7 @@ public sealed class SnnMultiStepRunner
             maxCurrent = Math.Max(maxCurrent, _sizes[s + 1]);
             maxIn = Math.Max(maxIn, _sizes[s]);
             if (EventEligible(layer, s))
-                _eventKernels[s] = layer switch
-                {
-                    SnnConv2d conv when ChannelGroupedEventConv2d.Supports(conv) => new ChannelGroupedEventConv2d(conv, _shapes[s]),
-                    SnnConv2d conv => new EventDrivenConv2d(conv, _shapes[s]),
-                    SnnLinear linear => new EventDrivenLinear(linear),
-                    _ => (IEventDrivenSynapses?)null,
-                };
+                _eventKernels[s] = EventSynapses.For(layer, _shapes[s]);
             if (layer is SnnConv2d { PadValues: null } winograd && WinogradConv3x3.Supports(winograd.Spec.Kernel, winograd.Spec.Stride, winograd.Spec.Padding, winograd.Spec.OutChannels, winograd.InChannelCount))
             {
                 _winogradWeights[s] = new float[16 * winograd.InChannelCount * winograd.OutChannelCount];
@@ -106,7 +100,7 @@ public sealed class SnnMultiStepRunner
         for (int s = 0; s <= last; s++)
             if (net.Layers[s] is SnnGatedMaxPool2d pool)
             {
-                _gates[s] = new SpikeMaxPoolGate(pool, _shapes[s]);
+                _gates[s] = EventSynapses.Gate(pool, _shapes[s]);
                 _gateCounts[s] = new int[maxBatch * _sizes[s]];
                 _gateMax[s] = new int[maxBatch * _sizes[s + 1]];
             }
@@ -508,7 +502,7 @@ public sealed class SnnMultiStepRunner
                     }
                     if (pool is null) { _nonZero[j] = fired; continue; }
                     Span<float> pooled = mapOut.AsSpan(j * mapSize, mapSize);
-                    SpikePooling.Forward((SnnAvgPool2d)pool, poolIn, poolOut, spikes, pooled);
+                    SpikePooling.Forward(((SnnAvgPool2d)pool).Kernel, ((SnnAvgPool2d)pool).Stride, poolIn, poolOut, spikes, pooled);
                     _nonZero[j] = fired == 0 ? 0 : SpanMath.CountNonZero(pooled);
                 }
             }
@@ -545,7 +539,7 @@ public sealed class SnnMultiStepRunner
         ChunkedParallel.For(m * c, (_, start, end) =>
         {
             for (int p = start; p < end; p++)
-                AvgPool2dLayer.Forward(input.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
+                AvgPool2dKernel.Forward(input.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
         });
     }
 

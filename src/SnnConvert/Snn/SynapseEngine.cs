@@ -10,7 +10,7 @@ public enum SynapseEngine
     /// <summary>im2col + GEMM (conv; Winograd F(2x2, 3x3) for 3x3 stride-1 layers with vector-width channel counts) or GEMM
     /// (dense) on the whole input map.</summary>
     Dense,
-    /// <summary>Accumulate the weights of the non-zero inputs only (see <see cref="EventDrivenConv2d"/>).</summary>
+    /// <summary>Accumulate the weights of the non-zero inputs only (see <see cref="SnnConvert.Kernels.EventDrivenConv2d"/>).</summary>
     EventDriven,
 }
 

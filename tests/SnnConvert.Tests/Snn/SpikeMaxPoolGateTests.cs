@@ -1,3 +1,4 @@
+using SnnConvert.Kernels;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
 using SnnConvert.Errors;
@@ -34,7 +35,7 @@ public sealed class SpikeMaxPoolGateTests : IDisposable
         var windowMax = new int[outSize];
         var output = new float[outSize];
         var outputCounts = new int[outSize];
-        var gate = new SpikeMaxPoolGate(pool, inShape);
+        var gate = new SpikeMaxPoolGate(k, s, inShape, outShape);
         for (int t = 1; t <= 48; t++)
         {
             float[] spikes = rates.Select(r => Math.Floor(t * r) > Math.Floor((t - 1) * r) ? 1f : 0f).ToArray();
@@ -54,7 +55,7 @@ public sealed class SpikeMaxPoolGateTests : IDisposable
     {
         // Inputs 0 and 1 of one 2x2 window spike at alternate steps. Passing any spike (OR) would give rate 1; the gate
         // follows the most active input and gives 1/2, the largest input rate.
-        var gate = new SpikeMaxPoolGate(new SnnGatedMaxPool2d(2, 2), [1, 2, 2]);
+        var gate = EventSynapses.Gate(new SnnGatedMaxPool2d(2, 2), [1, 2, 2]);
         var counts = new int[4];
         var windowMax = new int[1];
         var output = new float[1];

@@ -52,7 +52,7 @@ public class SynapseEngineTests
         float[] weight = Enumerable.Range(0, cout * c * k * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[]? bias = withBias ? Enumerable.Range(0, cout).Select(_ => (float)rng.NextDouble()).ToArray() : null;
         var conv = new SnnConv2d(c, cout, k, stride, pad) { Weight = weight, Bias = bias, Spiking = true };
-        var kernel = new EventDrivenConv2d(conv, [c, h, w]);
+        var kernel = new EventDrivenConv2d(weight, bias, conv.Spec.Geometry([c, h, w]));
         float[] x = SparseMap(rng, c * h * w, density, pooled);
         double[] expected = ReferenceConv(x, c, h, w, weight, bias, cout, k, stride, pad);
         var y = new float[expected.Length];
@@ -81,8 +81,8 @@ public class SynapseEngineTests
         float[] weight = Enumerable.Range(0, cout * c * k * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[]? bias = withBias ? Enumerable.Range(0, cout).Select(_ => (float)rng.NextDouble()).ToArray() : null;
         var conv = new SnnConv2d(c, cout, k, 1, pad) { Weight = weight, Bias = bias, Spiking = true };
-        Assert.True(ChannelGroupedEventConv2d.Supports(conv));
-        var kernel = new ChannelGroupedEventConv2d(conv, [c, h, w]);
+        Assert.True(ChannelGroupedEventConv2d.Supports(conv.Spec.Geometry([c, h, w])));
+        var kernel = new ChannelGroupedEventConv2d(weight, bias, conv.Spec.Geometry([c, h, w]));
         var scratch = new float[kernel.ScratchSize];
         scratch.AsSpan().Fill(float.NaN);   // nothing may depend on what the scratch held before
         float[] x = SparseMap(rng, c * h * w, density, pooled);
@@ -109,7 +109,7 @@ public class SynapseEngineTests
         var rng = new Random(c + cout * 7 + h);
         float[] weight = Enumerable.Range(0, cout * c * k * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[]? bias = withBias ? Enumerable.Range(0, cout).Select(_ => (float)rng.NextDouble()).ToArray() : null;
-        var kernel = new ChannelGroupedEventConv2d(new SnnConv2d(c, cout, k, 1, pad) { Weight = weight, Bias = bias, Spiking = true }, [c, h, w]);
+        var kernel = new ChannelGroupedEventConv2d(weight, bias, new SnnConv2d(c, cout, k, 1, pad) { Weight = weight, Spiking = true }.Spec.Geometry([c, h, w]));
         float[] x = SparseMap(rng, c * h * w, density, pooled: true);
         int ho = h + 2 * pad - k + 1, wo = w + 2 * pad - k + 1;
         var y = new float[cout * ho * wo];
@@ -146,8 +146,10 @@ public class SynapseEngineTests
     public void Channel_grouped_conv_says_which_layers_it_supports(int c, int cout, int stride, bool supported)
     {
         var conv = new SnnConv2d(c, cout, 3, stride, 1) { Weight = new float[cout * c * 9], Spiking = true };
-        Assert.Equal(supported, ChannelGroupedEventConv2d.Supports(conv));
-        if (!supported) Assert.Throws<ArgumentException>(() => new ChannelGroupedEventConv2d(conv, [c, 8, 8]));
+        Conv2dGeometry geometry = conv.Spec.Geometry([c, 8, 8]);
+        Assert.Equal(supported, ChannelGroupedEventConv2d.Supports(geometry));
+        Assert.Equal(supported ? typeof(ChannelGroupedEventConv2d) : typeof(EventDrivenConv2d), EventSynapses.For(conv, [c, 8, 8])!.GetType());
+        if (!supported) Assert.Throws<ArgumentException>(() => new ChannelGroupedEventConv2d(conv.Weight, null, geometry));
     }
 
     [Theory]
@@ -159,7 +161,7 @@ public class SynapseEngineTests
         var rng = new Random(fin + fout);
         float[] weight = Enumerable.Range(0, fin * fout).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         float[] bias = Enumerable.Range(0, fout).Select(_ => (float)rng.NextDouble()).ToArray();
-        var kernel = new EventDrivenLinear(new SnnLinear(fin, fout) { Weight = weight, Bias = bias, Spiking = true });
+        var kernel = new EventDrivenLinear(weight, bias, fin, fout);
         float[] x = SparseMap(rng, fin, density, pooled);
         var y = new float[fout];
         Assert.Equal(x.Count(v => v != 0), kernel.Forward(x, y, new float[kernel.ScratchSize]));

@@ -1,10 +1,10 @@
-using SnnConvert.Layers;
+using SnnConvert.Kernels;
 using SnnConvert.Snn;
 using Xunit;
 
-namespace SnnConvert.Tests.Snn;
+namespace SnnConvert.Tests.Kernels;
 
-/// <summary>The vectorised pooling of spike maps equals the layer's scalar pooling exactly.</summary>
+/// <summary>The vectorised pooling of spike maps equals the plane pooling kernel exactly.</summary>
 public class SpikePoolingTests
 {
     [Theory]
@@ -26,9 +26,9 @@ public class SpikePoolingTests
         int planeOut = outShape[1] * outShape[2];
         var expected = new float[channels * planeOut];
         for (int c = 0; c < channels; c++)
-            AvgPool2dLayer.Forward(spikes.AsSpan(c * h * w, h * w), h, w, kernel, stride, expected.AsSpan(c * planeOut, planeOut), outShape[1], outShape[2]);
+            AvgPool2dKernel.Forward(spikes.AsSpan(c * h * w, h * w), h, w, kernel, stride, expected.AsSpan(c * planeOut, planeOut), outShape[1], outShape[2]);
         var actual = new float[expected.Length];
-        SpikePooling.Forward(pool, inShape, outShape, spikes, actual);
+        SpikePooling.Forward(kernel, stride, inShape, outShape, spikes, actual);
         Assert.Equal(expected, actual);
         Assert.Contains(actual, v => v > 0 && v < 1);   // the maps are neither empty nor trivially full
     }

@@ -1,4 +1,4 @@
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// The synaptic current of one weighted layer computed from its non-zero inputs only (events): the cost grows

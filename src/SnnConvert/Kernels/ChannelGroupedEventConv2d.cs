@@ -2,11 +2,9 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using SnnConvert.Layers;
 using SnnConvert.Tensors;
-using SnnConvert.Kernels;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Event-driven current of a stride-1 convolution that groups the events of one input position: the weight vectors
@@ -32,22 +30,26 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
 
     /// <summary>Whether a convolution with these settings can use this kernel: stride 1, 2 to 64 input channels,
     /// output channels a multiple of 8 (with fewer input channels, events cannot be grouped).</summary>
-    public static bool Supports(SnnConv2d conv) => conv.Stride == 1 && conv.InChannelCount is >= 2 and <= MaxChannels && conv.OutChannelCount % 8 == 0;
+    public static bool Supports(Conv2dGeometry geometry) => geometry.Stride == 1 && geometry.C is >= 2 and <= MaxChannels && geometry.Cout % 8 == 0;
 
-    /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
-    public ChannelGroupedEventConv2d(SnnConv2d conv, int[] inputShape)
+    /// <summary>Prepares the reordered weights of a convolution of sizes <paramref name="geometry"/>.</summary>
+    /// <param name="weight">Weights (Cout, C, K, K).</param>
+    /// <param name="bias">Bias (Cout) added to every output, or null.</param>
+    /// <param name="geometry">The convolution's sizes (zero padding); <see cref="Supports"/> must admit them.</param>
+    public ChannelGroupedEventConv2d(ReadOnlySpan<float> weight, float[]? bias, Conv2dGeometry geometry)
     {
-        if (!Supports(conv)) throw new ArgumentException($"{conv.Describe()}: needs stride 1, 2 to {MaxChannels} input channels and output channels a multiple of 8", nameof(conv));
-        _g = conv.Spec.Geometry(inputShape);
-        _bias = conv.Bias;
+        if (!Supports(geometry))
+            throw new ArgumentException($"{geometry}: needs stride 1, 2 to {MaxChannels} input channels and output channels a multiple of 8", nameof(geometry));
+        _g = geometry;
+        _bias = bias;
         int cout = _g.Cout, c = _g.C, k = _g.K;
         _weight = new AlignedFloats(_g.PatchSize * cout);
-        Span<float> weight = _weight.Span;
+        Span<float> reordered = _weight.Span;
         for (int co = 0; co < cout; co++)
             for (int ci = 0; ci < c; ci++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
-                        weight[((ky * k + kx) * c + ci) * cout + co] = conv.Weight[((co * c + ci) * k + ky) * k + kx];
+                        reordered[((ky * k + kx) * c + ci) * cout + co] = weight[((co * c + ci) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, Cout) accumulator, one channel mask per input
@@ -106,16 +108,16 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
                         for (; ox + 2 <= g.Wo; ox += 2)
                             Pair(ref Unsafe.Add(ref accRow, ox * cout + co), cout, ref Unsafe.Add(ref kernelRow, co), column, k, row, ox - pad, w, list);
                         for (int lane = co; ox < g.Wo && lane < co + Wide; lane += Vector512<float>.Count)
-                            One512(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                            One<Lanes512, Vector512<float>, Vector512<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                     }
                 for (int ox = 0; ox < g.Wo; ox++)
                 {
                     int lane = co;
                     if (Vector512.IsHardwareAccelerated)
                         for (; lane + Vector512<float>.Count <= cout; lane += Vector512<float>.Count)
-                            One512(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                            One<Lanes512, Vector512<float>, Vector512<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                     for (; lane < cout; lane += Vector256<float>.Count)
-                        One256(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
+                        One<Lanes256, Vector256<float>, Vector256<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                 }
             }
         }
@@ -191,38 +193,23 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         b0.StoreUnsafe(ref next); b1.StoreUnsafe(ref next, 16); b2.StoreUnsafe(ref next, 32); b3.StoreUnsafe(ref next, 48);
     }
 
-    // Output x0 + pad, 16 channels: adds the group sums of input row `row`'s positions x0 .. x0 + K - 1.
+    // Output x0 + pad, one vector of channels: adds the group sums of input row `row`'s positions x0 .. x0 + K - 1.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void One512(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+    private static void One<TLanes, TVec, TInt>(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+        where TLanes : IVectorLanes<TVec, TInt>
     {
-        Vector512<float> sum = Vector512.LoadUnsafe(ref acc);
+        TVec sum = TLanes.Load(ref acc, 0);
         int last = Math.Min(w - 1, x0 + k - 1);
         for (int ix = Math.Max(0, x0); ix <= last; ix++)
         {
             ref float weights = ref Unsafe.Add(ref kernelRow, (ix - x0) * column);
-            Vector512<float> s = Vector512<float>.Zero;
+            TVec s = TLanes.Zero;
             for (int e = Unsafe.Add(ref list.Starts, row + ix), end = Unsafe.Add(ref list.Starts, row + ix + 1); e < end; e++)
-                s += Vector512.LoadUnsafe(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e))) * Vector512.Create(Unsafe.Add(ref list.Values, e));
-            sum += s;
+                s = TLanes.Add(s, TLanes.Multiply(TLanes.Load(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e)), 0),
+                    TLanes.Create(Unsafe.Add(ref list.Values, e))));
+            sum = TLanes.Add(sum, s);
         }
-        sum.StoreUnsafe(ref acc);
-    }
-
-    // The same for 8 channels.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void One256(ref float acc, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
-    {
-        Vector256<float> sum = Vector256.LoadUnsafe(ref acc);
-        int last = Math.Min(w - 1, x0 + k - 1);
-        for (int ix = Math.Max(0, x0); ix <= last; ix++)
-        {
-            ref float weights = ref Unsafe.Add(ref kernelRow, (ix - x0) * column);
-            Vector256<float> s = Vector256<float>.Zero;
-            for (int e = Unsafe.Add(ref list.Starts, row + ix), end = Unsafe.Add(ref list.Starts, row + ix + 1); e < end; e++)
-                s += Vector256.LoadUnsafe(ref Unsafe.Add(ref weights, Unsafe.Add(ref list.Offsets, e))) * Vector256.Create(Unsafe.Add(ref list.Values, e));
-            sum += s;
-        }
-        sum.StoreUnsafe(ref acc);
+        TLanes.Store(sum, ref acc, 0);
     }
 
     // Sets `bit` in the mask of every position of one input plane that is non-zero (masks are indexed by position, as
@@ -233,26 +220,29 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         int count = 0, i = 0, n = plane.Length;
         ref float x = ref MemoryMarshal.GetReference(plane);
         ref ulong m = ref MemoryMarshal.GetReference(masks);
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                ulong bits = Vector512.ExtractMostSignificantBits(~Vector512.Equals(Vector512.LoadUnsafe(ref x, (nuint)i), Vector512<float>.Zero));
-                count += BitOperations.PopCount(bits);
-                for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, i + BitOperations.TrailingZeroCount(bits)) |= bit;
-            }
-        if (Vector256.IsHardwareAccelerated)
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                uint bits = Vector256.ExtractMostSignificantBits(~Vector256.Equals(Vector256.LoadUnsafe(ref x, (nuint)i), Vector256<float>.Zero));
-                count += BitOperations.PopCount(bits);
-                for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, i + BitOperations.TrailingZeroCount(bits)) |= bit;
-            }
+        if (Vector512.IsHardwareAccelerated) count += MarkVectors<Lanes512, Vector512<float>, Vector512<int>>(ref x, ref m, n, bit, ref i);
+        if (Vector256.IsHardwareAccelerated) count += MarkVectors<Lanes256, Vector256<float>, Vector256<int>>(ref x, ref m, n, bit, ref i);
         for (; i < n; i++)
         {
             ulong nonZero = Unsafe.Add(ref x, i) != 0f ? bit : 0UL;
             Unsafe.Add(ref m, i) |= nonZero;
             count += nonZero != 0 ? 1 : 0;
         }
+        return count;
+    }
+
+    // The vector part of Mark from index i (advanced), written once for both widths; returns the non-zero count.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int MarkVectors<TLanes, TVec, TInt>(ref float x, ref ulong m, int n, ulong bit, ref int i) where TLanes : IVectorLanes<TVec, TInt>
+    {
+        int count = 0, at = i;
+        for (; at <= n - TLanes.Count; at += TLanes.Count)
+        {
+            ulong bits = TLanes.NonZeroBits(TLanes.Load(ref x, (nuint)at));
+            count += BitOperations.PopCount(bits);
+            for (; bits != 0; bits &= bits - 1) Unsafe.Add(ref m, at + BitOperations.TrailingZeroCount(bits)) |= bit;
+        }
+        i = at;
         return count;
     }
 }

@@ -3,10 +3,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
-/// The time steps of one <see cref="SnnGatedMaxPool2d"/> stage, one sample at a time. State (the caller's, per sample):
+/// The time steps of one gated max-pool stage (the spiking form of max pooling), one sample at a time. State (the caller's, per sample):
 /// <c>counts</c>, the spikes of every input neuron so far, and <c>windowMax</c>, the largest of them in each window.
 /// A window's gate is open for the inputs whose count equals the window's largest before this step; one of them
 /// spiking makes the window spike, and at most one spike leaves a window per step. Since a count grows by at most 1
@@ -22,14 +22,16 @@ public sealed class SpikeMaxPoolGate
     private readonly int[] _rows, _cols;   // per input row / column: the first and last window covering it
     private readonly int[] _rowOf, _colOf; // per position of an input plane: its row and column
 
-    /// <summary>Prepares the gate of <paramref name="pool"/> on input maps of shape <paramref name="inShape"/> (C, H, W).</summary>
-    public SpikeMaxPoolGate(SnnGatedMaxPool2d pool, int[] inShape)
+    /// <summary>
+    /// Prepares the gate of <paramref name="kernel"/> x <paramref name="kernel"/> windows <paramref name="stride"/> apart
+    /// from input maps of shape <paramref name="inShape"/> (C, H, W) to <paramref name="outShape"/> (C, Ho, Wo).
+    /// </summary>
+    public SpikeMaxPoolGate(int kernel, int stride, ReadOnlySpan<int> inShape, ReadOnlySpan<int> outShape)
     {
-        int[] outShape = pool.OutputShape(inShape);
         int h = inShape[1], w = inShape[2];
         (_channels, _plane, _ho, _wo) = (inShape[0], h * w, outShape[1], outShape[2]);
-        _rows = WindowRanges(h, _ho, pool.Kernel, pool.Stride);
-        _cols = WindowRanges(w, _wo, pool.Kernel, pool.Stride);
+        _rows = WindowRanges(h, _ho, kernel, stride);
+        _cols = WindowRanges(w, _wo, kernel, stride);
         _rowOf = new int[_plane];
         _colOf = new int[_plane];
         for (int p = 0; p < _plane; p++) (_rowOf[p], _colOf[p]) = (p / w, p % w);

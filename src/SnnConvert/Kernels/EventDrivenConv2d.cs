@@ -3,11 +3,9 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SnnConvert.Layers;
 using SnnConvert.Tensors;
-using SnnConvert.Kernels;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Event-driven synaptic current of a convolution: only the inputs that are non-zero (spikes, or spike maps after
@@ -30,11 +28,14 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
     private readonly AlignedFloats _weightT;   // (C, K, K', lanes), K' = K - 1 - kx
     private readonly float[]? _bias;
 
-    /// <summary>Prepares the reordered weights of <paramref name="conv"/> for inputs of shape <paramref name="inputShape"/>.</summary>
-    public EventDrivenConv2d(SnnConv2d conv, int[] inputShape)
+    /// <summary>Prepares the reordered weights of a convolution of sizes <paramref name="geometry"/>.</summary>
+    /// <param name="weight">Weights (Cout, C, K, K).</param>
+    /// <param name="bias">Bias (Cout) added to every output, or null.</param>
+    /// <param name="geometry">The convolution's sizes (zero padding).</param>
+    public EventDrivenConv2d(ReadOnlySpan<float> weight, float[]? bias, Conv2dGeometry geometry)
     {
-        _g = conv.Spec.Geometry(inputShape);
-        _bias = conv.Bias;
+        _g = geometry;
+        _bias = bias;
         int cout = _g.Cout, k = _g.K;
         // A 12-channel layer (mnist-seed's first, under rate input) adds whole 16-float vectors instead of 8 + 4 tails.
         _lanes = cout % 8 == 0 ? cout : (cout + 15) / 16 * 16;
@@ -44,7 +45,7 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
             for (int c = 0; c < _g.C; c++)
                 for (int ky = 0; ky < k; ky++)
                     for (int kx = 0; kx < k; kx++)
-                        weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = conv.Weight[((co * _g.C + c) * k + ky) * k + kx];
+                        weightT[(((c * k + ky) * k) + (k - 1 - kx)) * _lanes + co] = weight[((co * _g.C + c) * k + ky) * k + kx];
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, lanes) accumulator and one row's event list.</summary>
@@ -200,34 +201,33 @@ public sealed class EventDrivenConv2d : IEventDrivenSynapses
         return count;
     }
 
-    // acc[0..n) += a * w[0..n); a == 1 (a spike) is a plain addition, which equals 1 * w + acc exactly.
+    // acc[0..n) += a * w[0..n); a == 1 (a spike) is a plain addition, which equals 1 * w + acc exactly. The widest
+    // accelerated vectors first, then 256-bit ones, then scalars.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Add(ref float acc, ref float w, int n, float a)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated) i = AddVectors<Lanes512, Vector512<float>, Vector512<int>>(ref acc, ref w, n, a, i);
+        if (Vector256.IsHardwareAccelerated) i = AddVectors<Lanes256, Vector256<float>, Vector256<int>>(ref acc, ref w, n, a, i);
+        if (a == 1f)
+            for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i);
+        else
+            for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i) * a;
+    }
+
+    // The vector part of Add from index i, written once for both widths; returns the first index left.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int AddVectors<TLanes, TVec, TInt>(ref float acc, ref float w, int n, float a, int i) where TLanes : IVectorLanes<TVec, TInt>
+    {
         if (a == 1f)
         {
-            if (Vector512.IsHardwareAccelerated)
-                for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-                    (Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref acc, (nuint)i);
-            if (Vector256.IsHardwareAccelerated)
-                for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                    (Vector256.LoadUnsafe(ref acc, (nuint)i) + Vector256.LoadUnsafe(ref w, (nuint)i)).StoreUnsafe(ref acc, (nuint)i);
-            for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i);
-            return;
+            for (; i <= n - TLanes.Count; i += TLanes.Count)
+                TLanes.Store(TLanes.Add(TLanes.Load(ref acc, (nuint)i), TLanes.Load(ref w, (nuint)i)), ref acc, (nuint)i);
+            return i;
         }
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var scale = Vector512.Create(a);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-                (Vector512.LoadUnsafe(ref acc, (nuint)i) + Vector512.LoadUnsafe(ref w, (nuint)i) * scale).StoreUnsafe(ref acc, (nuint)i);
-        }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var scale = Vector256.Create(a);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                (Vector256.LoadUnsafe(ref acc, (nuint)i) + Vector256.LoadUnsafe(ref w, (nuint)i) * scale).StoreUnsafe(ref acc, (nuint)i);
-        }
-        for (; i < n; i++) Unsafe.Add(ref acc, i) += Unsafe.Add(ref w, i) * a;
+        TVec scale = TLanes.Create(a);
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
+            TLanes.Store(TLanes.Add(TLanes.Load(ref acc, (nuint)i), TLanes.Multiply(TLanes.Load(ref w, (nuint)i), scale)), ref acc, (nuint)i);
+        return i;
     }
 }

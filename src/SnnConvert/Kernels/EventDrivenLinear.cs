@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using SnnConvert.Tensors;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Event-driven synaptic current of a fully connected layer: y = b + sum over non-zero inputs x_i of x_i * W[:, i],
@@ -18,18 +18,22 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
     private readonly AlignedFloats _weightT;   // (in, row): W transposed, each row padded with zeros to `row` values
     private readonly float[]? _bias;
 
-    /// <summary>Prepares the transposed weights of <paramref name="linear"/>.</summary>
-    public EventDrivenLinear(SnnLinear linear)
+    /// <summary>Prepares the transposed weights of a fully connected layer.</summary>
+    /// <param name="weight">Weights (out, in).</param>
+    /// <param name="bias">Bias (out), or null.</param>
+    /// <param name="inFeatures">Inputs.</param>
+    /// <param name="outFeatures">Outputs.</param>
+    public EventDrivenLinear(ReadOnlySpan<float> weight, float[]? bias, int inFeatures, int outFeatures)
     {
-        _in = linear.InFeatures;
-        _out = linear.OutFeatures;
+        _in = inFeatures;
+        _out = outFeatures;
         _row = (_out + RowAlignment - 1) / RowAlignment * RowAlignment;
-        _bias = linear.Bias;
+        _bias = bias;
         _weightT = new AlignedFloats(_in * _row);
         Span<float> weightT = _weightT.Span;
         for (int o = 0; o < _out; o++)
             for (int i = 0; i < _in; i++)
-                weightT[i * _row + o] = linear.Weight[o * _in + i];
+                weightT[i * _row + o] = weight[o * _in + i];
     }
 
     /// <summary>Floats of scratch one sample needs (the event list and a padded accumulator).</summary>

@@ -2,25 +2,25 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using SnnConvert.Layers;
 
-namespace SnnConvert.Snn;
+namespace SnnConvert.Kernels;
 
 /// <summary>
 /// Average pooling of one sample's spike map (C, H, W) -> (C, Ho, Wo). Spikes are 0 or 1, so the window sums are
 /// small integers and exact in any order: the 2x2 stride-2 case adds the two rows as vectors and pairs neighbouring
-/// columns with a horizontal add (8 or 4 windows at a time), giving exactly the values of <see cref="AvgPool2dLayer"/>.
+/// columns with a horizontal add (8 or 4 windows at a time), giving exactly the values of <see cref="AvgPool2dKernel"/>.
 /// </summary>
 public static class SpikePooling
 {
-    /// <summary>Pools <paramref name="spikes"/> (values 0 or 1) into <paramref name="output"/>.</summary>
-    public static void Forward(SnnAvgPool2d pool, ReadOnlySpan<int> inShape, ReadOnlySpan<int> outShape, ReadOnlySpan<float> spikes, Span<float> output)
+    /// <summary>Pools <paramref name="spikes"/> (values 0 or 1), (C, H, W), into <paramref name="output"/>, (C, Ho, Wo), by
+    /// <paramref name="kernel"/> x <paramref name="kernel"/> windows <paramref name="stride"/> apart.</summary>
+    public static void Forward(int kernel, int stride, ReadOnlySpan<int> inShape, ReadOnlySpan<int> outShape, ReadOnlySpan<float> spikes, Span<float> output)
     {
         int channels = inShape[0], h = inShape[1], w = inShape[2], ho = outShape[1], wo = outShape[2];
-        if (pool.Kernel != 2 || pool.Stride != 2 || !Avx2.IsSupported)
+        if (kernel != 2 || stride != 2 || !Avx2.IsSupported)
         {
             for (int c = 0; c < channels; c++)
-                AvgPool2dLayer.Forward(spikes.Slice(c * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.Slice(c * ho * wo, ho * wo), ho, wo);
+                AvgPool2dKernel.Forward(spikes.Slice(c * h * w, h * w), h, w, kernel, stride, output.Slice(c * ho * wo, ho * wo), ho, wo);
             return;
         }
         ref float x = ref MemoryMarshal.GetReference(spikes);
