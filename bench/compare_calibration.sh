@@ -7,7 +7,7 @@
 # Usage: bench/compare_calibration.sh [ROUNDS] [IMAGES] [STEPS]   IMAGES 0 = the whole training set (the seed)
 # The first IMAGES training images go to a temporary MNIST folder that both tools read in full, so the images are the
 # same without --calib-samples' seeded subset. THREADS=1 runs both on one core (as in bench/compare_snn.sh);
-# MODEL=path.snnm (default models/mnist-seed.snnm); BATCH (100), SEED (1). Needs Debian's python3-torch.
+# MODEL=path.snnm (default models/mnist-seed.snnm); BATCH (100), SEED (1), MNIST=folder of the IDX files. Needs Debian's python3-torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-2}
@@ -16,8 +16,13 @@ steps=${3:-64}
 batch=${BATCH:-100}
 seed=${SEED:-1}
 model=${MODEL:-models/mnist-seed.snnm}
-mnist=${MNIST:-/work/shared/datasets/mnist}
-[ -d "$mnist" ] || mnist=shared/datasets/mnist
+mnist=${MNIST:-}
+if [ -z "$mnist" ]; then   # shared/datasets/mnist here or in a folder above, as the CLI looks for it
+  for dir in "$PWD" "$(dirname "$PWD")" "$(dirname "$(dirname "$PWD")")" "$(dirname "$(dirname "$(dirname "$PWD")")")"; do
+    [ -d "$dir/shared/datasets/mnist" ] && mnist="$dir/shared/datasets/mnist" && break
+  done
+fi
+[ -n "$mnist" ] || { echo "MNIST not found: set MNIST=folder" >&2; exit 1; }
 out=bench/results
 mkdir -p "$out"
 work=$(mktemp -d)

@@ -55,6 +55,18 @@ def find(folder, base):
     raise SystemExit(f"{folder}: {base}(.gz) not found")
 
 
+def default_mnist():
+    """shared/datasets/mnist in the working folder or one above it, as the CLI looks for it."""
+    folder = os.path.abspath(".")
+    while True:
+        candidate = os.path.join(folder, "shared", "datasets", "mnist")
+        if os.path.isdir(candidate):
+            return candidate
+        if os.path.dirname(folder) == folder:
+            raise SystemExit("MNIST not found: pass --data FOLDER")
+        folder = os.path.dirname(folder)
+
+
 def snn_stages(header, tensors):
     """The SNN the converter builds from the CNN: weighted layers, average pooling and flatten (ReLU and dropout
     vanish: the IF neurons stand for the ReLU)."""
@@ -134,7 +146,7 @@ def calibrate(stages, images, steps, batch):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="models/mnist-seed.snnm", help="SnnConvert CNN (.snnm)")
-    p.add_argument("--data", default="/work/shared/datasets/mnist", help="folder with train-images-idx3-ubyte(.gz)")
+    p.add_argument("--data", help="folder with train-images-idx3-ubyte(.gz) (default: shared/datasets/mnist in this folder or above)")
     p.add_argument("--images", type=int, default=0, help="first N training images (default: all)")
     p.add_argument("--steps", type=int, default=64)
     p.add_argument("--batch", type=int, default=100)
@@ -144,7 +156,7 @@ def main():
     torch.set_num_threads(a.threads or os.cpu_count())
     header, tensors = read_container(a.model)
     stages = snn_stages(header, tensors)
-    pixels = read_idx(find(a.data, "train-images-idx3-ubyte"))
+    pixels = read_idx(find(a.data or default_mnist(), "train-images-idx3-ubyte"))
     if a.images:
         pixels = pixels[:a.images]
     images = torch.from_numpy(pixels.astype(np.float32)).reshape(-1, *header["inputShape"]) * np.float32(1 / 255)
