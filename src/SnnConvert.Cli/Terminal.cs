@@ -29,7 +29,7 @@ public static class Terminal
     public static void Log(string message) => Error.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
 
     /// <summary>Logs the active matrix-product backend and the CPU with the vector width in use (once per command that
-    /// computes): speed depends on both, and a run under DOTNET_EnableAVX512F=0 says so here.</summary>
+    /// computes): speed depends on both, and a run under DOTNET_EnableAVX512=0 says so here.</summary>
     public static void LogBackend()
     {
         Log(Blas.Description);
