@@ -27,8 +27,9 @@ def load(tool):
             by[res["model"]]["train"].append(res["trainImagesPerSecond"]); by[res["model"]]["infer"].append(res["inferImagesPerSecond"])
     return runs[0], by
 s_meta, s = load("snnconvert"); p_meta, p = load("pytorch")
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-print(f"Machine: {cpu}, {os.cpu_count()} cores; {datetime.date.today()}; SnnConvert BLAS: {s_meta['blas']}; PyTorch {p_meta['version']} ({p_meta['threads']} threads)")
+sys.path.insert(0, "bench"); from machine_line import describe
+print(describe(s_meta.get("machine")))
+print(f"{datetime.date.today()}; SnnConvert BLAS: {s_meta['blas']}; PyTorch {p_meta['version']} ({p_meta['threads']} threads)")
 print(f"Train batch {s_meta['trainBatch']}, inference batch {s_meta['inferBatch']}; median of {rounds} alternating rounds, each the median of 3 repeats.\n")
 print("| model | SnnConvert train img/s | PyTorch train img/s | train ratio | SnnConvert infer img/s | PyTorch infer img/s | infer ratio |")
 print("|---|---|---|---|---|---|---|")

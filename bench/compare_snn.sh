@@ -25,8 +25,9 @@ import json, statistics, sys, platform, datetime, os
 out, rounds = sys.argv[1], int(sys.argv[2])
 ours = [json.load(open(f"{out}/snnconvert-snn-{r}.json")) for r in range(1, rounds + 1)]
 torch = [json.load(open(f"{out}/pytorch-snn-{r}.json")) for r in range(1, rounds + 1)]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
-print(f"Machine: {cpu}, {os.cpu_count()} cores; {datetime.date.today()}; PyTorch {torch[0]['version']} ({torch[0]['threads']} threads); median of {rounds} alternating rounds\n")
+sys.path.insert(0, "bench"); from machine_line import describe
+print(describe(ours[0].get("machine")))
+print(f"{datetime.date.today()}; PyTorch {torch[0]['version']} ({torch[0]['threads']} threads); median of {rounds} alternating rounds\n")
 print("| model | weights and images | firing rate | SnnConvert dense | SnnConvert event-driven | SnnConvert auto | PyTorch | auto / PyTorch | calibration image-steps/s |")
 print("|---|---|---|---|---|---|---|---|---|")
 for res in ours[0]["snnResults"]:

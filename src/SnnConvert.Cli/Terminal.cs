@@ -1,3 +1,4 @@
+using SnnConvert.Benchmarks;
 using SnnConvert.Tensors;
 using Spectre.Console;
 
@@ -27,8 +28,13 @@ public static class Terminal
     /// <summary>Writes a log line to standard error.</summary>
     public static void Log(string message) => Error.MarkupLine($"[grey]{Markup.Escape(message)}[/]");
 
-    /// <summary>Logs the active matrix-product backend (once per command that computes).</summary>
-    public static void LogBackend() => Log(Blas.Description);
+    /// <summary>Logs the active matrix-product backend and the CPU with the vector width in use (once per command that
+    /// computes): speed depends on both, and a run under DOTNET_EnableAVX512=0 says so here.</summary>
+    public static void LogBackend()
+    {
+        Log(Blas.Description);
+        Log(MachineDescription.Current().Summary());
+    }
 
     /// <summary>A progress display: bars on a terminal; when standard error is redirected (a file, CI), plain lines,
     /// at most one per task per 10 % or per 10 s.</summary>

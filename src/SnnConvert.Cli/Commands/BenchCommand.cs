@@ -7,6 +7,7 @@ using SnnConvert.Errors;
 using SnnConvert.IO;
 using SnnConvert.Models;
 using SnnConvert.Snn;
+using SnnConvert.Tensors;
 using SnnConvert.Training;
 using Spectre.Console;
 
@@ -51,6 +52,8 @@ public static class BenchCommand
             if (parse.GetValue(dataDir) is { } folder && !Directory.Exists(folder))
                 throw new SnnConvert.Errors.DatasetNotFoundException($"--data-dir {folder}: folder does not exist");
             Terminal.LogBackend();
+            MachineDescription machine = MachineDescription.Current();
+            Console.Out.WriteLine($"{machine.Summary()}; {Blas.Description}");
             var results = new List<ThroughputResult>();
             var snnResults = new List<SnnThroughputResult>();
             var sweeps = new Dictionary<string, IReadOnlyList<EventRateSweepRow>>();
@@ -100,8 +103,9 @@ public static class BenchCommand
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new
                 {
                     tool = "snnconvert",
-                    blas = SnnConvert.Tensors.Blas.Gemm.Name,
+                    blas = Blas.Gemm.Name,
                     processors = Environment.ProcessorCount,
+                    machine,
                     trainBatch = parse.GetValue(trainBatch),
                     inferBatch = parse.GetValue(inferBatch),
                     results,
