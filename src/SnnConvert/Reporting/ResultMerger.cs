@@ -25,11 +25,11 @@ public static class ResultMerger
             if (part.Shards != first.Shards)
                 throw new ShardMismatchException($"{path} is shard {part.Shard}/{part.Shards} but {firstPath} is shard {first.Shard}/{first.Shards}: " +
                     "parts of runs split into different numbers of shards");
-            foreach (string key in first.Fingerprint.Keys.Union(part.Fingerprint.Keys))
-            {
-                string a = first.Fingerprint.GetValueOrDefault(key, "(none)"), b = part.Fingerprint.GetValueOrDefault(key, "(none)");
-                if (a != b) throw new ShardMismatchException($"{path} and {firstPath} are not parts of one run: their {key} differs ({b} versus {a})");
-            }
+            var differences = first.Fingerprint.Keys.Union(part.Fingerprint.Keys)
+                .Select(key => (key, a: first.Fingerprint.GetValueOrDefault(key, "(none)"), b: part.Fingerprint.GetValueOrDefault(key, "(none)")))
+                .Where(d => d.a != d.b).Select(d => $"their {d.key} differs ({d.b} versus {d.a})").ToArray();
+            if (differences.Length > 0)
+                throw new ShardMismatchException($"{path} and {firstPath} are not parts of one run: {string.Join("; ", differences)}");
             if (part.TotalImages != first.TotalImages)
                 throw new ShardMismatchException($"{path} and {firstPath} are not parts of one run: {part.TotalImages} versus {first.TotalImages} test images");
         }
