@@ -20,7 +20,7 @@ public sealed record SimulatePartial(string Snn, string? Method, int[] Timesteps
 /// </summary>
 /// <param name="Format">Always <see cref="FormatName"/>.</param>
 /// <param name="Version">Layout version (1).</param>
-/// <param name="Kind">The command that wrote it (simulate).</param>
+/// <param name="Kind">The command that wrote it: simulate, reproduce or compare.</param>
 /// <param name="Shard">This shard, 0 to <paramref name="Shards"/> - 1.</param>
 /// <param name="Shards">Number of shards.</param>
 /// <param name="TotalImages">Test images of the whole run.</param>
@@ -28,9 +28,10 @@ public sealed record SimulatePartial(string Snn, string? Method, int[] Timesteps
 /// <param name="EndImage">One past this shard's last image.</param>
 /// <param name="Fingerprint">Named values every shard of one run must share.</param>
 /// <param name="Simulate">A simulate shard's sums, or null.</param>
+/// <param name="Reproduce">A reproduce or compare shard's results, or null.</param>
 /// <param name="Complete">True; missing or false in a file cut short.</param>
 public sealed record PartialResult(string Format, int Version, string Kind, int Shard, int Shards, int TotalImages, int FirstImage, int EndImage,
-    SortedDictionary<string, string> Fingerprint, SimulatePartial? Simulate, bool Complete)
+    SortedDictionary<string, string> Fingerprint, SimulatePartial? Simulate, ReproducePartial? Reproduce, bool Complete)
 {
     /// <summary>The <see cref="Format"/> of every partial result.</summary>
     public const string FormatName = "snnconvert-partial-result";
@@ -45,8 +46,8 @@ public sealed record PartialResult(string Format, int Version, string Kind, int 
 
     /// <summary>A complete partial result of <paramref name="shard"/> (its image range from <paramref name="range"/>).</summary>
     public static PartialResult Create(string kind, ShardSpec shard, int totalImages, Snn.ImageRange range, SortedDictionary<string, string> fingerprint,
-        SimulatePartial simulate) =>
-        new(FormatName, 1, kind, shard.Index, shard.Count, totalImages, range.Start, range.End, fingerprint, simulate, true);
+        SimulatePartial? simulate, ReproducePartial? reproduce = null) =>
+        new(FormatName, 1, kind, shard.Index, shard.Count, totalImages, range.Start, range.End, fingerprint, simulate, reproduce, true);
 
     /// <summary>Writes the file atomically.</summary>
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
@@ -68,7 +69,7 @@ public sealed record PartialResult(string Format, int Version, string Kind, int 
             throw new PartialResultFormatException($"{path}: not a partial result (format \"{part?.Format}\", expected \"{FormatName}\")");
         if (part.Version != 1) throw new PartialResultFormatException($"{path}: partial result version {part.Version}, this snnconvert reads version 1");
         if (!part.Complete) throw new PartialResultFormatException($"{path}: the partial result is incomplete (its last field is missing); run its shard again");
-        if (part.Fingerprint is null || part.Simulate is null)
+        if (part.Fingerprint is null || (part.Simulate is null) == (part.Reproduce is null))
             throw new PartialResultFormatException($"{path}: the partial result lacks its fingerprint or its sums");
         return part;
     }

@@ -68,4 +68,22 @@ public static class ResultMerger
         SimulatePartial head = parts[0].Part.Simulate!;
         return (SimulationReport.From(result, head.Timesteps, cnnAccuracy), head.Snn, head.Method);
     }
+
+    /// <summary>The reproduce or compare run of the checked, ordered <paramref name="parts"/>.</summary>
+    public static ReproductionReport MergeReproduce(IReadOnlyList<(string Path, PartialResult Part)> parts)
+    {
+        var partials = new List<ReproducePartial>();
+        foreach (var (path, part) in parts)
+        {
+            ReproducePartial r = part.Reproduce ?? throw new PartialResultFormatException($"{path}: not a partial result of reproduce or compare");
+            foreach (MethodPartial m in r.Methods)
+            {
+                m.Simulation.CheckShape(path);
+                if (m.Simulation.Images != part.EndImage - part.FirstImage)
+                    throw new PartialResultFormatException($"{path}: {m.Label}: {m.Simulation.Images} images simulated, but the shard covers {part.EndImage - part.FirstImage}");
+            }
+            partials.Add(r);
+        }
+        return ReproductionShard.Merge(partials, i => parts[i].Path);
+    }
 }
