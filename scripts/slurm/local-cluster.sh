@@ -99,7 +99,7 @@ echo "merge job $merge: $state"
 cat slurm-*.out > "$work/jobs.log" 2>/dev/null || true
 [ "$state" = COMPLETED ] || { cat "$work/jobs.log" >&2; fail "the merge job ended $state"; }
 
-"$SNNCONVERT" simulate --snn "$snn" --json "$work/single.json" "$@" > "$work/single.log" 2>&1
+$SNNCONVERT simulate --snn "$snn" --json "$work/single.json" "$@" > "$work/single.log" 2>&1
 if cmp "$work/single.json" "$work/merged.json"; then
   echo "merged result of $shards shards equals the single-process run: $work/merged.json"
 else
