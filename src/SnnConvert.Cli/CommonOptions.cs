@@ -30,4 +30,18 @@ public static class CommonOptions
         Description = "Seed for every random choice (initialisation, shuffling, augmentation, dropout)",
         DefaultValueFactory = _ => 1,
     };
+
+    /// <summary>--shard K/N: evaluate shard K (from 0) of N of the test images and write a partial result for <c>merge</c>.</summary>
+    public static Option<string?> Shard() => new("--shard")
+    {
+        Description = "Simulate only shard K of N (K from 0, e.g. 0/4) of the test images and write a partial result (to --json) for `snnconvert merge`",
+    };
+
+    /// <summary>The --shard value, or null; a shard needs <paramref name="output"/> (where its partial result goes).</summary>
+    public static Reporting.ShardSpec? ParseShard(ParseResult parse, Option<string?> shard, Option<string?> output)
+    {
+        if (parse.GetValue(shard) is not { } text) return null;
+        if (parse.GetValue(output) is null) throw new UsageException($"--shard: give {output.Name} FILE, where the shard's partial result goes");
+        return Reporting.ShardSpec.Parse(text);
+    }
 }

@@ -22,6 +22,7 @@ public static class Program
             SimulateCommand.Create(),
             CompareCommand.Create(),
             ReproduceCommand.Create(),
+            MergeCommand.Create(),
             ExportCommand.Create(),
             DataCommand.Create(),
             BenchCommand.Create(),

@@ -15,6 +15,7 @@ public static class SettingFlags
         [SettingNames.CalibrationSteps] = "--calib-steps",
         [SettingNames.BatchSize] = "--batch-size",
         [SettingNames.TimeSteps] = "--timesteps",
+        [SettingNames.Shard] = "--shard",
         [SettingNames.ThresholdMethod] = "--method",
         [SettingNames.ThresholdMethods] = "--methods",
         [SettingNames.Percentile] = "--percentile",

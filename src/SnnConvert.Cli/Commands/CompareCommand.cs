@@ -24,7 +24,8 @@ public static class CompareCommand
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods (default: all five)", DefaultValueFactory = _ => string.Join(",", ThresholdMethods.Names) };
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset (default: the model's); its training split calibrates, its test split is simulated";
-        var json = new Option<string?>("--json") { Description = "Write every method's report as JSON to this file" };
+        var json = new Option<string?>("--json") { Description = "Write every method's report as JSON to this file (with --shard: the shard's partial result)" };
+        var shard = CommonOptions.Shard();
         var markdown = new Option<string?>("--markdown") { Description = "Write the comparison as a Markdown report to this file" };
         var outDir = new Option<string?>("--snn-dir") { Description = "Also save each converted network as <dir>/<method>.snn" };
         var seed = CommonOptions.Seed();
@@ -32,7 +33,7 @@ public static class CompareCommand
         var download = CommonOptions.Download();
         var command = new Command("compare", "Convert one CNN with several threshold methods and compare SNN accuracy versus T")
         {
-            source.Model, source.Onnx, methods, dataset, json, markdown, outDir, seed, dataDir, download,
+            source.Model, source.Onnx, methods, dataset, json, markdown, outDir, seed, dataDir, download, shard,
         };
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         source.AddOnnxOptions(command);
@@ -42,6 +43,7 @@ public static class CompareCommand
             if (names.Length == 0) throw new UsageException("--methods: give at least one threshold method, e.g. max-current");
             o.ValidateCalibration(parse, names);   // every option before the model and the data
             o.ValidateSimulation(parse);
+            ShardSpec? shardSpec = CommonOptions.ParseShard(parse, shard, json);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             var options = new ReproductionOptions(
@@ -55,10 +57,16 @@ public static class CompareCommand
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
             Terminal.LogBackend();
             string modelPath = source.Path(parse)!;
+            if (shardSpec is not null)
+            {
+                ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, name, train, test, options, shardSpec, new CompareObserver(parse.GetValue(outDir)));
+                ReproduceShardOutput.Write("compare", shardSpec, partial, modelPath, parse.GetValue(json)!);
+                return 0;
+            }
             ReproductionReport report = ReproductionRun.Run(cnn, modelPath, name, train, test, options, new CompareObserver(parse.GetValue(outDir)));
             Terminal.Out.Write(AccuracyTable(report));
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { model = modelPath, report.CnnAccuracy, reports = Reports(report) }, Json));
+                AtomicFile.WriteAllText(path, JsonText(report));
             if (parse.GetValue(markdown) is { } mdPath)
             {
                 string[] context =
@@ -78,6 +86,10 @@ public static class CompareCommand
 
     /// <summary>The serializer settings of the --json file: indented, camelCase.</summary>
     public static JsonSerializerOptions Json { get; } = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>The --json file's text: the model, the CNN's accuracy and every method's report (also what <c>merge</c> writes).</summary>
+    public static string JsonText(ReproductionReport report) =>
+        JsonSerializer.Serialize(new { model = report.Model, report.CnnAccuracy, reports = Reports(report) }, Json);
 
     // The --json file's "reports": each method's report under its label, in the order the methods were named.
     private static Dictionary<string, SimulationReport> Reports(ReproductionReport report) => report.Methods.ToDictionary(m => m.Label, m => m.Report);

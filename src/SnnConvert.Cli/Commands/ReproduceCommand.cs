@@ -35,9 +35,11 @@ public static class ReproduceCommand
         var seed = CommonOptions.Seed();
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
+        var shard = CommonOptions.Shard();
+        shard.Description = $"Simulate only shard K of N (K from 0, e.g. 0/4) of the test images, writing <out>/{ReproduceShardOutput.FileName(new ShardSpec(0, 4)).Replace("0-of-4", "K-of-N", StringComparison.Ordinal)} for `snnconvert merge`";
         var command = new Command("reproduce", "Reproduce the paper on a dataset: convert with every method, simulate T = 1..256, write report.md, results.json and plots")
         {
-            dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download,
+            dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download, shard,
         };
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         source.AddOnnxOptions(command);
@@ -50,6 +52,9 @@ public static class ReproduceCommand
             bool explicitModel = source.Path(parse) is not null;
             if (explicitModel && datasets.Length > 1) throw new UsageException("--model/--onnx name one CNN; use them with a single --dataset, not all");
             if (explicitModel && parse.GetValue(train)) throw new UsageException("--train trains the zoo model; do not also give --model or --onnx");
+            ShardSpec? shardSpec = parse.GetValue(shard) is { } shardText ? ShardSpec.Parse(shardText) : null;
+            if (shardSpec is not null && (datasets.Length > 1 || parse.GetValue(train)))
+                throw new UsageException("--shard: shard one --dataset with a trained model (not all, not --train)");
             // Every bundled model is looked up before anything runs, so `all` fails at once rather than after an hour.
             var bundled = new Dictionary<string, string>();
             if (!explicitModel && !parse.GetValue(train))
@@ -72,7 +77,7 @@ public static class ReproduceCommand
                 var testSplit = DatasetAccess.Load(d, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
                 double? trainingSeconds = null;
                 SavedModel cnn;
-                string modelPath;
+                string modelPath, modelFile;
                 if (parse.GetValue(train))
                 {
                     ZooModel zoo = BundledModels.ForDataset(d);
@@ -84,20 +89,27 @@ public static class ReproduceCommand
                     Terminal.Progress().Start(ctx =>
                         cnn = new Trainer(trainOptions, paths, new TrainingProgressObserver(ctx)).Run(zoo, trainSplit, DatasetAccess.Load(d, "test", parse.GetValue(dataDir), false, null), false, commandLine));
                     trainingSeconds = clock.Elapsed.TotalSeconds;
-                    modelPath = paths.Model;
+                    modelPath = modelFile = paths.Model;
                 }
                 else if (explicitModel)
                 {
                     cnn = source.Load(parse, d);
-                    modelPath = source.Path(parse)!;
+                    modelPath = modelFile = source.Path(parse)!;
                 }
                 else
                 {
-                    cnn = ModelFile.Load(bundled[d]);
+                    cnn = ModelFile.Load(modelFile = bundled[d]);
                     modelPath = BundledModels.RelativePath(BundledModels.ForDataset(d));   // the report names the file as the repository does
 
                 }
                 Terminal.Log($"{d}: {cnn.Network.Name} from {modelPath}; {options.Methods.Count} methods, T up to {options.Timesteps.Max()}");
+                if (shardSpec is not null)
+                {
+                    ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, d, trainSplit, testSplit, options, shardSpec, new ConsoleReproductionObserver(), commandLine);
+                    Directory.CreateDirectory(folder);
+                    ReproduceShardOutput.Write("reproduce", shardSpec, partial, modelFile, Path.Combine(folder, ReproduceShardOutput.FileName(shardSpec)));
+                    continue;
+                }
                 var checkpoints = ReproductionCheckpoints.For(folder, cnn, d, testSplit.Count, trainSplit.Count, options);
                 var report = ReproductionRun.Run(cnn, modelPath, d, trainSplit, testSplit, options, new ConsoleReproductionObserver(), commandLine, trainingSeconds,
                     checkpoints);

@@ -26,13 +26,14 @@ public static class SimulateCommand
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset whose test split is simulated (default: the SNN's)";
         var readout = new Option<string?>("--readout") { Description = "Override the readout: membrane or spike-count" };
-        var json = new Option<string?>("--json") { Description = "Write the table as JSON (one record per T) to this file" };
+        var json = new Option<string?>("--json") { Description = "Write the table as JSON (one record per T) to this file (with --shard: the shard's partial result)" };
+        var shard = CommonOptions.Shard();
         var seed = CommonOptions.Seed();
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
         var command = new Command("simulate", "Simulate an SNN on a test set and report accuracy, activity and energy at each latency T")
         {
-            snnPath, source.Model, source.Onnx, dataset, readout, json, seed, dataDir, download,
+            snnPath, source.Model, source.Onnx, dataset, readout, json, seed, dataDir, download, shard,
         };
         foreach (var option in o.Simulation) command.Add(option);
         command.Add(o.Engine);
@@ -40,6 +41,7 @@ public static class SimulateCommand
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             o.ValidateSimulation(parse);   // every option before the network and the data
+            ShardSpec? shardSpec = CommonOptions.ParseShard(parse, shard, json);
             Readout? readoutChoice = parse.GetValue(readout) is { } r ? SnnOptions.ParseEnum<Readout>("--readout", r) : null;
             SpikingNetwork snn = SpikingNetworkFile.Load(parse.GetValue(snnPath)!);
             int[] timesteps = SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!);
@@ -49,6 +51,13 @@ public static class SimulateCommand
                 parse.GetValue(seed), parse.GetValue(o.BatchSize), readoutChoice, o.EngineChoice(parse));
             options.Validate();
             Terminal.LogBackend();
+            if (shardSpec is not null)
+            {
+                SimulateShard.Run(shardSpec, parse.GetValue(snnPath)!, snn, name, test, options, timesteps,
+                    source.LoadOptional(parse, name) is { } shardCnn ? (RequireSameInput(snn, shardCnn, parse.GetValue(snnPath)!), source.Path(parse)!) : null,
+                    parse.GetValue(json)!);
+                return 0;
+            }
             int[]? cnnPredictions = null;
             double? cnnAccuracy = null;
             long cnnMacs = 0;
@@ -63,18 +72,21 @@ public static class SimulateCommand
             Terminal.Out.Write(SnnRun.ReportTable(report));
             Terminal.Out.Write(SnnRun.LayerTable(report));
             if (parse.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { snn = parse.GetValue(snnPath), method = snn.Conversion.Method, report }, Json));
+                AtomicFile.WriteAllText(path, JsonText(parse.GetValue(snnPath)!, snn.Conversion.Method, report));
             return 0;
         }));
         return command;
     }
 
+    /// <summary>The --json file's text: the .snn path, the method and the report (also what <c>merge</c> writes).</summary>
+    public static string JsonText(string snn, string? method, SimulationReport report) => JsonSerializer.Serialize(new { snn, method, report }, Json);
+
     // The agreement with the CNN means something only when the CNN sees its input as it did at conversion: an ONNX
     // file's --input-scale/--input-mean/--input-std are recorded in the SNN (conversion.input) and must match.
-    private static void RequireSameInput(SpikingNetwork snn, SavedModel cnn, string snnPath)
+    private static SavedModel RequireSameInput(SpikingNetwork snn, SavedModel cnn, string snnPath)
     {
         InputPreprocessing? converted = snn.Conversion.Input, given = cnn.Training["input"] is { } g ? InputPreprocessing.FromJson(g) : null;
-        if (converted is null ? given is null : converted.SameAs(given)) return;
+        if (converted is null ? given is null : converted.SameAs(given)) return cnn;
         static string Text(InputPreprocessing? p) => p is null ? "no input scaling (pixels in [0, 1])" : p.ToString();
         throw new UsageException($"{snnPath}: the SNN was converted from a CNN fed with {Text(converted)}, but the CNN given here is fed with {Text(given)}; " +
             "give simulate the same --input-scale/--input-mean/--input-std as convert, so that the agreement compares like with like");

@@ -56,4 +56,6 @@ public static class SettingNames
     public const string Split = "split";
     /// <summary>A model to convert.</summary>
     public const string Model = "model";
+    /// <summary>Which shard of how many a run evaluates ("K/N").</summary>
+    public const string Shard = "shard";
 }

@@ -85,3 +85,30 @@ public sealed class NirFormatException(string message, Exception? inner = null) 
     /// <inheritdoc/>
     public override string Category => "nir-format";
 }
+
+/// <summary>Partial results to merge do not belong together: another model, .snn, setting or shard count (exit code 12).</summary>
+public sealed class ShardMismatchException(string message) : SnnConvertException(message)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 12;
+    /// <inheritdoc/>
+    public override string Category => "shard-mismatch";
+}
+
+/// <summary>The partial results to merge are not exactly one of each shard: some are missing or given twice (exit code 13).</summary>
+public sealed class ShardSetException(string message) : SnnConvertException(message)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 13;
+    /// <inheritdoc/>
+    public override string Category => "shard-set";
+}
+
+/// <summary>A partial result file is unreadable: truncated, empty, not JSON or not a partial result (exit code 14).</summary>
+public sealed class PartialResultFormatException(string message, Exception? inner = null) : SnnConvertException(message, inner)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 14;
+    /// <inheritdoc/>
+    public override string Category => "partial-format";
+}

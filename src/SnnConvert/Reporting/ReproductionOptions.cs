@@ -23,6 +23,13 @@ public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, I
     /// <summary>The latencies of the seed's figures: 1, 2, 4, ..., 256.</summary>
     public static IReadOnlyList<int> PaperTimesteps { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
+    /// <summary>The conversion settings every method of the run shares (the method itself is set per variant).</summary>
+    public ConversionOptions Conversion() => new()
+    {
+        MaxPool = MaxPool, Neuron = Neuron ?? new(), Readout = Readout ?? Snn.Readout.Membrane,
+        CalibrationSteps = CalibrationSteps, Seed = Seed, BatchSize = BatchSize, Engine = Engine,
+    };
+
     /// <summary>Throws <see cref="InvalidSettingException"/> for an empty method or latency list or non-positive sizes.</summary>
     public void Validate()
     {

@@ -45,11 +45,7 @@ public static class ReproductionRun
 
         // One subset for all methods, so they differ only in how they set thresholds.
         ImageDataset calibration = SnnConverter.CalibrationSubset(train, options.CalibrationSamples, options.Seed);
-        var conversion = new ConversionOptions
-        {
-            MaxPool = options.MaxPool, Neuron = options.Neuron ?? new(), Readout = options.Readout ?? Readout.Membrane,
-            CalibrationSteps = options.CalibrationSteps, Seed = options.Seed, BatchSize = options.BatchSize, Engine = options.Engine,
-        };
+        ConversionOptions conversion = options.Conversion();
         var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout, options.Engine);
         simulation.Validate();
 

@@ -32,9 +32,28 @@ public static class SnnSimulator
     /// <param name="cnnMacs">The CNN's MACs per image, for the energy comparison.</param>
     /// <param name="progress">Receives the number of images done.</param>
     public static SimulationResult Run(SpikingNetwork net, ILabelledImages data, SimulationOptions options, int[]? cnnPredictions = null,
-        long cnnMacs = 0, IProgress<int>? progress = null)
+        long cnnMacs = 0, IProgress<int>? progress = null) =>
+        Run(net, data, options, ImageRange.All(data.Count), null, cnnPredictions, cnnMacs, progress);
+
+    /// <summary>
+    /// Simulates only the images of <paramref name="range"/> (a shard), batched as the whole dataset would be, so that each
+    /// image gives what it gives in a run over all of them; the result counts only those images.
+    /// </summary>
+    /// <param name="net">A balanced network.</param>
+    /// <param name="data">The whole dataset (image indices, and so rate-coding draws, are global).</param>
+    /// <param name="options">Steps, encoding, seed, batch size.</param>
+    /// <param name="range">Images to simulate: starts on a batch boundary and ends on one or at the dataset's end.</param>
+    /// <param name="ledger">Receives each batch's synaptic operations, for an exact merge (or null).</param>
+    /// <param name="cnnPredictions">The CNN's prediction per image (global index), or null.</param>
+    /// <param name="cnnMacs">The CNN's MACs per image.</param>
+    /// <param name="progress">Receives the number of images of the range done.</param>
+    public static SimulationResult Run(SpikingNetwork net, ILabelledImages data, SimulationOptions options, ImageRange range, SynOpsLedger? ledger,
+        int[]? cnnPredictions = null, long cnnMacs = 0, IProgress<int>? progress = null)
     {
         options.Validate();
+        if (range.Start < 0 || range.End > data.Count || range.Count < 0 || range.Start % options.BatchSize != 0
+            || (range.End % options.BatchSize != 0 && range.End != data.Count))
+            throw new ArgumentOutOfRangeException(nameof(range), $"images [{range.Start}, {range.End}) of {data.Count} do not start and end on batches of {options.BatchSize}");
         Readout readout = options.Readout ?? net.Readout;
         (net with { Readout = readout }).Validate(net.Name, requireThresholds: true);
         if (!net.InputShape.AsSpan().SequenceEqual(data.SampleShape))
@@ -50,9 +69,10 @@ public static class SnnSimulator
         int batch = Math.Min(options.BatchSize, Math.Max(1, data.Count));
         int block = SnnMultiStepRunner.BlockSteps(net, batch, steps);
         var runner = new SnnMultiStepRunner(net, batch, block, options.Encoding, stages, readout, options.Engine);
-        for (int start = 0; start < data.Count; start += options.BatchSize)
+        for (int start = range.Start; start < range.End; start += options.BatchSize)
         {
             int n = Math.Min(options.BatchSize, data.Count - start);
+            double[][]? record = ledger?.Begin(start / options.BatchSize, stages, steps);
             runner.Start(data, start, n, options.Seed);
             for (int t0 = 0; t0 < steps; t0 += block)
             {
@@ -69,9 +89,12 @@ public static class SnnSimulator
                     for (int s = 0; s < stages; s++) { spikes[s][t] += runner.Spikes(s)[dt]; synOps[s][t] += runner.SynOps(s)[dt]; }
                     inputSpikes[t] += runner.InputSpikes[dt];
                     inputSynOps[t] += runner.InputSynOps[dt];
+                    if (record is null) continue;
+                    for (int s = 0; s < stages; s++) record[s][t] = runner.SynOps(s)[dt];
+                    record[stages][t] = runner.InputSynOps[dt];
                 }
             }
-            progress?.Report(start + n);
+            progress?.Report(start + n - range.Start);
         }
         var shapes = net.Shapes;
         var layers = net.SynapticIndices.Where(s => ((SynapticLayer)net.Layers[s]).Spiking)
@@ -79,6 +102,6 @@ public static class SnnSimulator
             .ToArray();
         int first = net.SynapticIndices[0];
         long firstMacs = ((SynapticLayer)net.Layers[first]).Macs(shapes[first]);
-        return new SimulationResult(data.Count, steps, options.Encoding, correct, agreement, layers, inputSpikes, inputSynOps, firstMacs, cnnMacs);
+        return new SimulationResult(range.Count, steps, options.Encoding, correct, agreement, layers, inputSpikes, inputSynOps, firstMacs, cnnMacs);
     }
 }

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SnnConvert.Conversion;
+using SnnConvert.Data;
+using SnnConvert.Models;
+using SnnConvert.Snn;
+using SnnConvert.Tensors;
+using SnnConvert.Training;
+
+namespace SnnConvert.Reporting;
+
+/// <summary>A method's conversion and its shard's simulation sums.</summary>
+/// <param name="Label">Label in tables and legends.</param>
+/// <param name="Method">The threshold method's name.</param>
+/// <param name="Granularity">"channel" or "layer" thresholds.</param>
+/// <param name="Percentile">Percentile of the calibration statistic, when the method has one.</param>
+/// <param name="RescaleInputs">Whether synapses were multiplied by the presynaptic thresholds.</param>
+/// <param name="CalibrationSeconds">Wall time of this shard's calibration.</param>
+/// <param name="SimulationSeconds">Wall time of this shard's simulation.</param>
+/// <param name="Warnings">Conversion warnings.</param>
+/// <param name="Thresholds">Thresholds per weighted layer.</param>
+/// <param name="Simulation">The shard's sums.</param>
+public sealed record MethodPartial(string Label, string Method, string? Granularity, double? Percentile, bool RescaleInputs, double CalibrationSeconds,
+    double SimulationSeconds, IReadOnlyList<string> Warnings, IReadOnlyList<LayerThresholds> Thresholds, PartialSimulation Simulation);
+
+/// <summary>What a shard of <c>reproduce</c> or <c>compare</c> measured: the report's fixed fields and every method's partial.</summary>
+/// <param name="Dataset">Dataset name.</param>
+/// <param name="Model">The model file converted.</param>
+/// <param name="Network">The network's name.</param>
+/// <param name="Settings">What was run (test images: the whole run's).</param>
+/// <param name="Run">When, where and how long this shard ran.</param>
+/// <param name="Methods">One partial per method, in report order.</param>
+public sealed record ReproducePartial(string Dataset, string Model, string Network, ReproductionSettings Settings, RunInfo Run, IReadOnlyList<MethodPartial> Methods);
+
+/// <summary>
+/// One shard of <see cref="ReproductionRun"/>: every method is calibrated as in the whole run (calibration is sequential
+/// and needs only a few thousand images, docs/scaling.md), and only the shard's test images are simulated. The merge
+/// (<see cref="Merge"/>) gives the whole run's report: the same numbers to the bit; only wall times and the start time
+/// come from the shards.
+/// </summary>
+public static class ReproductionShard
+{
+    /// <summary>Runs shard <paramref name="shard"/>; the arguments are those of <see cref="ReproductionRun.Run"/>.</summary>
+    public static ReproducePartial Run(SavedModel cnn, string modelPath, string dataset, ImageDataset train, ImageDataset test,
+        ReproductionOptions options, ShardSpec shard, IReproductionObserver? observer = null, string? command = null)
+    {
+        options.Validate();
+        observer ??= SilentReproductionObserver.Instance;
+        string started = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var total = Stopwatch.StartNew();
+        int[] timesteps = options.Timesteps.Distinct().Order().ToArray();
+        ImageRange range = shard.Images(test.Count, options.BatchSize);
+        var clock = Stopwatch.StartNew();
+        var (cnnPredictions, cnnCorrect) = ShardReference.Predict(cnn.Network, test, range);
+        double cnnSeconds = clock.Elapsed.TotalSeconds;
+        observer.Log($"shard {shard}: test images [{range.Start}, {range.End}) of {test.Count}");
+
+        ImageDataset calibration = SnnConverter.CalibrationSubset(train, options.CalibrationSamples, options.Seed);
+        ConversionOptions conversion = options.Conversion();
+        var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout, options.Engine);
+        simulation.Validate();
+        var methods = new List<MethodPartial>();
+        foreach (MethodVariant variant in options.Methods)
+        {
+            clock.Restart();
+            var (snn, warnings) = observer.Calibrating(variant.Label, 
+                progress => SnnConverter.Convert(cnn, conversion with { Method = variant.Method }, calibration, progress));
+            observer.Converted(variant.Label, snn, warnings);
+            double calibrationSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var ledger = new SynOpsLedger();
+            SimulationResult result = observer.Simulating(variant.Label, range.Count, simulation.Steps,
+                progress => SnnSimulator.Run(snn, test, simulation, range, ledger, cnnPredictions, cnn.Network.Macs, progress));
+            ConversionRecord record = snn.Conversion;
+            methods.Add(new MethodPartial(variant.Label, record.Method ?? variant.Label, record.Granularity, record.Percentile, record.RescaleInputs ?? false,
+                calibrationSeconds, clock.Elapsed.TotalSeconds, warnings, LayerThresholds.Of(snn),
+                PartialSimulation.From(result, ledger, snn.Layers.Count, cnnCorrect)));
+        }
+        var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
+            options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize);
+        var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,
+            RuntimeInformation.FrameworkDescription, null, cnnSeconds, total.Elapsed.TotalSeconds);
+        return new ReproducePartial(dataset, modelPath, cnn.Network.Name, settingsReport, run, methods);
+    }
+
+    /// <summary>
+    /// What every shard of one run shares, for the merge's check: the report's fixed fields and each method's
+    /// conversion (its thresholds, to the bit, so that shards that calibrated differently are refused).
+    /// </summary>
+    public static SortedDictionary<string, string> Fingerprint(ReproducePartial partial) => new(StringComparer.Ordinal)
+    {
+        ["dataset"] = partial.Dataset,
+        ["model"] = partial.Model,
+        ["network"] = partial.Network,
+        ["settings"] = JsonSerializer.Serialize(partial.Settings, PartialResult.Json),
+        ["batch size"] = partial.Settings.BatchSize.ToString(CultureInfo.InvariantCulture),
+        ["methods"] = string.Join(",", partial.Methods.Select(m => m.Label)),
+        ["conversions"] = JsonSerializer.Serialize(partial.Methods.Select(m => new { m.Label, m.Method, m.Granularity, m.Percentile, m.RescaleInputs, m.Warnings, m.Thresholds }),
+            PartialResult.Json),
+    };
+
+    /// <summary>
+    /// The whole run's report from its shards' partials (ordered by shard). Wall times: a method's calibration time is the
+    /// longest shard's (each shard calibrates), its simulation time the sum over shards (the work done); the run's start
+    /// and host are shard 0's, its CNN and total times sums over shards.
+    /// </summary>
+    public static ReproductionReport Merge(IReadOnlyList<ReproducePartial> parts, Func<int, string> source)
+    {
+        ReproducePartial head = parts[0];
+        var methods = new List<MethodResult>();
+        double? cnnAccuracy = null;
+        for (int m = 0; m < head.Methods.Count; m++)
+        {
+            MethodPartial first = head.Methods[m];
+            var (result, accuracy) = PartialSimulation.Merge(parts.Select(p => p.Methods[m].Simulation).ToArray(), source);
+            cnnAccuracy = accuracy;
+            methods.Add(new MethodResult(first.Label, first.Method, first.Granularity, first.Percentile, first.RescaleInputs,
+                parts.Max(p => p.Methods[m].CalibrationSeconds), parts.Sum(p => p.Methods[m].SimulationSeconds), first.Warnings, first.Thresholds,
+                SimulationReport.From(result, head.Settings.Timesteps, accuracy)));
+        }
+        var firstReport = methods[0].Report;
+        RunInfo run = head.Run with { CnnSeconds = parts.Sum(p => p.Run.CnnSeconds), TotalSeconds = parts.Sum(p => p.Run.TotalSeconds) };
+        return new ReproductionReport(1, head.Dataset, head.Model, head.Network, head.Settings, cnnAccuracy ?? 0, firstReport.CnnMacsPerImage,
+            firstReport.CnnEnergyMicrojoules, methods, run);
+    }
+}
