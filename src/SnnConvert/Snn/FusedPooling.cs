@@ -1,3 +1,4 @@
+using SnnConvert.Kernels;
 using SnnConvert.Tensors;
 
 namespace SnnConvert.Snn;
