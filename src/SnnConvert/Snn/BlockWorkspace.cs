@@ -13,6 +13,7 @@ internal sealed class BlockWorkspace
     /// <summary>(image, step) pairs of the GEMM's gathered groups when only some of a block's pairs go dense.</summary>
     public const int GatherImages = 32;
 
+    /// <summary>Buffers for blocks of up to <paramref name="maxSteps"/> steps of <paramref name="maxBatch"/> images.</summary>
     public BlockWorkspace(int maxBatch, int maxSteps, int maxCurrent, int maxIn, bool gather)
     {
         Current = new float[(long)maxSteps * maxBatch * maxCurrent];
@@ -47,9 +48,16 @@ internal sealed class BlockWorkspace
     /// <summary>Per (step, image): the predicted class.</summary>
     public int[] Predictions { get; }
 
+    /// <summary>Inputs and currents of a gathered group (engine Auto, when a block is split between the engines).</summary>
     public float[] GatherIn { get; }
+
+    /// <summary>See <see cref="GatherIn"/>.</summary>
     public float[] GatherOut { get; }
+
+    /// <summary>Workspace of the im2col convolution.</summary>
     public ChunkBuffers Im2Col { get; } = new();
+
+    /// <summary>Workspace of the Winograd convolution.</summary>
     public ChunkBuffers Winograd { get; } = new();
 
     /// <summary>Per-worker scratch of the integration loops (event-driven currents, spikes before pooling).</summary>

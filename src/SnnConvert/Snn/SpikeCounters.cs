@@ -20,6 +20,7 @@ internal sealed class SpikeCounters
     private readonly double[] _inputSynOps;
     private int _steps;
 
+    /// <summary>Counters of <paramref name="stages"/> stages for blocks of up to <paramref name="maxSteps"/> steps.</summary>
     public SpikeCounters(int stages, int maxSteps)
     {
         _maxSteps = maxSteps;
@@ -39,9 +40,13 @@ internal sealed class SpikeCounters
     /// <summary>Per stage: (image, step) pairs whose current was computed densely.</summary>
     public long[] DenseImages { get; }
 
+    /// <summary>Spikes of a stage at each step of the block.</summary>
     public ReadOnlySpan<long> Spikes(int stage) => _spikes[stage].AsSpan(0, _steps);
+    /// <summary>Synaptic operations of a stage's spikes at each step of the block.</summary>
     public ReadOnlySpan<double> SynOps(int stage) => _synOps[stage].AsSpan(0, _steps);
+    /// <summary>Input spikes at each step of the block.</summary>
     public ReadOnlySpan<long> InputSpikes => _inputSpikes.AsSpan(0, _steps);
+    /// <summary>Synaptic operations of the input spikes at each step of the block.</summary>
     public ReadOnlySpan<double> InputSynOps => _inputSynOps.AsSpan(0, _steps);
 
     /// <summary>Zeroes the totals of a new block of <paramref name="steps"/> steps.</summary>
@@ -61,9 +66,11 @@ internal sealed class SpikeCounters
         Array.Clear(_chunkOps);
     }
 
+    /// <summary>Adds spikes of a worker's chunk at a step of the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddSpikes(int chunk, int step, long spikes) => _chunkSpikes[chunk * _maxSteps + step] += spikes;
 
+    /// <summary>Adds synaptic operations of a worker's chunk at a step of the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AddSynOps(int chunk, int step, double ops) => _chunkOps[chunk * _maxSteps + step] += ops;
 
