@@ -25,7 +25,6 @@ public static class SequentialCurrentBalancer
     {
         settings.Validate();
         SpikingNetwork net = template;
-        var shapes = net.Shapes;
         var report = new List<LayerCalibration>();
         float[] previous = [];
         foreach (int stage in net.SynapticIndices)
@@ -35,26 +34,20 @@ public static class SequentialCurrentBalancer
             net = net.WithLayer(stage, layer);
             if (!layer.Spiking && net.Readout == Readout.Membrane) break;
             int groups = granularity == ThresholdGranularity.Channel && layer is SnnConv2d ? layer.OutputChannels : 1;
-            // One partial statistics per parallel worker, merged at the end: the same maxima and counts as one stream.
-            var parts = Enumerable.Range(0, ChunkedParallel.MaxChunks).Select(_ => new ChannelStatistics(groups, percentile < 100)).ToArray();
-            int channels = layer.OutputChannels;
-            int channelSize = shapes[stage + 1].Length == 3 ? shapes[stage + 1][1] * shapes[stage + 1][2] : 1;
-            bool constant = encoding == InputEncoding.Direct && stage == net.SynapticIndices[0];
-            int steps = constant ? 1 : settings.Steps;   // under direct input the first layer's current never changes
-            int block = SnnMultiStepRunner.BlockSteps(net, Math.Min(settings.BatchSize, settings.Data.Count), steps);
-            var runner = new SnnMultiStepRunner(net, Math.Min(settings.BatchSize, settings.Data.Count), block, encoding, stage, net.Readout, settings.Engine);
+            var probe = new CurrentStatisticsProbe(net, stage, groups, percentile < 100);
+            // A constant current (direct input, first layer) is the same at every step: one step records it all.
+            int steps = InputEncoder.GivesConstantCurrent(net, encoding, stage) ? 1 : settings.Steps;
+            int batch = Math.Min(settings.BatchSize, settings.Data.Count);
+            int block = SnnBlockRunner.BlockSteps(net, batch, steps);
+            var runner = new SnnBlockRunner(net, batch, block, encoding, net.Readout, settings.Engine, probe);
             for (int start = 0; start < settings.Data.Count; start += settings.BatchSize)
             {
                 int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
                 runner.Start(settings.Data, start, n, settings.Seed);
-                for (int t = 0; t < steps; t += block)
-                {
-                    runner.Run(Math.Min(block, steps - t), (chunk, current) => parts[chunk].Add(current, channels, channelSize));
-                }
+                for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
                 progress?.Report(new CalibrationProgress(stage, $"{method}: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
             }
-            var stats = new ChannelStatistics(groups, percentile < 100);
-            foreach (ChannelStatistics part in parts) stats.Merge(part);
+            ChannelStatistics stats = probe.Statistics();
             var raw = Enumerable.Range(0, groups).Select(g => stats.Percentile(g, percentile)).ToArray();
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(stage, layer with { Thresholds = thresholds });

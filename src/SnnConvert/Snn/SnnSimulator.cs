@@ -67,8 +67,8 @@ public static class SnnSimulator
         var inputSpikes = new long[steps];
         var inputSynOps = new double[steps];
         int batch = Math.Min(options.BatchSize, Math.Max(1, data.Count));
-        int block = SnnMultiStepRunner.BlockSteps(net, batch, steps);
-        var runner = new SnnMultiStepRunner(net, batch, block, options.Encoding, stages, readout, options.Engine);
+        int block = SnnBlockRunner.BlockSteps(net, batch, steps);
+        var runner = new SnnBlockRunner(net, batch, block, options.Encoding, readout, options.Engine);
         for (int start = range.Start; start < range.End; start += options.BatchSize)
         {
             int n = Math.Min(options.BatchSize, data.Count - start);

@@ -36,7 +36,7 @@ internal static class ReferenceCalibration
         var run = new SnnReference(net, stopAt: stage);
         for (int i = 0; i < data.Count; i++)
         {
-            run.Start(SnnReference.Image(data, i), encoding == InputEncoding.Rate ? SnnMultiStepRunner.RateKey(seed, i) : null);
+            run.Start(SnnReference.Image(data, i), encoding == InputEncoding.Rate ? InputEncoder.RateKey(seed, i) : null);
             for (int t = 0; t < steps; t++)
             {
                 run.Step();

@@ -14,7 +14,7 @@ public class SpikeNormThresholdsTests
     public void Thresholds_are_the_per_layer_maximum_current_under_the_replicated_rate_code(int seed, int batch)
     {
         // Rate-coded calibration: pixel p of image i spikes at step t when counter-based draw t * P + p under
-        // SnnMultiStepRunner.RateKey(seed, i) is below it (replicated by the reference, which draws every pixel). With 0/1 input spikes and dyadic weights the currents are exact.
+        // InputEncoder.RateKey(seed, i) is below it (replicated by the reference, which draws every pixel). With 0/1 input spikes and dyadic weights the currents are exact.
         SpikingNetwork template = TestNets.DyadicConvTemplate(seed: 12);
         ImageDataset data = TestNets.Grey(8, 1, 6, 6, 3, seed: 13);   // grey pixels: spike probabilities strictly between 0 and 1
         const int steps = 10;

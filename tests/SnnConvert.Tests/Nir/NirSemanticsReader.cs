@@ -44,8 +44,8 @@ internal static class NirSemanticsReader
     public static int[] Simulate(SpikingNetwork net, ImageDataset data, int steps)
     {
         int batch = Math.Min(100, Math.Max(1, data.Count));
-        int block = SnnMultiStepRunner.BlockSteps(net, batch, steps);
-        var runner = new SnnMultiStepRunner(net, batch, block, InputEncoding.Direct, net.Layers.Count, net.Readout, SynapseEngine.Auto);
+        int block = SnnBlockRunner.BlockSteps(net, batch, steps);
+        var runner = new SnnBlockRunner(net, batch, block, InputEncoding.Direct, net.Readout, SynapseEngine.Auto);
         var predictions = new int[data.Count];
         for (int start = 0; start < data.Count; start += batch)
         {

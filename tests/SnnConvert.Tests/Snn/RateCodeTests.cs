@@ -16,7 +16,7 @@ public class RateCodeTests
         var data = new ImageDataset("rate", [0, 64, 191, 255], [0], 1, 2, 2, ["a", "b"]);
         var net = TestNets.Network([1, 2, 2], 2, new SnnFlatten(), new SnnLinear(4, 2) { Weight = new float[8], Spiking = false });
         const int steps = 20000, block = 500;
-        var runner = new SnnMultiStepRunner(net, 1, block, InputEncoding.Rate, net.Layers.Count, net.Readout, SynapseEngine.EventDriven);
+        var runner = new SnnBlockRunner(net, 1, block, InputEncoding.Rate, net.Readout, SynapseEngine.EventDriven);
         runner.Start(data, 0, 1, seed: 7);
         long spikes = 0, whiteOnly = 0;
         for (int t = 0; t < steps; t += block)
@@ -33,9 +33,9 @@ public class RateCodeTests
     [Fact]
     public void Draws_are_uniform_and_keys_differ_per_image_and_seed()
     {
-        ulong key = SnnMultiStepRunner.RateKey(1, 0);
-        Assert.NotEqual(key, SnnMultiStepRunner.RateKey(1, 1));
-        Assert.NotEqual(key, SnnMultiStepRunner.RateKey(2, 0));
+        ulong key = InputEncoder.RateKey(1, 0);
+        Assert.NotEqual(key, InputEncoder.RateKey(1, 1));
+        Assert.NotEqual(key, InputEncoder.RateKey(2, 0));
         const int n = 200_000;
         var bins = new int[10];
         double sum = 0;

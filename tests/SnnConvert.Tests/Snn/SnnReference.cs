@@ -410,7 +410,7 @@ internal sealed class SnnReference
 
     /// <summary>
     /// Simulates every image of <paramref name="data"/> for <paramref name="steps"/> steps. Rate-coded input draws, for image
-    /// i, under the key SnnMultiStepRunner.RateKey(seed, i): draw t * P + p for pixel p at step t, a spike when it is below
+    /// i, under the key InputEncoder.RateKey(seed, i): draw t * P + p for pixel p at step t, a spike when it is below
     /// the pixel (the definition the library documents, replicated here).
     /// </summary>
     public static DatasetTrace Simulate(SpikingNetwork net, ImageDataset data, int steps, InputEncoding encoding, int seed, Readout? readout = null)
@@ -425,7 +425,7 @@ internal sealed class SnnReference
         var run = new SnnReference(net, readout).WithSynOps();
         for (int i = 0; i < data.Count; i++)
         {
-            run.Start(Image(data, i), encoding == InputEncoding.Rate ? SnnMultiStepRunner.RateKey(seed, i) : null);
+            run.Start(Image(data, i), encoding == InputEncoding.Rate ? InputEncoder.RateKey(seed, i) : null);
             predictions[i] = new int[steps];
             for (int t = 0; t < steps; t++)
             {

@@ -241,7 +241,7 @@ public class SnnSimulatorTests
             new SnnFlatten(),
             new SnnLinear(2, 3) { Weight = [0.25f, 0.5f, 0.375f, 0.625f, 1f, 0.4375f], Thresholds = [1f], Spiking = false }) with { Readout = Readout.SpikeCount };
         ImageDataset data = TestNets.Dataset(1, 1, 2, 3, [[255, 0], [0, 255]], [2, 1]);
-        var runner = new SnnMultiStepRunner(net, 2, 2, InputEncoding.Direct, net.Layers.Count, Readout.SpikeCount, SynapseEngine.Auto);
+        var runner = new SnnBlockRunner(net, 2, 2, InputEncoding.Direct, Readout.SpikeCount, SynapseEngine.Auto);
         runner.Start(data, 0, 2, seed: 1);
         foreach (int block in new[] { 1, 2, 2 })   // five steps in blocks of 1, 2 and 2
         {

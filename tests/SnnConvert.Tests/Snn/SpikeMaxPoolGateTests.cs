@@ -159,8 +159,8 @@ public sealed class SpikeMaxPoolGateTests : IDisposable
         // Running 24 steps one at a time equals one block of 24: counts and window maxima persist between blocks.
         SpikingNetwork net = GateNetwork(new NeuronModel(), Readout.Membrane);
         ImageDataset data = TestNets.Binary(6, 1, 8, 8, 3, seed: 9);
-        var whole = new SnnMultiStepRunner(net, 6, 24, InputEncoding.Direct, net.Layers.Count, Readout.Membrane, SynapseEngine.Auto);
-        var single = new SnnMultiStepRunner(net, 6, 1, InputEncoding.Direct, net.Layers.Count, Readout.Membrane, SynapseEngine.Auto);
+        var whole = new SnnBlockRunner(net, 6, 24, InputEncoding.Direct, Readout.Membrane, SynapseEngine.Auto);
+        var single = new SnnBlockRunner(net, 6, 1, InputEncoding.Direct, Readout.Membrane, SynapseEngine.Auto);
         whole.Start(data, 0, 6, 1);
         single.Start(data, 0, 6, 1);
         whole.Run(24);

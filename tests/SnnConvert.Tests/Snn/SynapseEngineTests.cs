@@ -212,7 +212,7 @@ public class SynapseEngineTests
         const int steps = 13;
         (int[] Predictions, long[] Spikes) Run(int block)
         {
-            var runner = new SnnMultiStepRunner(net, data.Count, block, encoding, net.Layers.Count, net.Readout, engine);
+            var runner = new SnnBlockRunner(net, data.Count, block, encoding, net.Readout, engine);
             runner.Start(data, 0, data.Count, seed: 3);
             var predictions = new List<int>();
             var spikes = new List<long>();
@@ -244,7 +244,7 @@ public class SynapseEngineTests
         var (net, data) = Rough();
         // Sparse spikes: tiny input currents through high thresholds, so conv 2's input is mostly zeros.
         var quiet = net.WithLayer(0, ((SynapticLayer)net.Layers[0]) with { Thresholds = [50f] });
-        var runner = new SnnMultiStepRunner(quiet, data.Count, 4, InputEncoding.Direct, quiet.Layers.Count, quiet.Readout, SynapseEngine.Auto);
+        var runner = new SnnBlockRunner(quiet, data.Count, 4, InputEncoding.Direct, quiet.Readout, SynapseEngine.Auto);
         runner.Start(data, 0, data.Count, seed: 1);
         runner.Run(4);
         Assert.Equal(4 * data.Count, runner.EventImages[2]);
@@ -253,7 +253,7 @@ public class SynapseEngineTests
 
         // Every neuron fires at every step with threshold ~0: conv 2's input is dense.
         var loud = net.WithLayer(0, ((SynapticLayer)net.Layers[0]) with { Thresholds = [1e-6f], Bias = [9f, 9f, 9f, 9f, 9f, 9f] });
-        runner = new SnnMultiStepRunner(loud, data.Count, 4, InputEncoding.Direct, loud.Layers.Count, loud.Readout, SynapseEngine.Auto);
+        runner = new SnnBlockRunner(loud, data.Count, 4, InputEncoding.Direct, loud.Readout, SynapseEngine.Auto);
         runner.Start(data, 0, data.Count, seed: 1);
         runner.Run(4);
         Assert.Equal(0, runner.EventImages[2]);
