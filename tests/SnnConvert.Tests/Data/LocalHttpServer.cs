@@ -74,6 +74,7 @@ internal sealed class LocalHttpServer : IDisposable
         }
     }
 
+    // Each request is recorded before its answer is sent: a client that has its answer may read Requests at once.
     private void Handle(HttpListenerContext context)
     {
         string path = context.Request.Url!.AbsolutePath.TrimStart('/');
@@ -83,6 +84,7 @@ internal sealed class LocalHttpServer : IDisposable
         if (!Files.TryGetValue(path, out byte[]? content))
         {
             status = 404;
+            Requests.Enqueue((path, range, status));
             response.StatusCode = status;
             response.Close();
         }
@@ -92,6 +94,7 @@ internal sealed class LocalHttpServer : IDisposable
             if (from >= content.Length)
             {
                 status = 416;
+                Requests.Enqueue((path, range, status));
                 response.StatusCode = status;
                 response.AddHeader("Content-Range", $"bytes */{content.Length}");
                 response.Close();
@@ -99,6 +102,7 @@ internal sealed class LocalHttpServer : IDisposable
             else
             {
                 status = 206;
+                Requests.Enqueue((path, range, status));
                 response.StatusCode = status;
                 response.AddHeader("Content-Range", $"bytes {from}-{content.Length - 1}/{content.Length}");
                 response.ContentLength64 = content.Length - from;
@@ -110,11 +114,11 @@ internal sealed class LocalHttpServer : IDisposable
         {
             // Promise the whole file, send part of it, then drop (or hold) the connection.
             status = 200;
+            Requests.Enqueue((path, range, status));
             response.StatusCode = status;
             response.ContentLength64 = content.Length;
             response.OutputStream.Write(content, 0, cut);
             response.OutputStream.Flush();
-            Requests.Enqueue((path, range, status));
             _stopping.Token.WaitHandle.WaitOne(Stall ? TimeSpan.FromSeconds(20) : TimeSpan.FromMilliseconds(300));
             response.Abort();
             return;
@@ -122,12 +126,12 @@ internal sealed class LocalHttpServer : IDisposable
         else
         {
             status = 200;
+            Requests.Enqueue((path, range, status));
             response.StatusCode = status;
             response.ContentLength64 = content.Length;
             response.OutputStream.Write(content);
             response.Close();
         }
-        Requests.Enqueue((path, range, status));
     }
 
     public void Dispose()
