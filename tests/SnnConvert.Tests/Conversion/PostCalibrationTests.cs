@@ -1,6 +1,8 @@
 using SnnConvert.Conversion;
 using SnnConvert.Data;
 using SnnConvert.Errors;
+using SnnConvert.Layers;
+using SnnConvert.Models;
 using SnnConvert.Nir;
 using SnnConvert.Snn;
 using SnnConvert.Tests.Snn;
@@ -161,5 +163,33 @@ public sealed class PostCalibrationTests : IDisposable
         Assert.DoesNotContain("postCalibration", net.Conversion.ToJson().ToJsonString());
         Assert.All(SnnFile.Load(plain).Layers.OfType<SynapticLayer>(), l => Assert.Null(l.InitialPotential));
         Assert.Same(net, Calibrate(net, data, PostCalibration.None, 4));
+    }
+
+    public static TheoryData<string> Methods() => new(ThresholdMethods.Names);
+
+    // Through the one entry point, after every threshold method: the same network as calibrating the method's result
+    // at T = TargetSteps on the same images; thresholds and weights untouched.
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Every_threshold_method_is_post_calibrated_at_the_target_latency(string method)
+    {
+        SavedModel model = SnnTemplateBuilderTests.Model([new Conv2dSpec(1, 4, 3, Padding: 1, Bias: true), new BatchNorm2dSpec(4), new ReluSpec(),
+            new AvgPool2dSpec(2), new FlattenSpec(), new LinearSpec(64, 8, Bias: true), new ReluSpec(), new LinearSpec(8, 3)], [1, 8, 8], seed: 41);
+        ImageDataset train = TestNets.Grey(30, 1, 8, 8, 3, seed: 42);
+        var options = new ConversionOptions { Method = ThresholdMethods.Create(method), CalibrationSteps = 6, Seed = 3, BatchSize = 7 };
+        SpikingNetwork plain = SnnConverter.Convert(model, options, train).Network;
+        SpikingNetwork calibrated = SnnConverter.Convert(model, options with { PostCalibration = PostCalibration.Bias | PostCalibration.Membrane, TargetSteps = 4 }, train).Network;
+        SpikingNetwork expected = PostCalibrator.Calibrate(plain, PostCalibration.Bias | PostCalibration.Membrane, new CalibrationSettings(train, 4, 3, 7));
+        Assert.Equal(4, calibrated.Conversion.PostCalibration!.TargetSteps);
+        Assert.Equal("bias,membrane", calibrated.Conversion.PostCalibration.Steps);
+        foreach (int s in plain.SynapticIndices)
+        {
+            var (p, c, e) = ((SynapticLayer)plain.Layers[s], (SynapticLayer)calibrated.Layers[s], (SynapticLayer)expected.Layers[s]);
+            Assert.Equal(p.Thresholds, c.Thresholds);
+            Assert.Equal(p.Weight, c.Weight);
+            Assert.Equal(e.Bias, c.Bias);
+            Assert.Equal(e.InitialPotential, c.InitialPotential);
+            Assert.Equal(p.Spiking, c.InitialPotential is not null);
+        }
     }
 }
