@@ -9,9 +9,13 @@ namespace SnnConvert.Conversion;
 /// Runs an SNN template as the CNN it came from: each weighted layer computes W x + b, spiking layers apply
 /// ReLU, pooling averages, a max-pool gate takes the maximum (the CNN's max pooling, whose rate it approximates). On an
 /// unbalanced template this is exactly the (batch-norm-folded, normalisation-folded) CNN in evaluation mode, which the
-/// activation-based methods measure and the tests compare with the CNN.
+/// activation-based methods measure and the tests compare with the CNN. With <paramref name="rates"/> it runs a balanced
+/// network as the rate model its SNN approximates: a spiking layer passes ReLU(z) / theta (per channel), its firing rate
+/// without clipping, to the next layer, whose synapses are scaled for rates (post-calibration's target).
 /// </summary>
-public sealed class AnalogForward(SpikingNetwork net)
+/// <param name="net">The template, or with <paramref name="rates"/> a balanced network.</param>
+/// <param name="rates">Divide each spiking layer's output by its thresholds before the next layer.</param>
+public sealed class AnalogForward(SpikingNetwork net, bool rates = false)
 {
     private readonly IReadOnlyList<int[]> _shapes = net.Shapes;
     private readonly ChunkBuffers _workspace = new();
@@ -33,12 +37,14 @@ public sealed class AnalogForward(SpikingNetwork net)
                     Conv2dKernel.Forward(x, n, conv.Spec.Geometry(_shapes[s]), conv.Weight, conv.Bias, conv.PadValues, y, _workspace);
                     x = Activate(conv, y);
                     visit?.Invoke(s, x);
+                    ToRates(conv, x, _shapes[s + 1]);
                     break;
                 case SnnLinear linear:
                     var z = new float[n * outSize];
                     LinearKernel.Forward(x, n, linear.InFeatures, linear.OutFeatures, linear.Weight, linear.Bias, z);
                     x = Activate(linear, z);
                     visit?.Invoke(s, x);
+                    ToRates(linear, x, _shapes[s + 1]);
                     break;
                 case SnnAvgPool2d pool:
                     int[] inShape = _shapes[s], o = _shapes[s + 1];
@@ -54,6 +60,19 @@ public sealed class AnalogForward(SpikingNetwork net)
             }
         }
         return x;
+    }
+
+    // Rate mode: activation / theta per channel (a map (N, C, S) with S = H*W, or (N, F) with one channel per feature).
+    private void ToRates(SynapticLayer layer, float[] values, int[] shape)
+    {
+        if (!rates || !layer.Spiking) return;
+        float[] thresholds = layer.Thresholds;
+        int channelSize = shape.Length == 3 ? shape[1] * shape[2] : 1, channels = layer.OutputChannels;
+        for (int block = 0; block * channelSize < values.Length; block++)
+        {
+            Span<float> part = values.AsSpan(block * channelSize, channelSize);
+            TensorPrimitives.Divide(part, thresholds[thresholds.Length == 1 ? 0 : block % channels], part);
+        }
     }
 
     private static float[] Activate(SynapticLayer layer, float[] values)

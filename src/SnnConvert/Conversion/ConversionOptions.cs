@@ -29,4 +29,11 @@ public sealed record ConversionOptions
     public int BatchSize { get; init; } = 100;
     /// <summary>How synaptic currents are computed while calibrating.</summary>
     public SynapseEngine Engine { get; init; } = SynapseEngine.Auto;
+    /// <summary>Target latency T for latency-aware thresholds and post-calibration (null: none).</summary>
+    public int? TargetSteps { get; init; }
+    /// <summary>
+    /// Bias and/or membrane calibration after the threshold method, at T = <see cref="TargetSteps"/> (else
+    /// <see cref="CalibrationSteps"/>) on up to <see cref="PostCalibrator.MaxImages"/> of the calibration images.
+    /// </summary>
+    public PostCalibration PostCalibration { get; init; }
 }

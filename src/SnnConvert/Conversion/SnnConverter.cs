@@ -9,7 +9,8 @@ namespace SnnConvert.Conversion;
 /// <summary>
 /// The library's one way from a trained CNN to a spiking network: checks that the model fits the calibration images,
 /// builds the SNN template (<see cref="SnnTemplateBuilder"/>: folding, pooling, the neuron model), draws the
-/// calibration subset, sets the thresholds with the chosen method, checks the result and records how it was made.
+/// calibration subset, sets the thresholds with the chosen method, checks the result, runs the requested
+/// post-calibration (<see cref="PostCalibrator"/>: bias and membrane at the target latency) and records how it was made.
 /// </summary>
 public static class SnnConverter
 {
@@ -33,6 +34,7 @@ public static class SnnConverter
         SpikingNetwork balanced = options.Method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
+        balanced = PostCalibrator.Calibrate(balanced, options.PostCalibration, settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };

@@ -34,6 +34,8 @@ public sealed record ConversionRecord
     public bool? RescaleInputs { get; init; }
     /// <summary>An ONNX model's input preprocessing folded into the first layer (the model's "input" training record).</summary>
     public InputPreprocessing? Input { get; init; }
+    /// <summary>Bias and membrane calibration after the thresholds, or null when none ran.</summary>
+    public PostCalibrationRecord? PostCalibration { get; init; }
     /// <summary>Wall time of the conversion in seconds, rounded to 0.1 s.</summary>
     public double? CalibrationSeconds { get; init; }
     /// <summary>Keys this record does not know (from newer files), kept so that nothing read is lost; written last.</summary>
@@ -43,7 +45,7 @@ public sealed record ConversionRecord
     public IReadOnlyList<LayerCalibration> LayerRecords => Layers ?? [];
 
     private static readonly string[] Known = ["sourceModel", "warnings", "method", "granularity", "percentile", "calibrationSamples", "layers",
-        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "input", "calibrationSeconds"];
+        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "input", "postCalibration", "calibrationSeconds"];
 
     /// <summary>The stored form: the keys that are set, in the order the conversion has always written them, then <see cref="Other"/>.</summary>
     public JsonObject ToJson()
@@ -61,6 +63,7 @@ public sealed record ConversionRecord
         if (CalibrationSeed is { } seed) json["calibrationSeed"] = seed;
         if (RescaleInputs is { } rescale) json["rescaleInputs"] = rescale;
         if (Input is not null) json["input"] = Input.ToJson();
+        if (PostCalibration is not null) json["postCalibration"] = PostCalibration.ToJson();
         if (CalibrationSeconds is { } seconds) json["calibrationSeconds"] = seconds;
         foreach (var (key, value) in Other) json[key] = value?.DeepClone();
         return json;
@@ -89,6 +92,7 @@ public sealed record ConversionRecord
                 CalibrationSeed = json["calibrationSeed"]?.GetValue<int>(),
                 RescaleInputs = json["rescaleInputs"]?.GetValue<bool>(),
                 Input = json["input"] is { } input ? InputPreprocessing.FromJson(input) : null,
+                PostCalibration = json["postCalibration"] is { } post ? PostCalibrationRecord.FromJson(post) : null,
                 CalibrationSeconds = json["calibrationSeconds"]?.GetValue<double>(),
                 Other = other,
             };

@@ -10,7 +10,8 @@ namespace SnnConvert.Snn;
 /// "name", "inputShape", "dataset", "classes", "neuron" ({"reset": "soft"|"hard", "initialMembrane": "zero"|"halfthreshold"}),
 /// "readout" ("membrane"|"spikecount"), "layers" (each {"type": "conv2d"|"linear"|"avgpool2d"|"gatedmaxpool2d"|"flatten", sizes,
 /// "spiking"}) and "conversion" (method, options, calibration statistics). Tensors are named "stage.weight",
-/// "stage.bias", "stage.thresholds" and "stage.pad_values". See docs/snn-format.md.
+/// "stage.bias", "stage.thresholds", "stage.pad_values" and, after membrane calibration, "stage.initial_potential" (v(0) per
+/// output channel). See docs/snn-format.md.
 /// </summary>
 public static class SnnFile
 {
@@ -65,6 +66,7 @@ public static class SnnFile
         tensors.Add(($"{i}.weight", new Tensor(layer.Weight, weightShape)));
         if (layer.Bias is { } b) tensors.Add(($"{i}.bias", new Tensor(b, b.Length)));
         if (layer.Thresholds.Length > 0) tensors.Add(($"{i}.thresholds", new Tensor(layer.Thresholds, layer.Thresholds.Length)));
+        if (layer.InitialPotential is { } v0) tensors.Add(($"{i}.initial_potential", new Tensor(v0, v0.Length)));
     }
 
     /// <summary>Loads and verifies an SNN file.</summary>
@@ -93,9 +95,9 @@ public static class SnnFile
                 layers.Add(type switch
                 {
                     "conv2d" => new SnnConv2d(Int("inChannels"), Int("outChannels"), Int("kernel"), Int("stride"), Int("padding"))
-                    { Weight = Required("weight"), Bias = Optional("bias"), Thresholds = Optional("thresholds") ?? [], PadValues = Optional("pad_values"), Spiking = spiking },
+                    { Weight = Required("weight"), Bias = Optional("bias"), Thresholds = Optional("thresholds") ?? [], PadValues = Optional("pad_values"), InitialPotential = Optional("initial_potential"), Spiking = spiking },
                     "linear" => new SnnLinear(Int("inFeatures"), Int("outFeatures"))
-                    { Weight = Required("weight"), Bias = Optional("bias"), Thresholds = Optional("thresholds") ?? [], Spiking = spiking },
+                    { Weight = Required("weight"), Bias = Optional("bias"), Thresholds = Optional("thresholds") ?? [], InitialPotential = Optional("initial_potential"), Spiking = spiking },
                     "avgpool2d" => new SnnAvgPool2d(Int("kernel"), Int("stride")),
                     "gatedmaxpool2d" => new SnnGatedMaxPool2d(Int("kernel"), Int("stride")),
                     "flatten" => new SnnFlatten(),

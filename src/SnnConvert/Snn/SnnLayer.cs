@@ -25,6 +25,13 @@ public abstract record SynapticLayer : SnnLayer
     /// <summary>Firing thresholds: length 1 (layer-wise) or the number of output channels. Empty before balancing.</summary>
     public float[] Thresholds { get; init; } = [];
 
+    /// <summary>
+    /// Membrane potential at t = 0 per output channel (conv) or feature (linear), in the current's units (absolute, not
+    /// relative to the threshold), or null for the network-wide <see cref="NeuronModel.Initial"/>. Set by membrane
+    /// calibration (theta / 2 shifted by the measured offset spikes); used by IF neurons only.
+    /// </summary>
+    public float[]? InitialPotential { get; init; }
+
     /// <summary>True for hidden layers of IF neurons; false for the output layer.</summary>
     public required bool Spiking { get; init; }
 
@@ -43,7 +50,7 @@ public abstract record SynapticLayer : SnnLayer
         0 => "",
         1 => ", layer-wise threshold",
         int n => $", {n} thresholds",
-    };
+    } + (InitialPotential is null ? "" : ", calibrated v(0)");
 }
 
 /// <summary>Convolutional synapses (square kernel, group 1).</summary>

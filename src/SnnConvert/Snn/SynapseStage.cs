@@ -72,7 +72,10 @@ internal sealed class SynapseStage : BlockStage
         int per = Synapses.OutSize;
         if (_membrane.Length > 0)
         {
-            if (_layer.Spiking || _readout == Readout.SpikeCount)
+            if ((_layer.Spiking || _readout == Readout.SpikeCount) && _layer.InitialPotential is { } start)
+                for (int i = 0; i < images; i++)
+                    FillPerChannel(_membrane.AsSpan(i * per, per), start, _channelSize);
+            else if (_layer.Spiking || _readout == Readout.SpikeCount)
                 for (int i = 0; i < images; i++)
                     IfNeuron.Initialise(_membrane.AsSpan(i * per, per), _layer.Thresholds, _channelSize, _net.Neuron.Initial == InitialMembrane.HalfThreshold);
             else _membrane.AsSpan(0, images * per).Clear();
@@ -180,6 +183,12 @@ internal sealed class SynapseStage : BlockStage
         counters.EventImages[Index] += eventCount;
         counters.DenseImages[Index] += block.Pairs - eventCount;
         return eventsLeft;
+    }
+
+    // A calibrated v(0): channel c's value over its channelSize positions.
+    private static void FillPerChannel(Span<float> membrane, float[] perChannel, int channelSize)
+    {
+        for (int c = 0; c < perChannel.Length; c++) membrane.Slice(c * channelSize, channelSize).Fill(perChannel[c]);
     }
 
     // Spike-count readout: most spikes; ties go to the larger membrane potential.

@@ -119,7 +119,9 @@ internal sealed class SnnReference
             int size = Size(_shapes[s + 1]);
             var v = new double[size];
             bool spiking = layer.Spiking || _readout == Readout.SpikeCount;
-            if (spiking && _net.Neuron.Initial == InitialMembrane.HalfThreshold)
+            if (spiking && layer.InitialPotential is { } start)
+                for (int i = 0; i < size; i++) v[i] = start[i / (size / layer.OutputChannels)];   // v(0) per output channel
+            else if (spiking && _net.Neuron.Initial == InitialMembrane.HalfThreshold)
                 for (int i = 0; i < size; i++) v[i] = 0.5 * Threshold(layer, s, i);
             _membrane[s] = v;
         }

@@ -1,0 +1,127 @@
+using SnnConvert.Data;
+using SnnConvert.Snn;
+
+namespace SnnConvert.Conversion;
+
+/// <summary>
+/// Post-calibration (docs/method.md): after a threshold method, corrects the mean error each layer's spike rate still
+/// has at the target latency T, layer by layer in order with every earlier layer final, on up to <see cref="MaxImages"/>
+/// calibration images under direct input. For weighted layer l and output channel c, the error is
+/// d_c = mean(SNN output) - mean(analog activation), means over images and positions, where the SNN output is
+/// spikes / T x theta_c (IF neurons) or the mean current (membrane-readout output layer), and the analog activation is
+/// the rate model of the same balanced network (<see cref="AnalogForward"/> with rates: ReLU(z) / theta feeds the next
+/// layer), which is the CNN's activation when the synapses are rescaled by the previous thresholds.
+/// <list type="bullet">
+/// <item>Bias (Li et al. 2021, "A Free Lunch From ANN", light pipeline): b_c -= d_c, every weighted layer, the output included.</item>
+/// <item>Membrane (Deng &amp; Gu 2021; Hao et al. 2023): v(0)_c = theta_c / 2, then v(0)_c -= d_c T (the mean surplus of
+/// spikes, d_c T / theta_c, times theta_c), clamped to [-theta_c, theta_c]; IF layers only. With both, the bias is set
+/// first and the membrane shift removes what the re-measured error still holds.</item>
+/// </list>
+/// </summary>
+public static class PostCalibrator
+{
+    /// <summary>Calibration images used at most (Li et al. use a few hundred); a seeded subset of the calibration images.</summary>
+    public const int MaxImages = 512;
+
+    /// <summary>Calibrates <paramref name="balanced"/>; returns it unchanged for <see cref="PostCalibration.None"/>.</summary>
+    /// <param name="balanced">The threshold method's network.</param>
+    /// <param name="steps">What to calibrate.</param>
+    /// <param name="settings">The calibration images (of which up to <see cref="MaxImages"/>), T as <see cref="CalibrationSettings.Steps"/>, seed, batch, engine.</param>
+    /// <param name="progress">Progress per layer.</param>
+    public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null)
+    {
+        if (steps == PostCalibration.None) return balanced;
+        settings.Validate();
+        settings = settings with { Data = SnnConverter.CalibrationSubset(settings.Data, MaxImages, settings.Seed) };
+        bool bias = steps.HasFlag(PostCalibration.Bias), membrane = steps.HasFlag(PostCalibration.Membrane);
+        Dictionary<int, double[]> targets = AnalogMeans(balanced, settings.Data, settings.BatchSize);
+        SpikingNetwork net = balanced;
+        var report = new List<PostCalibrationLayer>();
+        foreach (int stage in net.SynapticIndices)
+        {
+            var layer = (SynapticLayer)net.Layers[stage];
+            bool integrate = layer.Spiking || net.Readout == Readout.SpikeCount;
+            if (!bias && !integrate) continue;
+            bool shiftMembrane = membrane && integrate;
+            int channels = layer.OutputChannels;
+            float Theta(int c) => layer.Thresholds[layer.Thresholds.Length == 1 ? 0 : c];
+            if (shiftMembrane)
+            {
+                layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => 0.5f * Theta(c)).ToArray() };
+                net = net.WithLayer(stage, layer);
+            }
+            double[] error = Error(net, stage, targets[stage], settings, progress);
+            double meanError = error.Average(Math.Abs);
+            double? biasShift = null, meanStart = null;
+            if (bias)
+            {
+                float[] b = layer.Bias is { } old ? (float[])old.Clone() : new float[channels];
+                for (int c = 0; c < channels; c++) b[c] -= (float)error[c];
+                biasShift = error.Average(Math.Abs);
+                layer = layer with { Bias = b };
+                net = net.WithLayer(stage, layer);
+                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress);
+            }
+            if (shiftMembrane)
+            {
+                float[] v0 = layer.InitialPotential!;
+                for (int c = 0; c < channels; c++) v0[c] = Math.Clamp(v0[c] - (float)(error[c] * settings.Steps), -Theta(c), Theta(c));
+                meanStart = Enumerable.Range(0, channels).Average(c => v0[c] / (double)Theta(c));
+            }
+            report.Add(new PostCalibrationLayer(stage, layer.Describe(), meanError, biasShift, meanStart));
+        }
+        string name = string.Join(",", new[] { bias ? "bias" : null, membrane ? "membrane" : null }.OfType<string>());
+        return net with { Conversion = net.Conversion with { PostCalibration = new PostCalibrationRecord(name, settings.Steps, settings.Data.Count, report) } };
+    }
+
+    /// <summary>Per weighted stage and output channel: the mean rate-model activation over images and positions.</summary>
+    internal static Dictionary<int, double[]> AnalogMeans(SpikingNetwork net, ImageDataset data, int batchSize)
+    {
+        IReadOnlyList<int[]> shapes = net.Shapes;
+        var sums = net.SynapticIndices.ToDictionary(s => s, s => new double[((SynapticLayer)net.Layers[s]).OutputChannels]);
+        var forward = new AnalogForward(net, rates: true);
+        for (int start = 0; start < data.Count; start += batchSize)
+        {
+            int n = Math.Min(batchSize, data.Count - start);
+            var (images, _) = BatchLoader.LoadRange(data, start, n);
+            forward.Run(images.Data, n, (s, activation) =>
+            {
+                double[] sum = sums[s];
+                int channelSize = ChannelSize(shapes[s + 1]);
+                for (int k = 0; k < activation.Length; k++) sum[k / channelSize % sum.Length] += activation[k];
+            });
+        }
+        foreach (var (s, sum) in sums)
+            for (int c = 0; c < sum.Length; c++) sum[c] /= (double)data.Count * ChannelSize(shapes[s + 1]);
+        return sums;
+    }
+
+    /// <summary>d_c: the SNN's mean output per channel (spikes / T x theta, or the mean current) minus <paramref name="target"/>.</summary>
+    internal static double[] Error(SpikingNetwork net, int stage, double[] target, CalibrationSettings settings, IProgress<CalibrationProgress>? progress)
+    {
+        var layer = (SynapticLayer)net.Layers[stage];
+        bool integrate = layer.Spiking || net.Readout == Readout.SpikeCount;
+        int channels = layer.OutputChannels, batch = Math.Min(settings.BatchSize, settings.Data.Count);
+        float Theta(int c) => layer.Thresholds.Length == 0 ? 1f : layer.Thresholds[layer.Thresholds.Length == 1 ? 0 : c];
+        float[] initial = layer.InitialPotential ?? Enumerable.Range(0, channels)
+            .Select(c => net.Neuron.Initial == InitialMembrane.HalfThreshold && integrate ? 0.5f * Theta(c) : 0f).ToArray();
+        bool constant = InputEncoder.GivesConstantCurrent(net, InputEncoding.Direct, stage);
+        var probe = new SpikeRateProbe(net, stage, batch, settings.Steps, integrate, initial) { IsConstantCall = constant };
+        int steps = constant ? 1 : settings.Steps;
+        int block = SnnBlockRunner.BlockSteps(net, batch, steps);
+        var runner = new SnnBlockRunner(net, batch, block, InputEncoding.Direct, net.Readout, settings.Engine, probe);
+        for (int start = 0; start < settings.Data.Count; start += settings.BatchSize)
+        {
+            int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
+            probe.Begin(n);
+            runner.Start(settings.Data, start, n, settings.Seed);
+            for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
+            probe.End(n);
+            progress?.Report(new CalibrationProgress(stage, $"post-calibration: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
+        }
+        double perChannel = (double)settings.Data.Count * probe.ChannelSize * settings.Steps;
+        return Enumerable.Range(0, channels).Select(c => probe.Totals[c] / perChannel * (integrate ? Theta(c) : 1f) - target[c]).ToArray();
+    }
+
+    private static int ChannelSize(int[] shape) => shape.Length == 3 ? shape[1] * shape[2] : 1;
+}

@@ -1,0 +1,94 @@
+using SnnConvert.Kernels;
+using SnnConvert.Snn;
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Conversion;
+
+/// <summary>
+/// Post-calibration's probe: the output of one weighted layer over T steps while the layers before it run as IF
+/// neurons. It receives the layer's currents from the runner and integrates them itself with the layer's own IF
+/// dynamics (<see cref="IfNeuron"/>, its thresholds, the given v(0), the network's reset), so that trying another v(0)
+/// or bias needs no change in the runner. Per image it sums the spikes (IF neurons) or the currents (the
+/// membrane-readout output layer), and per batch adds them up per output channel.
+/// </summary>
+internal sealed class SpikeRateProbe : CurrentProbe
+{
+    private readonly float[] _thresholds, _initial, _membrane, _spikes, _sums;
+    private readonly int _steps, _outSize, _channelSize, _channels;
+    private readonly bool _integrate, _softReset;
+    private readonly double[] _totals;
+
+    /// <param name="net">The network.</param>
+    /// <param name="stage">The weighted layer.</param>
+    /// <param name="maxBatch">Largest batch.</param>
+    /// <param name="steps">T: a constant current (handed over once, with steps 1) counts T times.</param>
+    /// <param name="integrate">IF neurons (hidden layers, spike-count output); else the currents are summed (membrane readout).</param>
+    /// <param name="initial">v(0) per output channel.</param>
+    public SpikeRateProbe(SpikingNetwork net, int stage, int maxBatch, int steps, bool integrate, float[] initial) : base(stage)
+    {
+        var layer = (SynapticLayer)net.Layers[stage];
+        int[] shape = net.Shapes[stage + 1];
+        _outSize = shape.Aggregate(1, (a, b) => a * b);
+        _channelSize = shape.Length == 3 ? shape[1] * shape[2] : 1;
+        _channels = layer.OutputChannels;
+        (_thresholds, _initial, _steps, _integrate, _softReset) = (layer.Thresholds, initial, steps, integrate, net.Neuron.Reset == ResetMode.Soft);
+        _membrane = new float[maxBatch * _outSize];
+        _spikes = new float[maxBatch * _outSize];
+        _sums = new float[maxBatch * _outSize];
+        _totals = new double[_channels];
+    }
+
+    /// <summary>Spikes (or currents) per output channel summed over images, positions and steps so far.</summary>
+    public IReadOnlyList<double> Totals => _totals;
+
+    /// <summary>Positions per channel of one output map.</summary>
+    public int ChannelSize => _channelSize;
+
+    /// <summary>Sets v(0) and clears the sums of the first <paramref name="images"/> images; call before each batch.</summary>
+    public void Begin(int images)
+    {
+        for (int i = 0; i < images; i++)
+            for (int c = 0; c < _channels; c++)
+                _membrane.AsSpan(i * _outSize + c * _channelSize, _channelSize).Fill(_initial[c]);
+        _sums.AsSpan(0, images * _outSize).Clear();
+    }
+
+    /// <inheritdoc/>
+    public override void Record(ReadOnlyMemory<float> currents, int images, int steps)
+    {
+        int repeat = IsConstantCall ? _steps : 1;
+        ChunkedParallel.For(images, (_, start, end) =>
+        {
+            ReadOnlySpan<float> all = currents.Span;
+            for (int i = start; i < end; i++)
+            {
+                Span<float> v = _membrane.AsSpan(i * _outSize, _outSize), s = _spikes.AsSpan(i * _outSize, _outSize), sum = _sums.AsSpan(i * _outSize, _outSize);
+                for (int t = 0; t < steps; t++)
+                {
+                    ReadOnlySpan<float> z = all.Slice((t * images + i) * _outSize, _outSize);
+                    for (int r = 0; r < repeat; r++)
+                    {
+                        if (!_integrate) { TensorPrimitives.Add(sum, z, sum); continue; }
+                        IfNeuron.Step(z, v, _thresholds, s, _channelSize, _softReset);
+                        TensorPrimitives.Add(sum, s, sum);
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>Whether the runner hands this stage's current once per batch (direct input, first weighted layer).</summary>
+    public bool IsConstantCall { get; init; }
+
+    /// <summary>Adds the first <paramref name="images"/> images' sums to <see cref="Totals"/>; call after each batch.</summary>
+    public void End(int images)
+    {
+        for (int i = 0; i < images; i++)
+            for (int c = 0; c < _channels; c++)
+            {
+                double total = 0;
+                foreach (float x in _sums.AsSpan(i * _outSize + c * _channelSize, _channelSize)) total += x;
+                _totals[c] += total;
+            }
+    }
+}

@@ -1,0 +1,113 @@
+using SnnConvert.Data;
+using SnnConvert.Snn;
+using SnnConvert.Tests.Snn;
+
+namespace SnnConvert.Tests.Conversion;
+
+/// <summary>
+/// Post-calibration of docs/method.md ("Post-calibration") re-implemented for the tests in double precision, one image
+/// and one step at a time on top of <see cref="SnnReference"/>: the rate model's mean activation per channel, the
+/// SNN's mean output per channel at T steps (IF neurons integrated here from the recorded currents), and the
+/// layer-by-layer bias and v(0) updates.
+/// </summary>
+internal static class ReferencePostCalibration
+{
+    /// <summary>Per weighted stage and channel: the mean over images and positions of ReLU(z) (logits for the output),
+    /// where every spiking layer hands ReLU(z) / theta to the next.</summary>
+    public static Dictionary<int, double[]> Targets(SpikingNetwork net, ImageDataset data)
+    {
+        int[][] shapes = SnnReference.Shapes(net);
+        var sums = new Dictionary<int, double[]>();
+        for (int i = 0; i < data.Count; i++)
+        {
+            double[] x = SnnReference.Image(data, i);
+            for (int s = 0; s < net.Layers.Count; s++)
+            {
+                switch (net.Layers[s])
+                {
+                    case SynapticLayer layer:
+                        double[] z = layer is SnnConv2d conv ? SnnReference.Conv(x, shapes[s], conv) : SnnReference.Linear(x, (SnnLinear)layer);
+                        int per = z.Length / layer.OutputChannels;
+                        double[] sum = sums.TryGetValue(s, out double[]? found) ? found : sums[s] = new double[layer.OutputChannels];
+                        for (int e = 0; e < z.Length; e++)
+                        {
+                            if (layer.Spiking) z[e] = Math.Max(z[e], 0);
+                            sum[e / per] += z[e] / per / data.Count;
+                            if (layer.Spiking) z[e] /= Theta(layer, e / per);
+                        }
+                        x = z;
+                        break;
+                    case SnnAvgPool2d pool: x = SnnReference.Pool(x, shapes[s], pool.Kernel, pool.Stride); break;
+                    case SnnGatedMaxPool2d gate: x = SnnReference.MaxPool(x, shapes[s], gate.Kernel, gate.Stride); break;
+                }
+            }
+        }
+        return sums;
+    }
+
+    /// <summary>Per channel: mean SNN output (spikes / T x theta, or the mean current) minus the target.</summary>
+    public static double[] Error(SpikingNetwork net, int stage, ImageDataset data, int steps, double[] target)
+    {
+        var layer = (SynapticLayer)net.Layers[stage];
+        bool integrate = layer.Spiking || net.Readout == Readout.SpikeCount;
+        var sum = new double[layer.OutputChannels];
+        var run = new SnnReference(net, stopAt: stage);
+        for (int i = 0; i < data.Count; i++)
+        {
+            run.Start(SnnReference.Image(data, i));
+            double[]? v = null;
+            for (int t = 0; t < steps; t++)
+            {
+                run.Step();
+                double[] z = run.Current(stage);
+                int per = z.Length / layer.OutputChannels;
+                v ??= Enumerable.Range(0, z.Length).Select(e => Start(net, layer, integrate, e / per)).ToArray();
+                for (int e = 0; e < z.Length; e++)
+                {
+                    if (!integrate) { sum[e / per] += z[e] / per; continue; }
+                    double theta = Theta(layer, e / per);
+                    v[e] += z[e];
+                    if (v[e] < theta) continue;
+                    sum[e / per] += theta / per;
+                    v[e] = net.Neuron.Reset == ResetMode.Soft ? v[e] - theta : 0;
+                }
+            }
+        }
+        return sum.Select((s, c) => s / data.Count / steps - target[c]).ToArray();
+    }
+
+    /// <summary>The whole procedure: every weighted layer in order; bias b -= d; v(0) = theta / 2 then v(0) -= d T, clamped to +-theta.</summary>
+    public static SpikingNetwork Calibrate(SpikingNetwork net, ImageDataset data, int steps, bool bias, bool membrane)
+    {
+        Dictionary<int, double[]> targets = Targets(net, data);
+        for (int s = 0; s < net.Layers.Count; s++)
+        {
+            if (net.Layers[s] is not SynapticLayer layer) continue;
+            bool integrate = layer.Spiking || net.Readout == Readout.SpikeCount;
+            if (!bias && !integrate) continue;
+            bool shift = membrane && integrate;
+            int channels = layer.OutputChannels;
+            if (shift) net = net.WithLayer(s, layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => (float)(Theta(layer, c) / 2)).ToArray() });
+            double[] d = Error(net, s, data, steps, targets[s]);
+            if (bias)
+            {
+                float[] b = Enumerable.Range(0, channels).Select(c => (float)((layer.Bias?[c] ?? 0) - d[c])).ToArray();
+                net = net.WithLayer(s, layer = layer with { Bias = b });
+                if (shift) d = Error(net, s, data, steps, targets[s]);
+            }
+            if (shift)
+            {
+                float[] v0 = Enumerable.Range(0, channels)
+                    .Select(c => (float)Math.Clamp(layer.InitialPotential![c] - d[c] * steps, -Theta(layer, c), Theta(layer, c))).ToArray();
+                net = net.WithLayer(s, layer with { InitialPotential = v0 });
+            }
+        }
+        return net;
+    }
+
+    private static double Start(SpikingNetwork net, SynapticLayer layer, bool integrate, int channel) =>
+        layer.InitialPotential is { } v0 ? v0[channel]
+        : integrate && net.Neuron.Initial == InitialMembrane.HalfThreshold ? Theta(layer, channel) / 2 : 0;
+
+    private static double Theta(SynapticLayer layer, int channel) => layer.Thresholds.Length == 1 ? layer.Thresholds[0] : layer.Thresholds[channel];
+}
