@@ -41,6 +41,8 @@ public static class ReproduceCommand
         {
             dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download, shard,
         };
+        var conversions = new ConversionsOptions();
+        conversions.AddTo(command);
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -55,6 +57,9 @@ public static class ReproduceCommand
             ShardSpec? shardSpec = parse.GetValue(shard) is { } shardText ? ShardSpec.Parse(shardText) : null;
             if (shardSpec is not null && (datasets.Length > 1 || parse.GetValue(train)))
                 throw new UsageException("--shard: shard one --dataset with a trained model (not all, not --train)");
+            conversions.Validate(parse, shardSpec);
+            if (parse.GetValue(conversions.Folder) is not null && (datasets.Length > 1 || parse.GetValue(train)))
+                throw new UsageException("--conversions: calibrate one --dataset with a trained model (not all, not --train)");
             // Every bundled model is looked up before anything runs, so `all` fails at once rather than after an hour.
             var bundled = new Dictionary<string, string>();
             if (!explicitModel && !parse.GetValue(train))
@@ -103,16 +108,19 @@ public static class ReproduceCommand
 
                 }
                 Terminal.Log($"{d}: {cnn.Network.Name} from {modelPath}; {options.Methods.Count} methods, T up to {options.Timesteps.Max()}");
+                if (conversions.TryCalibrateOnly(parse, cnn, d, trainSplit, options, new ConsoleReproductionObserver())) continue;
+                ConversionsFolder? calibrated = conversions.Open(parse, cnn, d, trainSplit, options);
                 if (shardSpec is not null)
                 {
-                    ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, d, trainSplit, testSplit, options, shardSpec, new ConsoleReproductionObserver(), commandLine);
+                    ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, d, trainSplit, testSplit, options, shardSpec, new ConsoleReproductionObserver(), commandLine,
+                        calibrated);
                     Directory.CreateDirectory(folder);
                     ReproduceShardOutput.Write("reproduce", shardSpec, partial, modelFile, Path.Combine(folder, ReproduceShardOutput.FileName(shardSpec)));
                     continue;
                 }
                 var checkpoints = ReproductionCheckpoints.For(folder, cnn, d, testSplit.Count, trainSplit.Count, options);
                 var report = ReproductionRun.Run(cnn, modelPath, d, trainSplit, testSplit, options, new ConsoleReproductionObserver(), commandLine, trainingSeconds,
-                    checkpoints);
+                    checkpoints, calibrated);
                 var files = ReproductionOutput.Write(report, folder);
                 checkpoints.Clear();
                 Terminal.Log($"{d}: wrote {string.Join(", ", files)}");

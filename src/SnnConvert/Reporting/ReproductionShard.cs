@@ -17,7 +17,7 @@ namespace SnnConvert.Reporting;
 /// <param name="Granularity">"channel" or "layer" thresholds.</param>
 /// <param name="Percentile">Percentile of the calibration statistic, when the method has one.</param>
 /// <param name="RescaleInputs">Whether synapses were multiplied by the presynaptic thresholds.</param>
-/// <param name="CalibrationSeconds">Wall time of this shard's calibration.</param>
+/// <param name="CalibrationSeconds">Wall time of the calibration (this shard's, or the one recorded in the conversions folder).</param>
 /// <param name="SimulationSeconds">Wall time of this shard's simulation.</param>
 /// <param name="Warnings">Conversion warnings.</param>
 /// <param name="Thresholds">Thresholds per weighted layer.</param>
@@ -35,8 +35,9 @@ public sealed record MethodPartial(string Label, string Method, string? Granular
 public sealed record ReproducePartial(string Dataset, string Model, string Network, ReproductionSettings Settings, RunInfo Run, IReadOnlyList<MethodPartial> Methods);
 
 /// <summary>
-/// One shard of <see cref="ReproductionRun"/>: every method is calibrated as in the whole run (calibration is sequential
-/// and needs only a few thousand images, docs/scaling.md), and only the shard's test images are simulated. The merge
+/// One shard of <see cref="ReproductionRun"/>: every method is loaded from the <see cref="ConversionsFolder"/> calibrated
+/// once for all shards (or, without one, calibrated as in the whole run: calibration is sequential and needs only a few
+/// thousand images, docs/scaling.md), and only the shard's test images are simulated. The merge
 /// (<see cref="Merge"/>) gives the whole run's report: the same numbers to the bit; only wall times and the start time
 /// come from the shards.
 /// </summary>
@@ -44,7 +45,7 @@ public static class ReproductionShard
 {
     /// <summary>Runs shard <paramref name="shard"/>; the arguments are those of <see cref="ReproductionRun.Run"/>.</summary>
     public static ReproducePartial Run(SavedModel cnn, string modelPath, string dataset, ImageDataset train, ImageDataset test,
-        ReproductionOptions options, ShardSpec shard, IReproductionObserver? observer = null, string? command = null)
+        ReproductionOptions options, ShardSpec shard, IReproductionObserver? observer = null, string? command = null, ConversionsFolder? conversions = null)
     {
         options.Validate();
         observer ??= SilentReproductionObserver.Instance;
@@ -64,11 +65,7 @@ public static class ReproductionShard
         var methods = new List<MethodPartial>();
         foreach (MethodVariant variant in options.Methods)
         {
-            clock.Restart();
-            var (snn, warnings) = observer.Calibrating(variant.Label, 
-                progress => SnnConverter.Convert(cnn, conversion with { Method = variant.Method }, calibration, progress));
-            observer.Converted(variant.Label, snn, warnings);
-            double calibrationSeconds = clock.Elapsed.TotalSeconds;
+            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
             clock.Restart();
             var ledger = new SynOpsLedger();
             SimulationResult result = observer.Simulating(variant.Label, range.Count, simulation.Steps,
@@ -103,7 +100,7 @@ public static class ReproductionShard
 
     /// <summary>
     /// The whole run's report from its shards' partials (ordered by shard). Wall times: a method's calibration time is the
-    /// longest shard's (each shard calibrates), its simulation time the sum over shards (the work done); the run's start
+    /// longest shard's (that of the conversions folder when the shards loaded one), its simulation time the sum over shards (the work done); the run's start
     /// and host are shard 0's, its CNN and total times sums over shards.
     /// </summary>
     public static ReproductionReport Merge(IReadOnlyList<ReproducePartial> parts, Func<int, string> source)
