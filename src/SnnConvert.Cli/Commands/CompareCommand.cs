@@ -37,6 +37,8 @@ public static class CompareCommand
         };
         var conversions = new ConversionsOptions();
         conversions.AddTo(command);
+        var shardBy = CommonOptions.ShardBy();
+        command.Add(shardBy);
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -45,7 +47,7 @@ public static class CompareCommand
             if (names.Length == 0) throw new UsageException("--methods: give at least one threshold method, e.g. max-current");
             o.ValidateCalibration(parse, names);   // every option before the model and the data
             o.ValidateSimulation(parse);
-            ShardSpec? shardSpec = CommonOptions.ParseShard(parse, shard, json);
+            ShardSpec? shardSpec = CommonOptions.WithShardAxis(parse, CommonOptions.ParseShard(parse, shard, json), shardBy);
             conversions.Validate(parse, shardSpec);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");

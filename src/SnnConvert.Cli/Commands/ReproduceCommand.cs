@@ -43,6 +43,8 @@ public static class ReproduceCommand
         };
         var conversions = new ConversionsOptions();
         conversions.AddTo(command);
+        var shardBy = CommonOptions.ShardBy();
+        command.Add(shardBy);
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -54,7 +56,7 @@ public static class ReproduceCommand
             bool explicitModel = source.Path(parse) is not null;
             if (explicitModel && datasets.Length > 1) throw new UsageException("--model/--onnx name one CNN; use them with a single --dataset, not all");
             if (explicitModel && parse.GetValue(train)) throw new UsageException("--train trains the zoo model; do not also give --model or --onnx");
-            ShardSpec? shardSpec = parse.GetValue(shard) is { } shardText ? ShardSpec.Parse(shardText) : null;
+            ShardSpec? shardSpec = CommonOptions.WithShardAxis(parse, parse.GetValue(shard) is { } shardText ? ShardSpec.Parse(shardText) : null, shardBy);
             if (shardSpec is not null && (datasets.Length > 1 || parse.GetValue(train)))
                 throw new UsageException("--shard: shard one --dataset with a trained model (not all, not --train)");
             conversions.Validate(parse, shardSpec);
