@@ -36,7 +36,7 @@ public static class ReproduceCommand
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
         var shard = CommonOptions.Shard();
-        shard.Description = $"Simulate only shard K of N (K from 0, e.g. 0/4) of the test images, writing <out>/{ReproduceShardOutput.FileName(new ShardSpec(0, 4)).Replace("0-of-4", "K-of-N", StringComparison.Ordinal)} for `snnconvert merge`";
+        shard.Description = $"Simulate only shard K of N (K from 0, e.g. 0/4) of the test images (or, with --shard-by methods, of the methods), writing <out>/{ReproduceShardOutput.FileName(new ShardSpec(0, 4)).Replace("0-of-4", "K-of-N", StringComparison.Ordinal)} for `snnconvert merge`";
         var command = new Command("reproduce", "Reproduce the paper on a dataset: convert with every method, simulate T = 1..256, write report.md, results.json and plots")
         {
             dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download, shard,
