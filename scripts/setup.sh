@@ -5,7 +5,8 @@
 #   - python3-h5py: tools/list_nir.py, with which a test checks the NIR files we write (skipped without it)
 #   - slurm-wlm and munge: scripts/slurm/local-cluster.sh starts a single-node Slurm from them (its own slurm.conf and
 #     munge key in a temporary folder; the system services are neither configured nor used), with which a test runs a
-#     sharded simulation as a real job array (skipped without them)
+#     sharded simulation and a sharded reproduce as real job arrays (skipped without them)
+#   - jq: local-cluster.sh --reproduce compares the merged results.json with the single-process one through it
 #   - the .NET 10 SDK (package dotnet-sdk-10.0 from Microsoft's Debian feed) when `dotnet` is missing
 #   - the NuGet packages of the solution (dotnet restore)
 #   - MNIST and CIFAR-10, which the tests and the main command read, when `snnconvert data where` does not find them
@@ -16,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo=sudo; fi
-packages="libopenblas0 dataset-fashion-mnist python3-h5py slurm-wlm munge"
+packages="libopenblas0 dataset-fashion-mnist python3-h5py slurm-wlm munge jq"
 if [ "${SNNCONVERT_WITH_TORCH:-0}" = 1 ]; then packages="$packages python3-torch"; fi
 missing=""
 for p in $packages; do

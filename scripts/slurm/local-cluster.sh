@@ -5,12 +5,24 @@
 # stops the daemons. Needs Debian's slurm-wlm and munge (scripts/setup.sh installs them); the daemons run as the
 # calling user (slurm.conf's SlurmUser), so no root is needed.
 #   scripts/slurm/local-cluster.sh SHARDS NET.snn WORKDIR [simulate options...]
+# With --reproduce, a sharded reproduce instead: the calibration job once, the array after it (afterok), the merge
+# after the array (afterok); then the same reproduce in one process, and the two report folders compared (plots byte
+# for byte; results.json, with jq, and report.md without the fields and lines that time the run):
+#   scripts/slurm/local-cluster.sh --reproduce SHARDS WORKDIR [reproduce options...]
 # Exit status: 0 when the merged result equals the single-process run, 1 when it differs, 2 on bad usage, 3 when
-# Slurm or munge is missing, 4 when the cluster does not come up or a job fails. SNNCONVERT names the CLI (default:
+# Slurm or munge (or, for --reproduce, jq) is missing, 4 when the cluster does not come up or a job fails. SNNCONVERT names the CLI (default:
 # ./snnconvert of this checkout). KEEP_SLURM_DIR=1 keeps the temporary folder (logs) for a look afterwards.
 set -euo pipefail
-if [ $# -lt 3 ]; then echo "usage: $0 SHARDS NET.snn WORKDIR [simulate options]" >&2; exit 2; fi
-shards="$1"; snn="$(realpath "$2")"; work="$(mkdir -p "$3" && realpath "$3")"; shift 3
+mode=simulate
+if [ "${1:-}" = --reproduce ]; then
+  mode=reproduce; shift
+  if [ $# -lt 2 ]; then echo "usage: $0 --reproduce SHARDS WORKDIR [reproduce options]" >&2; exit 2; fi
+  shards="$1"; work="$(mkdir -p "$2" && realpath "$2")"; shift 2
+  command -v jq >/dev/null 2>&1 || { echo "jq is not installed (apt-get install jq); --reproduce compares results.json with it" >&2; exit 3; }
+else
+  if [ $# -lt 3 ]; then echo "usage: $0 SHARDS NET.snn WORKDIR [simulate options]" >&2; exit 2; fi
+  shards="$1"; snn="$(realpath "$2")"; work="$(mkdir -p "$3" && realpath "$3")"; shift 3
+fi
 here="$(cd "$(dirname "$0")" && pwd)"
 for tool in munged slurmctld slurmd sbatch squeue scontrol sinfo; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || { echo "$tool is not installed (apt-get install slurm-wlm munge)" >&2; exit 3; }
@@ -85,11 +97,18 @@ done
 echo "slurm is up: node $host, $(nproc) CPUs, port $port, config $SLURM_CONF"
 
 parts="$work/parts"
-rm -rf "$parts" "$work"/slurm-*.out "$work/merged.json"
+rm -rf "$parts" "$work"/slurm-*.out "$work/merged.json" "$work/merged" "$work/single" "$work/conversions"
 cd "$work"
-array=$(sbatch --parsable --array=0-$((shards - 1)) "$here/simulate-array.sbatch" "$snn" "$parts" "$@")
-merge=$(sbatch --parsable --dependency=afterok:"$array" "$here/merge.sbatch" "$work/merged.json" "$parts")
-echo "submitted array job $array ($shards shards) and merge job $merge (afterok:$array)"
+if [ "$mode" = reproduce ]; then
+  calibrate=$(sbatch --parsable "$here/calibrate.sbatch" "$work/conversions" "$@")
+  array=$(sbatch --parsable --dependency=afterok:"$calibrate" --array=0-$((shards - 1)) "$here/reproduce-array.sbatch" "$work/conversions" "$parts" "$@")
+  merge=$(sbatch --parsable --dependency=afterok:"$array" "$here/merge.sbatch" "$work/merged" "$parts")
+  echo "submitted calibration job $calibrate, array job $array ($shards shards, afterok:$calibrate) and merge job $merge (afterok:$array)"
+else
+  array=$(sbatch --parsable --array=0-$((shards - 1)) "$here/simulate-array.sbatch" "$snn" "$parts" "$@")
+  merge=$(sbatch --parsable --dependency=afterok:"$array" "$here/merge.sbatch" "$work/merged.json" "$parts")
+  echo "submitted array job $array ($shards shards) and merge job $merge (afterok:$array)"
+fi
 for _ in $(seq 1800); do
   state="$(scontrol show job "$merge" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 || true)"
   case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
@@ -99,6 +118,22 @@ echo "merge job $merge: $state"
 cat slurm-*.out > "$work/jobs.log" 2>/dev/null || true
 [ "$state" = COMPLETED ] || { cat "$work/jobs.log" >&2; fail "the merge job ended $state"; }
 
+if [ "$mode" = reproduce ]; then
+  # The single process calibrates itself; wall times, the start time and the command line are each run's own.
+  $SNNCONVERT reproduce --out "$work/single" "$@" > "$work/single.log" 2>&1
+  untimed_json() { jq -S 'del(.run) | .methods[] |= (.calibrationSeconds = 0 | .simulationSeconds = 0)' "$1/results.json"; }
+  untimed_md() { sed -n '/^## Timings (seconds)$/q; /^Command: /d; /^Run /d; p' "$1/report.md"; }
+  same=1
+  cmp <(untimed_json "$work/single") <(untimed_json "$work/merged") || same=0
+  cmp <(untimed_md "$work/single") <(untimed_md "$work/merged") || same=0
+  for plot in "$work/single"/*.png; do cmp "$plot" "$work/merged/$(basename "$plot")" || same=0; done
+  if [ "$same" = 1 ]; then
+    echo "merged result of $shards shards (calibrated once) equals the single-process run: $work/merged"
+    exit 0
+  fi
+  echo "merged result differs from the single-process run" >&2
+  exit 1
+fi
 $SNNCONVERT simulate --snn "$snn" --json "$work/single.json" "$@" > "$work/single.log" 2>&1
 if cmp "$work/single.json" "$work/merged.json"; then
   echo "merged result of $shards shards equals the single-process run: $work/merged.json"

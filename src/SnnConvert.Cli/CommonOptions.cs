@@ -37,6 +37,21 @@ public static class CommonOptions
         Description = "Simulate only shard K of N (K from 0, e.g. 0/4) of the test images and write a partial result (to --json) for `snnconvert merge`",
     };
 
+    /// <summary>--shard-by images|methods of compare and reproduce: what the shards split.</summary>
+    public static Option<string> ShardBy() => new("--shard-by")
+    {
+        Description = "What --shard K/N splits: images (whole batches of the test images) or methods (a run of the methods, each over all test images; the shards then also split the calibration)",
+        DefaultValueFactory = _ => "images",
+    };
+
+    /// <summary><paramref name="shard"/> splitting what --shard-by names; --shard-by methods without --shard is refused.</summary>
+    public static Reporting.ShardSpec? WithShardAxis(ParseResult parse, Reporting.ShardSpec? shard, Option<string> shardBy)
+    {
+        var axis = SnnOptions.ParseEnum<Reporting.ShardAxis>("--shard-by", parse.GetValue(shardBy)!);
+        if (shard is null && axis == Reporting.ShardAxis.Methods) throw new UsageException("--shard-by methods: give --shard K/N too");
+        return shard is null ? null : shard with { By = axis };
+    }
+
     /// <summary>The --shard value, or null; a shard needs <paramref name="output"/> (where its partial result goes).</summary>
     public static Reporting.ShardSpec? ParseShard(ParseResult parse, Option<string?> shard, Option<string?> output)
     {

@@ -35,6 +35,10 @@ public static class CompareCommand
         {
             source.Model, source.Onnx, methods, dataset, json, markdown, outDir, seed, dataDir, download, shard,
         };
+        var conversions = new ConversionsOptions();
+        conversions.AddTo(command);
+        var shardBy = CommonOptions.ShardBy();
+        command.Add(shardBy);
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -43,7 +47,8 @@ public static class CompareCommand
             if (names.Length == 0) throw new UsageException("--methods: give at least one threshold method, e.g. max-current");
             o.ValidateCalibration(parse, names);   // every option before the model and the data
             o.ValidateSimulation(parse);
-            ShardSpec? shardSpec = CommonOptions.ParseShard(parse, shard, json);
+            ShardSpec? shardSpec = CommonOptions.WithShardAxis(parse, CommonOptions.ParseShard(parse, shard, json), shardBy);
+            conversions.Validate(parse, shardSpec);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             var options = new ReproductionOptions(
@@ -57,13 +62,17 @@ public static class CompareCommand
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
             Terminal.LogBackend();
             string modelPath = source.Path(parse)!;
+            if (conversions.TryCalibrateOnly(parse, cnn, name, train, options, new CompareObserver(parse.GetValue(outDir)))) return 0;
+            ConversionsFolder? calibrated = conversions.Open(parse, cnn, name, train, options);
             if (shardSpec is not null)
             {
-                ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, name, train, test, options, shardSpec, new CompareObserver(parse.GetValue(outDir)));
+                ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, name, train, test, options, shardSpec, new CompareObserver(parse.GetValue(outDir)),
+                    conversions: calibrated);
                 ReproduceShardOutput.Write("compare", shardSpec, partial, modelPath, parse.GetValue(json)!);
                 return 0;
             }
-            ReproductionReport report = ReproductionRun.Run(cnn, modelPath, name, train, test, options, new CompareObserver(parse.GetValue(outDir)));
+            ReproductionReport report = ReproductionRun.Run(cnn, modelPath, name, train, test, options, new CompareObserver(parse.GetValue(outDir)),
+                conversions: calibrated);
             Terminal.Out.Write(AccuracyTable(report));
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonText(report));

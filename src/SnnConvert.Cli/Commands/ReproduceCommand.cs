@@ -36,11 +36,15 @@ public static class ReproduceCommand
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
         var shard = CommonOptions.Shard();
-        shard.Description = $"Simulate only shard K of N (K from 0, e.g. 0/4) of the test images, writing <out>/{ReproduceShardOutput.FileName(new ShardSpec(0, 4)).Replace("0-of-4", "K-of-N", StringComparison.Ordinal)} for `snnconvert merge`";
+        shard.Description = $"Simulate only shard K of N (K from 0, e.g. 0/4) of the test images (or, with --shard-by methods, of the methods), writing <out>/{ReproduceShardOutput.FileName(new ShardSpec(0, 4)).Replace("0-of-4", "K-of-N", StringComparison.Ordinal)} for `snnconvert merge`";
         var command = new Command("reproduce", "Reproduce the paper on a dataset: convert with every method, simulate T = 1..256, write report.md, results.json and plots")
         {
             dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download, shard,
         };
+        var conversions = new ConversionsOptions();
+        conversions.AddTo(command);
+        var shardBy = CommonOptions.ShardBy();
+        command.Add(shardBy);
         foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -52,9 +56,12 @@ public static class ReproduceCommand
             bool explicitModel = source.Path(parse) is not null;
             if (explicitModel && datasets.Length > 1) throw new UsageException("--model/--onnx name one CNN; use them with a single --dataset, not all");
             if (explicitModel && parse.GetValue(train)) throw new UsageException("--train trains the zoo model; do not also give --model or --onnx");
-            ShardSpec? shardSpec = parse.GetValue(shard) is { } shardText ? ShardSpec.Parse(shardText) : null;
+            ShardSpec? shardSpec = CommonOptions.WithShardAxis(parse, parse.GetValue(shard) is { } shardText ? ShardSpec.Parse(shardText) : null, shardBy);
             if (shardSpec is not null && (datasets.Length > 1 || parse.GetValue(train)))
                 throw new UsageException("--shard: shard one --dataset with a trained model (not all, not --train)");
+            conversions.Validate(parse, shardSpec);
+            if (parse.GetValue(conversions.Folder) is not null && (datasets.Length > 1 || parse.GetValue(train)))
+                throw new UsageException("--conversions: calibrate one --dataset with a trained model (not all, not --train)");
             // Every bundled model is looked up before anything runs, so `all` fails at once rather than after an hour.
             var bundled = new Dictionary<string, string>();
             if (!explicitModel && !parse.GetValue(train))
@@ -103,16 +110,19 @@ public static class ReproduceCommand
 
                 }
                 Terminal.Log($"{d}: {cnn.Network.Name} from {modelPath}; {options.Methods.Count} methods, T up to {options.Timesteps.Max()}");
+                if (conversions.TryCalibrateOnly(parse, cnn, d, trainSplit, options, new ConsoleReproductionObserver())) continue;
+                ConversionsFolder? calibrated = conversions.Open(parse, cnn, d, trainSplit, options);
                 if (shardSpec is not null)
                 {
-                    ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, d, trainSplit, testSplit, options, shardSpec, new ConsoleReproductionObserver(), commandLine);
+                    ReproducePartial partial = ReproductionShard.Run(cnn, modelPath, d, trainSplit, testSplit, options, shardSpec, new ConsoleReproductionObserver(), commandLine,
+                        calibrated);
                     Directory.CreateDirectory(folder);
                     ReproduceShardOutput.Write("reproduce", shardSpec, partial, modelFile, Path.Combine(folder, ReproduceShardOutput.FileName(shardSpec)));
                     continue;
                 }
                 var checkpoints = ReproductionCheckpoints.For(folder, cnn, d, testSplit.Count, trainSplit.Count, options);
                 var report = ReproductionRun.Run(cnn, modelPath, d, trainSplit, testSplit, options, new ConsoleReproductionObserver(), commandLine, trainingSeconds,
-                    checkpoints);
+                    checkpoints, calibrated);
                 var files = ReproductionOutput.Write(report, folder);
                 checkpoints.Clear();
                 Terminal.Log($"{d}: wrote {string.Join(", ", files)}");

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -39,12 +38,7 @@ public sealed class ReproductionCheckpoints
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
-        Add(ModelFile.Header(cnn)["architecture"]!.ToJsonString());
-        foreach (var (name, tensor) in cnn.Network.StateTensors)
-        {
-            Add(name);
-            hash.AppendData(MemoryMarshal.AsBytes(tensor.Data.AsSpan()));
-        }
+        ModelDigest.Append(hash, cnn);
         Add($"{dataset} test {testImages} train {trainImages}");
         Add(string.Join(",", options.Timesteps));
         Add($"{options.Encoding} {options.CalibrationSamples} {options.CalibrationSteps} {options.Seed} {options.BatchSize} {options.MaxPool} " +

@@ -12,7 +12,7 @@ namespace SnnConvert.Reporting;
 
 /// <summary>
 /// The reproduction pipeline on one dataset: the CNN's reference accuracy, then for every method a conversion
-/// (calibrated on the training split) and one simulation of the test split up to the largest T, from which every
+/// (calibrated on the training split, or loaded from a <see cref="ConversionsFolder"/>) and one simulation of the test split up to the largest T, from which every
 /// latency's numbers are read.
 /// </summary>
 public static class ReproductionRun
@@ -28,9 +28,10 @@ public static class ReproductionRun
     /// <param name="command">The command line, for the report.</param>
     /// <param name="trainingSeconds">Wall time spent training <paramref name="cnn"/> first, when it was.</param>
     /// <param name="checkpoints">Where finished methods are kept and found again (null: nowhere).</param>
+    /// <param name="conversions">Where the methods are loaded from instead of calibrated (null: calibrate each).</param>
     public static ReproductionReport Run(SavedModel cnn, string modelPath, string dataset, ImageDataset train, ImageDataset test,
         ReproductionOptions options, IReproductionObserver? observer = null, string? command = null, double? trainingSeconds = null,
-        ReproductionCheckpoints? checkpoints = null)
+        ReproductionCheckpoints? checkpoints = null, ConversionsFolder? conversions = null)
     {
         options.Validate();
         observer ??= SilentReproductionObserver.Instance;
@@ -58,12 +59,7 @@ public static class ReproductionRun
                 results.Add(saved);
                 continue;
             }
-            clock.Restart();
-            var (snn, warnings) = observer.Calibrating(variant.Label,
-                progress => SnnConverter.Convert(cnn, conversion with { Method = variant.Method }, calibration, progress));
-            observer.Converted(variant.Label, snn, warnings);
-            double calibrationSeconds = clock.Elapsed.TotalSeconds;
-            observer.Log($"{variant.Label}: calibrated in {calibrationSeconds.ToString("F1", CultureInfo.InvariantCulture)} s");
+            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
             clock.Restart();
             SimulationResult result = observer.Simulating(variant.Label, test.Count, simulation.Steps,
                 progress => SnnSimulator.Run(snn, test, simulation, cnnPredictions, cnn.Network.Macs, progress));

@@ -17,7 +17,7 @@ namespace SnnConvert.Reporting;
 /// <param name="Granularity">"channel" or "layer" thresholds.</param>
 /// <param name="Percentile">Percentile of the calibration statistic, when the method has one.</param>
 /// <param name="RescaleInputs">Whether synapses were multiplied by the presynaptic thresholds.</param>
-/// <param name="CalibrationSeconds">Wall time of this shard's calibration.</param>
+/// <param name="CalibrationSeconds">Wall time of the calibration (this shard's, or the one recorded in the conversions folder).</param>
 /// <param name="SimulationSeconds">Wall time of this shard's simulation.</param>
 /// <param name="Warnings">Conversion warnings.</param>
 /// <param name="Thresholds">Thresholds per weighted layer.</param>
@@ -31,12 +31,15 @@ public sealed record MethodPartial(string Label, string Method, string? Granular
 /// <param name="Network">The network's name.</param>
 /// <param name="Settings">What was run (test images: the whole run's).</param>
 /// <param name="Run">When, where and how long this shard ran.</param>
-/// <param name="Methods">One partial per method, in report order.</param>
-public sealed record ReproducePartial(string Dataset, string Model, string Network, ReproductionSettings Settings, RunInfo Run, IReadOnlyList<MethodPartial> Methods);
+/// <param name="Methods">One partial per method of this shard, in report order.</param>
+/// <param name="RunMethods">Every method's label of the whole run, when the shards split the methods (else null).</param>
+public sealed record ReproducePartial(string Dataset, string Model, string Network, ReproductionSettings Settings, RunInfo Run, IReadOnlyList<MethodPartial> Methods,
+    IReadOnlyList<string>? RunMethods = null);
 
 /// <summary>
-/// One shard of <see cref="ReproductionRun"/>: every method is calibrated as in the whole run (calibration is sequential
-/// and needs only a few thousand images, docs/scaling.md), and only the shard's test images are simulated. The merge
+/// One shard of <see cref="ReproductionRun"/>: every method is loaded from the <see cref="ConversionsFolder"/> calibrated
+/// once for all shards (or, without one, calibrated as in the whole run: calibration is sequential and needs only a few
+/// thousand images, docs/scaling.md), and only the shard's test images are simulated. The merge
 /// (<see cref="Merge"/>) gives the whole run's report: the same numbers to the bit; only wall times and the start time
 /// come from the shards.
 /// </summary>
@@ -44,7 +47,7 @@ public static class ReproductionShard
 {
     /// <summary>Runs shard <paramref name="shard"/>; the arguments are those of <see cref="ReproductionRun.Run"/>.</summary>
     public static ReproducePartial Run(SavedModel cnn, string modelPath, string dataset, ImageDataset train, ImageDataset test,
-        ReproductionOptions options, ShardSpec shard, IReproductionObserver? observer = null, string? command = null)
+        ReproductionOptions options, ShardSpec shard, IReproductionObserver? observer = null, string? command = null, ConversionsFolder? conversions = null)
     {
         options.Validate();
         observer ??= SilentReproductionObserver.Instance;
@@ -62,13 +65,9 @@ public static class ReproductionShard
         var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout, options.Engine);
         simulation.Validate();
         var methods = new List<MethodPartial>();
-        foreach (MethodVariant variant in options.Methods)
+        foreach (MethodVariant variant in shard.Methods(options.Methods))
         {
-            clock.Restart();
-            var (snn, warnings) = observer.Calibrating(variant.Label, 
-                progress => SnnConverter.Convert(cnn, conversion with { Method = variant.Method }, calibration, progress));
-            observer.Converted(variant.Label, snn, warnings);
-            double calibrationSeconds = clock.Elapsed.TotalSeconds;
+            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
             clock.Restart();
             var ledger = new SynOpsLedger();
             SimulationResult result = observer.Simulating(variant.Label, range.Count, simulation.Steps,
@@ -82,33 +81,43 @@ public static class ReproductionShard
             options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize);
         var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription, null, cnnSeconds, total.Elapsed.TotalSeconds);
-        return new ReproducePartial(dataset, modelPath, cnn.Network.Name, settingsReport, run, methods);
+        return new ReproducePartial(dataset, modelPath, cnn.Network.Name, settingsReport, run, methods,
+            shard.By == ShardAxis.Methods ? [.. options.Methods.Select(m => m.Label)] : null);
     }
 
     /// <summary>
-    /// What every shard of one run shares, for the merge's check: the report's fixed fields and each method's
-    /// conversion (its thresholds, to the bit, so that shards that calibrated differently are refused).
+    /// What every shard of one run shares, for the merge's check: the report's fixed fields, what the shards split, and
+    /// each method's conversion (its thresholds, to the bit, so that shards that calibrated differently are refused;
+    /// when the shards split the methods, each conversion is in one shard only and the method list is the run's).
     /// </summary>
-    public static SortedDictionary<string, string> Fingerprint(ReproducePartial partial) => new(StringComparer.Ordinal)
+    public static SortedDictionary<string, string> Fingerprint(ReproducePartial partial)
     {
-        ["dataset"] = partial.Dataset,
-        ["model"] = partial.Model,
-        ["network"] = partial.Network,
-        ["settings"] = JsonSerializer.Serialize(partial.Settings, PartialResult.Json),
-        ["batch size"] = partial.Settings.BatchSize.ToString(CultureInfo.InvariantCulture),
-        ["methods"] = string.Join(",", partial.Methods.Select(m => m.Label)),
-        ["conversions"] = JsonSerializer.Serialize(partial.Methods.Select(m => new { m.Label, m.Method, m.Granularity, m.Percentile, m.RescaleInputs, m.Warnings, m.Thresholds }),
-            PartialResult.Json),
-    };
+        var fingerprint = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["dataset"] = partial.Dataset,
+            ["model"] = partial.Model,
+            ["network"] = partial.Network,
+            ["settings"] = JsonSerializer.Serialize(partial.Settings, PartialResult.Json),
+            ["batch size"] = partial.Settings.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["methods"] = string.Join(",", partial.RunMethods ?? [.. partial.Methods.Select(m => m.Label)]),
+        };
+        if (partial.RunMethods is null)
+            fingerprint["conversions"] = JsonSerializer.Serialize(
+                partial.Methods.Select(m => new { m.Label, m.Method, m.Granularity, m.Percentile, m.RescaleInputs, m.Warnings, m.Thresholds }), PartialResult.Json);
+        else
+            fingerprint["shard by"] = "methods";   // absent for image shards, as in the files written before methods could be split
+        return fingerprint;
+    }
 
     /// <summary>
     /// The whole run's report from its shards' partials (ordered by shard). Wall times: a method's calibration time is the
-    /// longest shard's (each shard calibrates), its simulation time the sum over shards (the work done); the run's start
+    /// longest shard's (that of the conversions folder when the shards loaded one), its simulation time the sum over shards (the work done); the run's start
     /// and host are shard 0's, its CNN and total times sums over shards.
     /// </summary>
     public static ReproductionReport Merge(IReadOnlyList<ReproducePartial> parts, Func<int, string> source)
     {
         ReproducePartial head = parts[0];
+        if (head.RunMethods is not null) return MethodShards.Merge(parts, source);
         var methods = new List<MethodResult>();
         double? cnnAccuracy = null;
         for (int m = 0; m < head.Methods.Count; m++)

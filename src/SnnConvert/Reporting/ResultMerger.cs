@@ -44,7 +44,8 @@ public static class ResultMerger
         foreach (var (path, part) in parts)
         {
             int batch = int.Parse(part.Fingerprint.GetValueOrDefault("batch size", "0"), System.Globalization.CultureInfo.InvariantCulture);
-            ImageRange expected = batch > 0 ? new ShardSpec(part.Shard, part.Shards).Images(part.TotalImages, batch) : default;
+            ShardAxis by = part.Fingerprint.GetValueOrDefault("shard by") == "methods" ? ShardAxis.Methods : ShardAxis.Images;
+            ImageRange expected = batch > 0 ? new ShardSpec(part.Shard, part.Shards, by).Images(part.TotalImages, batch) : default;
             if (batch <= 0 || expected != new ImageRange(part.FirstImage, part.EndImage))
                 throw new PartialResultFormatException($"{path}: shard {part.Shard}/{part.Shards} covers images [{part.FirstImage}, {part.EndImage}), " +
                     $"expected [{expected.Start}, {expected.End}); the file is damaged");

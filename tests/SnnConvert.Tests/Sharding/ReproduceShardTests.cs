@@ -58,7 +58,7 @@ public sealed class ReproduceShardTests : IDisposable
     }
 
     // results.json without the fields that time the run.
-    private static string Results(string folder)
+    internal static string Results(string folder)
     {
         JsonNode json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, ReproductionOutput.ResultsFile)))!;
         json["run"] = null;
@@ -67,7 +67,7 @@ public sealed class ReproduceShardTests : IDisposable
     }
 
     // report.md without the command line, the start time and the timings section.
-    private static string Markdown(string folder)
+    internal static string Markdown(string folder)
     {
         string[] lines = File.ReadAllLines(Path.Combine(folder, ReproductionOutput.ReportFile));
         int timings = Array.IndexOf(lines, "## Timings (seconds)");
