@@ -12,9 +12,10 @@ namespace SnnConvert.Kernels;
 /// group sum once. <see cref="EventDrivenConv2d"/> adds every event to every output it reaches, so with several
 /// channels active at a position (mnist-seed's second conv: 3.7 on average) this one does far fewer additions to
 /// the accumulator. The cost still grows with the number of events.
-/// The loops run over output rows, then kernel rows, then pairs of neighbouring outputs: a pair's 2 x 64 output
-/// channels stay in registers while the positions of one input row are added, and the weights of one kernel row
-/// (15 KB for mnist-seed) stay in the L1 cache while the pairs of an output row use them.
+/// The loops run over output rows, then kernel rows, then pairs of neighbouring outputs: a pair's 2 x 4 vectors of
+/// output channels (2 x 64 with AVX-512, 2 x 32 with AVX2) stay in registers while the positions of one input row are
+/// added, and the weights of one kernel row (15 KB for mnist-seed) stay in the L1 cache while the pairs of an output
+/// row use them. Each pass over a row's events thus serves 128 (AVX-512) or 64 (AVX2) output values.
 /// Each output receives its contributions position by position in scan order (input row, then column) and, within
 /// a position, channel by channel in ascending order, summed first: deterministic, and independent of the vector
 /// width (every lane does the same multiply and add). The order differs from <see cref="EventDrivenConv2d"/> and
@@ -23,10 +24,10 @@ namespace SnnConvert.Kernels;
 public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
 {
     private const int MaxChannels = 64;   // one bit per input channel in a position's mask
-    private const int Wide = 64;          // output channels a pair of outputs keeps in registers (4 x 512 bits each)
     private readonly Conv2dGeometry _g;
     private readonly AlignedFloats _weight;   // (K, K, C, Cout)
     private readonly float[]? _bias;
+    private readonly bool _use512;            // false: the 256-bit paths even where 512-bit vectors are accelerated
 
     /// <summary>Whether a convolution with these settings can use this kernel: stride 1, 2 to 64 input channels,
     /// output channels a multiple of 8 (with fewer input channels, events cannot be grouped).</summary>
@@ -36,8 +37,12 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
     /// <param name="weight">Weights (Cout, C, K, K).</param>
     /// <param name="bias">Bias (Cout) added to every output, or null.</param>
     /// <param name="geometry">The convolution's sizes (zero padding); <see cref="Supports"/> must admit them.</param>
-    public ChannelGroupedEventConv2d(ReadOnlySpan<float> weight, float[]? bias, Conv2dGeometry geometry)
+    public ChannelGroupedEventConv2d(ReadOnlySpan<float> weight, float[]? bias, Conv2dGeometry geometry) : this(weight, bias, geometry, true) { }
+
+    // use512 = false runs the paths of a CPU without AVX-512 on any machine (the tests compare both widths).
+    internal ChannelGroupedEventConv2d(ReadOnlySpan<float> weight, float[]? bias, Conv2dGeometry geometry, bool use512)
     {
+        _use512 = use512;
         if (!Supports(geometry))
             throw new ArgumentException($"{geometry}: needs stride 1, 2 to {MaxChannels} input channels and output channels a multiple of 8", nameof(geometry));
         _g = geometry;
@@ -91,6 +96,7 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         var list = new EventList(ref MemoryMarshal.GetReference(starts), ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(offsets));
         ref float accRef = ref MemoryMarshal.GetReference(acc);
         ref float wRef = ref MemoryMarshal.GetReference(_weight.Span);
+        bool wide = _use512 && Vector512.IsHardwareAccelerated;
         for (int oy = 0; oy < g.Ho; oy++)
         {
             // Input row iy = oy - pad + ky must exist.
@@ -101,19 +107,12 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
                 ref float accRow = ref Unsafe.Add(ref accRef, oy * g.Wo * cout);
                 ref float kernelRow = ref Unsafe.Add(ref wRef, ky * k * column);
                 int co = 0;
-                if (Vector512.IsHardwareAccelerated)
-                    for (; co + Wide <= cout; co += Wide)
-                    {
-                        int ox = 0;
-                        for (; ox + 2 <= g.Wo; ox += 2)
-                            Pair(ref Unsafe.Add(ref accRow, ox * cout + co), cout, ref Unsafe.Add(ref kernelRow, co), column, k, row, ox - pad, w, list);
-                        for (int lane = co; ox < g.Wo && lane < co + Wide; lane += Vector512<float>.Count)
-                            One<Lanes512, Vector512<float>, Vector512<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
-                    }
+                if (wide) co = Pairs<Lanes512, Vector512<float>, Vector512<int>>(ref accRow, ref kernelRow, g, row, list);
+                else if (Vector256.IsHardwareAccelerated) co = Pairs<Lanes256, Vector256<float>, Vector256<int>>(ref accRow, ref kernelRow, g, row, list);
                 for (int ox = 0; ox < g.Wo; ox++)
                 {
                     int lane = co;
-                    if (Vector512.IsHardwareAccelerated)
+                    if (wide)
                         for (; lane + Vector512<float>.Count <= cout; lane += Vector512<float>.Count)
                             One<Lanes512, Vector512<float>, Vector512<int>>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, k, row, ox - pad, w, list);
                     for (; lane < cout; lane += Vector256<float>.Count)
@@ -125,6 +124,24 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         return events;
     }
 
+    // One kernel row's contribution to one output row, for blocks of 4 vectors of channels (see Pair) with the outputs
+    // in pairs (an odd last output one vector at a time); returns the first channel left to the caller.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Pairs<TLanes, TVec, TInt>(ref float accRow, ref float kernelRow, Conv2dGeometry g, int row, EventList list)
+        where TLanes : IVectorLanes<TVec, TInt>
+    {
+        int cout = g.Cout, column = g.C * cout, block = 4 * TLanes.Count, co = 0;
+        for (; co + block <= cout; co += block)
+        {
+            int ox = 0;
+            for (; ox + 2 <= g.Wo; ox += 2)
+                Pair<TLanes, TVec, TInt>(ref Unsafe.Add(ref accRow, ox * cout + co), cout, ref Unsafe.Add(ref kernelRow, co), column, g.K, row, ox - g.Pad, g.W, list);
+            for (int lane = co; ox < g.Wo && lane < co + block; lane += TLanes.Count)
+                One<TLanes, TVec, TInt>(ref Unsafe.Add(ref accRow, ox * cout + lane), ref Unsafe.Add(ref kernelRow, lane), column, g.K, row, ox - g.Pad, g.W, list);
+        }
+        return co;
+    }
+
     // The events of one image by input position (see Forward).
     private readonly ref struct EventList(ref int starts, ref float values, ref int offsets)
     {
@@ -133,15 +150,20 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         public readonly ref int Offsets = ref offsets;
     }
 
-    // Outputs x0 + pad and the next one (accumulators `cout` apart), 64 channels: adds the group sums of input row
-    // `row`'s positions ix = x0 .. x0 + K, which reach the first output through kernel column ix - x0 and the second
-    // through ix - x0 - 1 (weights `column` apart). Both keep their 64 channels in registers over the row.
+    // Outputs x0 + pad and the next one (accumulators `cout` apart), 4 vectors of channels (64 at 512 bits, 32 at 256):
+    // adds the group sums of input row `row`'s positions ix = x0 .. x0 + K, which reach the first output through kernel
+    // column ix - x0 and the second through ix - x0 - 1 (weights `column` apart). Both keep their channels in registers
+    // over the row. At 256 bits the 8 accumulators, 8 group sums, the broadcast and a product need 18 of the 16 ymm
+    // registers: the JIT keeps the accumulators on the stack around the event loop, which costs 16 moves per position
+    // against 8 loads and 8 multiply-adds per event, and still reads the event list once per 2 outputs and 32 channels.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Pair(ref float acc, int cout, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+    private static void Pair<TLanes, TVec, TInt>(ref float acc, int cout, ref float kernelRow, int column, int k, int row, int x0, int w, EventList list)
+        where TLanes : IVectorLanes<TVec, TInt>
     {
+        nuint n1 = (nuint)TLanes.Count, n2 = 2 * n1, n3 = 3 * n1;
         ref float next = ref Unsafe.Add(ref acc, cout);
-        Vector512<float> a0 = Vector512.LoadUnsafe(ref acc), a1 = Vector512.LoadUnsafe(ref acc, 16), a2 = Vector512.LoadUnsafe(ref acc, 32), a3 = Vector512.LoadUnsafe(ref acc, 48);
-        Vector512<float> b0 = Vector512.LoadUnsafe(ref next), b1 = Vector512.LoadUnsafe(ref next, 16), b2 = Vector512.LoadUnsafe(ref next, 32), b3 = Vector512.LoadUnsafe(ref next, 48);
+        TVec a0 = TLanes.Load(ref acc, 0), a1 = TLanes.Load(ref acc, n1), a2 = TLanes.Load(ref acc, n2), a3 = TLanes.Load(ref acc, n3);
+        TVec b0 = TLanes.Load(ref next, 0), b1 = TLanes.Load(ref next, n1), b2 = TLanes.Load(ref next, n2), b3 = TLanes.Load(ref next, n3);
         int last = Math.Min(w - 1, x0 + k);
         for (int ix = Math.Max(0, x0); ix <= last; ix++)
         {
@@ -154,43 +176,43 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
             {
                 ref float u = ref Unsafe.Add(ref kernelRow, kx * column);
                 ref float v = ref Unsafe.Add(ref u, -column);
-                Vector512<float> s0 = Vector512<float>.Zero, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+                TVec s0 = TLanes.Zero, s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
                 for (int e = begin; e < end; e++)
                 {
-                    var scale = Vector512.Create(Unsafe.Add(ref a, e));
+                    TVec scale = TLanes.Create(Unsafe.Add(ref a, e));
                     int offset = Unsafe.Add(ref at, e);
                     ref float wu = ref Unsafe.Add(ref u, offset);
                     ref float wv = ref Unsafe.Add(ref v, offset);
-                    s0 += Vector512.LoadUnsafe(ref wu) * scale;
-                    s1 += Vector512.LoadUnsafe(ref wu, 16) * scale;
-                    s2 += Vector512.LoadUnsafe(ref wu, 32) * scale;
-                    s3 += Vector512.LoadUnsafe(ref wu, 48) * scale;
-                    t0 += Vector512.LoadUnsafe(ref wv) * scale;
-                    t1 += Vector512.LoadUnsafe(ref wv, 16) * scale;
-                    t2 += Vector512.LoadUnsafe(ref wv, 32) * scale;
-                    t3 += Vector512.LoadUnsafe(ref wv, 48) * scale;
+                    s0 = TLanes.Add(s0, TLanes.Multiply(TLanes.Load(ref wu, 0), scale));
+                    s1 = TLanes.Add(s1, TLanes.Multiply(TLanes.Load(ref wu, n1), scale));
+                    s2 = TLanes.Add(s2, TLanes.Multiply(TLanes.Load(ref wu, n2), scale));
+                    s3 = TLanes.Add(s3, TLanes.Multiply(TLanes.Load(ref wu, n3), scale));
+                    t0 = TLanes.Add(t0, TLanes.Multiply(TLanes.Load(ref wv, 0), scale));
+                    t1 = TLanes.Add(t1, TLanes.Multiply(TLanes.Load(ref wv, n1), scale));
+                    t2 = TLanes.Add(t2, TLanes.Multiply(TLanes.Load(ref wv, n2), scale));
+                    t3 = TLanes.Add(t3, TLanes.Multiply(TLanes.Load(ref wv, n3), scale));
                 }
-                a0 += s0; a1 += s1; a2 += s2; a3 += s3;
-                b0 += t0; b1 += t1; b2 += t2; b3 += t3;
+                a0 = TLanes.Add(a0, s0); a1 = TLanes.Add(a1, s1); a2 = TLanes.Add(a2, s2); a3 = TLanes.Add(a3, s3);
+                b0 = TLanes.Add(b0, t0); b1 = TLanes.Add(b1, t1); b2 = TLanes.Add(b2, t2); b3 = TLanes.Add(b3, t3);
                 continue;
             }
             // The window's first position reaches only the first output, its last only the second.
             ref float only = ref Unsafe.Add(ref kernelRow, (kx < k ? kx : kx - 1) * column);
-            Vector512<float> r0 = Vector512<float>.Zero, r1 = r0, r2 = r0, r3 = r0;
+            TVec r0 = TLanes.Zero, r1 = r0, r2 = r0, r3 = r0;
             for (int e = begin; e < end; e++)
             {
-                var scale = Vector512.Create(Unsafe.Add(ref a, e));
+                TVec scale = TLanes.Create(Unsafe.Add(ref a, e));
                 ref float wo = ref Unsafe.Add(ref only, Unsafe.Add(ref at, e));
-                r0 += Vector512.LoadUnsafe(ref wo) * scale;
-                r1 += Vector512.LoadUnsafe(ref wo, 16) * scale;
-                r2 += Vector512.LoadUnsafe(ref wo, 32) * scale;
-                r3 += Vector512.LoadUnsafe(ref wo, 48) * scale;
+                r0 = TLanes.Add(r0, TLanes.Multiply(TLanes.Load(ref wo, 0), scale));
+                r1 = TLanes.Add(r1, TLanes.Multiply(TLanes.Load(ref wo, n1), scale));
+                r2 = TLanes.Add(r2, TLanes.Multiply(TLanes.Load(ref wo, n2), scale));
+                r3 = TLanes.Add(r3, TLanes.Multiply(TLanes.Load(ref wo, n3), scale));
             }
-            if (kx < k) { a0 += r0; a1 += r1; a2 += r2; a3 += r3; }
-            else { b0 += r0; b1 += r1; b2 += r2; b3 += r3; }
+            if (kx < k) { a0 = TLanes.Add(a0, r0); a1 = TLanes.Add(a1, r1); a2 = TLanes.Add(a2, r2); a3 = TLanes.Add(a3, r3); }
+            else { b0 = TLanes.Add(b0, r0); b1 = TLanes.Add(b1, r1); b2 = TLanes.Add(b2, r2); b3 = TLanes.Add(b3, r3); }
         }
-        a0.StoreUnsafe(ref acc); a1.StoreUnsafe(ref acc, 16); a2.StoreUnsafe(ref acc, 32); a3.StoreUnsafe(ref acc, 48);
-        b0.StoreUnsafe(ref next); b1.StoreUnsafe(ref next, 16); b2.StoreUnsafe(ref next, 32); b3.StoreUnsafe(ref next, 48);
+        TLanes.Store(a0, ref acc, 0); TLanes.Store(a1, ref acc, n1); TLanes.Store(a2, ref acc, n2); TLanes.Store(a3, ref acc, n3);
+        TLanes.Store(b0, ref next, 0); TLanes.Store(b1, ref next, n1); TLanes.Store(b2, ref next, n2); TLanes.Store(b3, ref next, n3);
     }
 
     // Output x0 + pad, one vector of channels: adds the group sums of input row `row`'s positions x0 .. x0 + K - 1.

@@ -9,7 +9,8 @@ namespace SnnConvert.Kernels;
 /// Event-driven synaptic current of a fully connected layer: y = b + sum over non-zero inputs x_i of x_i * W[:, i],
 /// with W kept transposed, (in, out), so that each event adds one contiguous row. See <see cref="EventDrivenConv2d"/>.
 /// Rows are padded with zeros to a multiple of 16 outputs, so that every event is whole vectors (a 10-class output
-/// layer is one <see cref="Vector512{T}"/> per event, its sum kept in a register; x * w equals w exactly for a spike).
+/// layer is one <see cref="Vector512{T}"/> per event with AVX-512, two <see cref="Vector256{T}"/> with AVX2, its sum kept
+/// in registers; x * w equals w exactly for a spike). Every width adds the events in the same order: identical results.
 /// </summary>
 public sealed class EventDrivenLinear : IEventDrivenSynapses
 {
@@ -17,14 +18,19 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
     private readonly int _in, _out, _row;
     private readonly AlignedFloats _weightT;   // (in, row): W transposed, each row padded with zeros to `row` values
     private readonly float[]? _bias;
+    private readonly bool _use512;   // false: the 256-bit paths even where 512-bit vectors are accelerated
 
     /// <summary>Prepares the transposed weights of a fully connected layer.</summary>
     /// <param name="weight">Weights (out, in).</param>
     /// <param name="bias">Bias (out), or null.</param>
     /// <param name="inFeatures">Inputs.</param>
     /// <param name="outFeatures">Outputs.</param>
-    public EventDrivenLinear(ReadOnlySpan<float> weight, float[]? bias, int inFeatures, int outFeatures)
+    public EventDrivenLinear(ReadOnlySpan<float> weight, float[]? bias, int inFeatures, int outFeatures) : this(weight, bias, inFeatures, outFeatures, true) { }
+
+    // use512 = false runs the paths of a CPU without AVX-512 on any machine (the tests compare both widths).
+    internal EventDrivenLinear(ReadOnlySpan<float> weight, float[]? bias, int inFeatures, int outFeatures, bool use512)
     {
+        _use512 = use512;
         _in = inFeatures;
         _out = outFeatures;
         _row = (_out + RowAlignment - 1) / RowAlignment * RowAlignment;
@@ -45,7 +51,10 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
         Span<int> where = MemoryMarshal.Cast<float, int>(scratch.Slice(0, _in));
         Span<float> acc = scratch.Slice(_in, _row);
         int events = EventDrivenConv2d.Compact(input.Slice(0, _in), where);
-        if (Vector512.IsHardwareAccelerated && _row == Vector512<float>.Count) AddInRegister(input, where.Slice(0, events), acc);
+        if (_use512 && Vector512.IsHardwareAccelerated && _row == Vector512<float>.Count)
+            AddInRegisters<Lanes512, Vector512<float>, Vector512<int>>(input, where.Slice(0, events), acc);
+        else if (Vector256.IsHardwareAccelerated && _row == 2 * Vector256<float>.Count)
+            AddInRegisters<Lanes256, Vector256<float>, Vector256<int>>(input, where.Slice(0, events), acc);
         else AddRows(input, where.Slice(0, events), acc);
         Span<float> current = output.Slice(0, _out);
         acc.Slice(0, _out).CopyTo(current);
@@ -62,12 +71,24 @@ public sealed class EventDrivenLinear : IEventDrivenSynapses
         foreach (int i in events) EventDrivenConv2d.Add(ref y, ref Unsafe.Add(ref w, i * _row), _row, input[i]);
     }
 
-    // The same sum for rows of one vector (up to 16 outputs: a classifier), kept in a register between events.
-    private void AddInRegister(ReadOnlySpan<float> input, ReadOnlySpan<int> events, Span<float> acc)
+    // The same sum for rows of one or two vectors (up to 16 outputs: a classifier), kept in registers between events.
+    private void AddInRegisters<TLanes, TVec, TInt>(ReadOnlySpan<float> input, ReadOnlySpan<int> events, Span<float> acc)
+        where TLanes : IVectorLanes<TVec, TInt>
     {
         ref float w = ref MemoryMarshal.GetReference(_weightT.Span);
-        Vector512<float> sum = Vector512<float>.Zero;
-        foreach (int i in events) sum += Vector512.LoadUnsafe(ref w, (nuint)(i * _row)) * Vector512.Create(input[i]);
-        sum.StoreUnsafe(ref MemoryMarshal.GetReference(acc));
+        ref float y = ref MemoryMarshal.GetReference(acc);
+        TVec s0 = TLanes.Zero, s1 = TLanes.Zero;
+        if (_row == TLanes.Count)
+            foreach (int i in events) s0 = TLanes.Add(s0, TLanes.Multiply(TLanes.Load(ref w, (nuint)(i * _row)), TLanes.Create(input[i])));
+        else
+            foreach (int i in events)
+            {
+                TVec scale = TLanes.Create(input[i]);
+                ref float row = ref Unsafe.Add(ref w, i * _row);
+                s0 = TLanes.Add(s0, TLanes.Multiply(TLanes.Load(ref row, 0), scale));
+                s1 = TLanes.Add(s1, TLanes.Multiply(TLanes.Load(ref row, (nuint)TLanes.Count), scale));
+            }
+        TLanes.Store(s0, ref y, 0);
+        if (_row != TLanes.Count) TLanes.Store(s1, ref y, (nuint)TLanes.Count);
     }
 }

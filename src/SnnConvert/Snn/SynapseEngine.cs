@@ -22,6 +22,9 @@ public static class SynapseEngines
     /// Chosen from the measurements in docs/benchmarks.md ("Event-driven against dense"): a single conv layer's kernels
     /// cross over between densities 0.2 and 0.4, and cifar10-vgg's pooled layers (input densities 0.37-0.43) run
     /// faster through the GEMM. mnist-seed's inputs (densities up to 0.16) go event-driven either way.
+    /// Re-measured with AVX-512 switched off (docs/benchmarks.md, "Zen 4 held to AVX2"): with the AVX2 kernels auto is
+    /// also there faster than forced dense or forced event-driven on both models, so one threshold serves every vector
+    /// width, and which engine computes a current (with it the last digits of a result) does not depend on the CPU.
     /// </summary>
     public const double EventDrivenBelow = 0.3;
 }

@@ -65,18 +65,40 @@ public sealed class ReferenceKernelTests
     }
 
     [Theory]
-    [InlineData(12, 8, 8, 64, 5, 0, true)]
-    [InlineData(3, 9, 9, 24, 3, 1, false)]
-    public void Channel_grouped_conv_agrees_with_the_direct_convolution_up_to_reassociation(int c, int h, int w, int cout, int k, int pad, bool pooled)
+    [InlineData(12, 8, 8, 64, 5, 0, true, true)]
+    [InlineData(12, 8, 8, 64, 5, 0, true, false)]     // the AVX2 path: 2 outputs x 32 channels per pass
+    [InlineData(16, 9, 9, 96, 3, 1, false, true)]     // 64 + 32 channels, an odd output left over
+    [InlineData(16, 9, 9, 96, 3, 1, false, false)]
+    [InlineData(3, 9, 9, 24, 3, 1, false, true)]
+    public void Channel_grouped_conv_agrees_with_the_direct_convolution_up_to_reassociation(int c, int h, int w, int cout, int k, int pad, bool pooled, bool use512)
     {
         var rng = new Random(c + cout);
         Conv2dGeometry g = Geometry(c, h, w, cout, k, 1, pad);
         float[] weight = Uniform(rng, cout * c * k * k), x = SparseMap(rng, g.InputSize, 0.4, pooled), bias = Uniform(rng, cout);
         float[] reference = new float[g.OutputSize], fast = new float[g.OutputSize];
         ReferenceConv2d.Forward(x, weight, bias, g, reference);
-        var kernel = new ChannelGroupedEventConv2d(weight, bias, g);
+        var kernel = new ChannelGroupedEventConv2d(weight, bias, g, use512);
         kernel.Forward(x, fast, new float[kernel.ScratchSize]);
         AssertReassociated(reference, fast, ConvMagnitude(x, weight, bias, g), g.PatchSize + 1);
+    }
+
+    // Every width sums each output's group sums in the same order (positions in scan order, channels ascending within
+    // one), so the AVX-512 and the AVX2 blocking give the same bits; on a CPU without AVX-512 both run the AVX2 path.
+    [Theory]
+    [InlineData(12, 12, 12, 64, 5, 0, true)]
+    [InlineData(16, 9, 9, 96, 3, 1, false)]
+    [InlineData(64, 7, 7, 40, 3, 1, true)]
+    public void Channel_grouped_conv_gives_the_same_bits_with_and_without_AVX_512(int c, int h, int w, int cout, int k, int pad, bool pooled)
+    {
+        var rng = new Random(c * cout);
+        Conv2dGeometry g = Geometry(c, h, w, cout, k, 1, pad);
+        float[] weight = Uniform(rng, cout * c * k * k), x = SparseMap(rng, g.InputSize, 0.3, pooled), bias = Uniform(rng, cout);
+        float[] wide = new float[g.OutputSize], narrow = new float[g.OutputSize];
+        var a = new ChannelGroupedEventConv2d(weight, bias, g, use512: true);
+        var b = new ChannelGroupedEventConv2d(weight, bias, g, use512: false);
+        Assert.Equal(a.Forward(x, wide, new float[a.ScratchSize]), b.Forward(x, narrow, new float[b.ScratchSize]));
+        Assert.Equal(wide, narrow);
+        Assert.Contains(wide, v => v != 0f);
     }
 
     [Theory]
@@ -127,16 +149,18 @@ public sealed class ReferenceKernelTests
     }
 
     [Theory]
-    [InlineData(50, 10, 0.2, true)]    // up to 16 outputs: the register path
-    [InlineData(64, 40, 0.5, false)]
-    [InlineData(7, 3, 1.0, true)]
-    public void Event_driven_linear_equals_the_plain_product_bit_for_bit(int fin, int fout, double density, bool pooled)
+    [InlineData(50, 10, 0.2, true, true)]    // up to 16 outputs: the register path (one 512-bit vector)
+    [InlineData(50, 10, 0.2, true, false)]   // the same in two 256-bit vectors
+    [InlineData(64, 40, 0.5, false, true)]
+    [InlineData(64, 40, 0.5, false, false)]
+    [InlineData(7, 3, 1.0, true, false)]
+    public void Event_driven_linear_equals_the_plain_product_bit_for_bit(int fin, int fout, double density, bool pooled, bool use512)
     {
         var rng = new Random(fin * fout);
         float[] weight = Uniform(rng, fin * fout), bias = Uniform(rng, fout), x = SparseMap(rng, fin, density, pooled);
         float[] reference = new float[fout], fast = new float[fout];
         ReferenceLinear.Forward(x, weight, bias, fin, fout, reference);
-        var kernel = new EventDrivenLinear(weight, bias, fin, fout);
+        var kernel = new EventDrivenLinear(weight, bias, fin, fout, use512);
         kernel.Forward(x, fast, new float[kernel.ScratchSize]);
         Assert.Equal(reference, fast);
     }
