@@ -154,36 +154,39 @@ def cli(*args):
 
 def configurations(convert_help):
     """(name, convert flags, per_T): every method and option today's CLI offers, plus those other branches add once
-    they are merged (detected from `convert --help`). per_T: converted once for each T with --target-T/--low-latency."""
+    they are merged (detected from `convert --help`). per_T: converted once for each T with --target-T/--low-latency.
+    The low-latency candidates come first, so that a run cut short has measured the ones that decide the comparison."""
     has = lambda flag: re.search(r"(^|\s)" + re.escape(flag) + r"[\s,<]", convert_help) is not None
+    rescale = ["--rescale-inputs"] if has("--rescale-inputs") and not has("--as-written") else []
     configs = []
+    if has("--low-latency"):
+        configs.append(("--low-latency T", [], True))
+    if has("--target-T"):
+        for method in ["max-current", "percentile"]:
+            if has("--calibrate"):
+                configs.append((f"{method} --target-T T --calibrate bias,membrane",
+                                ["--method", method, "--calibrate", "bias,membrane"] + (rescale if method == "max-current" else []), True))
+            configs.append((f"{method} --target-T T", ["--method", method] + (rescale if method == "max-current" else []), True))
+    configs.append(("percentile", ["--method", "percentile"], False))
+    if has("--initial-membrane"):
+        configs.append(("percentile --initial-membrane half", ["--method", "percentile", "--initial-membrane", "half"],
+                        False))
+    configs.append(("max-current --percentile 99.9" + (" --rescale-inputs" if rescale else ""),
+                    ["--method", "max-current", "--percentile", "99.9"] + rescale, False))
+    if has("--initial-membrane"):
+        configs.append(("max-current --percentile 99.9" + (" --rescale-inputs" if rescale else "") + " --initial-membrane half",
+                        ["--method", "max-current", "--percentile", "99.9", "--initial-membrane", "half"] + rescale,
+                        False))
     if has("--as-written"):
         configs.append(("max-current (rescaled, default)", ["--method", "max-current"], False))
         configs.append(("max-current --as-written", ["--method", "max-current", "--as-written"], False))
     else:
         configs.append(("max-current (as written)", ["--method", "max-current"], False))
-        if has("--rescale-inputs"):
-            configs.append(("max-current --rescale-inputs", ["--method", "max-current", "--rescale-inputs"], False))
-    rescale = ["--rescale-inputs"] if has("--rescale-inputs") and not has("--as-written") else []
-    configs.append(("max-current --percentile 99.9", ["--method", "max-current", "--percentile", "99.9"] + rescale
-                    , False))
-    for method in ["max-activation", "percentile", "spike-norm", "channel-max-activation"]:
+        if rescale:
+            configs.append(("max-current --rescale-inputs", ["--method", "max-current"] + rescale, False))
+    for method in ["channel-max-activation", "max-activation", "spike-norm"]:
         configs.append((method, ["--method", method], False))
-    if has("--initial-membrane"):
-        configs.append(("percentile --initial-membrane half", ["--method", "percentile", "--initial-membrane", "half"],
-                        False))
-        configs.append(("max-current --percentile 99.9 --initial-membrane half",
-                        ["--method", "max-current", "--percentile", "99.9", "--initial-membrane", "half"] + rescale,
-                        False))
-    if has("--target-T"):
-        for method in ["max-current", "percentile"]:
-            configs.append((f"{method} --target-T T", ["--method", method], True))
-            if has("--calibrate"):
-                configs.append((f"{method} --target-T T --calibrate bias,membrane",
-                                ["--method", method, "--calibrate", "bias,membrane"], True))
-    if has("--low-latency"):
-        configs.append(("--low-latency T", [], True))
-    if "PEER_CONFIGS" in os.environ:   # e.g. PEER_CONFIGS="percentile,max-current --percentile 99.9" for a quick run
+    if "PEER_CONFIGS" in os.environ:   # e.g. PEER_CONFIGS="percentile,spike-norm" for a quick run
         wanted = [w.strip() for w in os.environ["PEER_CONFIGS"].split(",")]
         configs = [c for c in configs if c[0] in wanted]
     return configs
@@ -217,8 +220,9 @@ def snnconvert(out):
             cnn = c if c is not None else cnn
         results[name] = {"accuracy": by_t, "seconds": time.time() - started}
         print(f"SnnConvert {name}: " + ", ".join(f"T={t} {a:.2f}" for t, a in by_t.items()), flush=True)
-    with open(os.path.join(out, "snnconvert.json"), "w") as f:
-        json.dump({"calibration_images": CALIB, "cnn_accuracy": cnn, "configurations": results}, f, indent=1)
+        # Written after every configuration, so that `table` shows what a run cut short has measured.
+        with open(os.path.join(out, "snnconvert.json"), "w") as f:
+            json.dump({"calibration_images": CALIB, "cnn_accuracy": cnn, "configurations": results}, f, indent=1)
 
 
 def table(out):
