@@ -16,7 +16,7 @@ bench/peer_spikingjelly.sh, which says how to get SpikingJelly's source; the ste
   table OUT         one Markdown table: T x configuration, plus the CNN accuracy in PyTorch and in SnnConvert.
 
 Environment: DATA (folder with the MNIST IDX .gz files), SPIKINGJELLY (the folder holding the `spikingjelly`
-package), SNNCONVERT (the CLI), EPOCHS (2), CALIB (10000), TIMESTEPS (2,4,8,16,32), SEED (1), THREADS (2),
+package), SNNCONVERT (the CLI), EPOCHS (2), CALIB (10000), TIMESTEPS (2,4,8,16,32), SEED (1), THREADS (1),
 SJ_MODES (max,99.9%).
 Calibration never touches the test split.
 """
@@ -249,5 +249,5 @@ def table(out):
 if __name__ == "__main__":
     step, out = sys.argv[1], sys.argv[2]
     import torch
-    torch.set_num_threads(int(os.environ.get("THREADS", "2")))
+    torch.set_num_threads(int(os.environ.get("THREADS", "1")))
     {"train": train, "spikingjelly": spikingjelly, "snnconvert": snnconvert, "table": table}[step](out)

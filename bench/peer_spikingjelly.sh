@@ -14,7 +14,8 @@
 #                     Its optional dependencies (cupy, tqdm) are not needed: the script stubs tqdm when it is missing.
 #   OUT               working folder (default: a new temporary one): seed.pt, seed.onnx, *.snn, *.json
 # Environment: DATA (MNIST IDX .gz folder; default shared/datasets/mnist beside the checkout), EPOCHS (2), CALIB
-#   (calibration images from the training split, both tools; 10000), TIMESTEPS (2,4,8,16,32), SEED (1), THREADS (2),
+#   (calibration images from the training split, both tools; 10000), TIMESTEPS (2,4,8,16,32), SEED (1), THREADS (1: PyTorch's
+#   second thread only spins on a loaded machine),
 #   PYTHON (/usr/bin/python3), PEER_CONFIGS (comma-separated SnnConvert configuration names, to run only those).
 # SnnConvert's configurations are read from `snnconvert convert --help`: --as-written, --target-T, --calibrate and
 # --low-latency are measured when the CLI offers them. Takes about 15-30 minutes on 2 cores.
