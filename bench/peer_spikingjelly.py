@@ -4,7 +4,7 @@ bench/peer_spikingjelly.sh, which says how to get SpikingJelly's source; the ste
 
   train OUT         the seed network (conv 1->12 5x5, ReLU, dropout 0.5, avgpool 2, conv 12->64 5x5, ReLU, dropout
                     0.5, avgpool 2, flatten, dense 1024->10; no biases) in PyTorch on MNIST: Adam 1e-3, batch 50,
-                    EPOCHS epochs, seeded. Writes OUT/seed.pt and OUT/seed.onnx (opset 13) and OUT/cnn.json.
+                    EPOCHS epochs, seeded. Writes OUT/seed.pt and OUT/seed.onnx (opset 13) and OUT/cnn.json; reuses them when OUT has them.
   spikingjelly OUT  SpikingJelly's ann2snn Converter, modes 'max' and '99.9%', on the PyTorch weights; calibration
                     on a seeded random subset of CALIB training images (batches of 100, its default momentum 0.1,
                     as its cnn_mnist example); the SNN on all 10,000 test images, output accumulated over T (its
@@ -72,6 +72,9 @@ def cnn_accuracy(model, images, labels):
 
 def train(out):
     import torch
+    if all(os.path.exists(os.path.join(out, f)) for f in ["seed.pt", "seed.onnx", "cnn.json"]):
+        print(f"reusing the network trained before in {out}", flush=True)   # rerun both tools on the same weights
+        return
     import torch.nn.functional as F
     torch.manual_seed(SEED)
     train_x, train_y = load("train")

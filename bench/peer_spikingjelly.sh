@@ -12,7 +12,8 @@
 #                       mkdir /tmp/sj && git --git-dir=SNAPSHOT archive a733b9b spikingjelly | tar -x -C /tmp/sj
 #                       echo a733b9bef08b7fb619ceae5bdbb83bae903ead71 > /tmp/sj/COMMIT
 #                     Its optional dependencies (cupy, tqdm) are not needed: the script stubs tqdm when it is missing.
-#   OUT               working folder (default: a new temporary one): seed.pt, seed.onnx, *.snn, *.json
+#   OUT               working folder (default: a new temporary one): seed.pt, seed.onnx, *.snn, *.json; a folder
+#                     that already holds seed.pt, seed.onnx and cnn.json reuses that network (no training)
 # Environment: DATA (MNIST IDX .gz folder; default shared/datasets/mnist beside the checkout), EPOCHS (2), CALIB
 #   (calibration images from the training split, both tools; 10000), TIMESTEPS (2,4,8,16,32), SEED (1), THREADS (1: PyTorch's
 #   second thread only spins on a loaded machine),
