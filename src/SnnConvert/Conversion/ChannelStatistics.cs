@@ -180,6 +180,22 @@ public sealed class ChannelStatistics
         return _max[group];
     }
 
+    /// <summary>
+    /// The histogram of the positive values of <paramref name="group"/> as (value, count) for every non-empty bin in
+    /// ascending order, the value being the bin's geometric centre (at most the exact maximum).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The statistics were created without a histogram.</exception>
+    public (double Value, long Count)[] Histogram(int group)
+    {
+        Fold();
+        if (_histogram is null) throw new InvalidOperationException("bins need statistics created with percentiles: true");
+        ReadOnlySpan<long> histogram = _histogram.AsSpan(group * Bins, Bins);
+        var bins = new List<(double, long)>();
+        for (int b = 0; b < Bins; b++)
+            if (histogram[b] > 0) bins.Add((Math.Min(Math.Pow(2, MinExponent + (b + 0.5) / BinsPerOctave), _max[group]), histogram[b]));
+        return bins.ToArray();
+    }
+
     private static int Bin(float v)
     {
         double position = (Math.Log2(v) - MinExponent) * BinsPerOctave;
