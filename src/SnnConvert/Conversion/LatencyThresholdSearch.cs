@@ -12,10 +12,13 @@ namespace SnnConvert.Conversion;
 public static class LatencyThresholdSearch
 {
     /// <summary>Percentiles of the positive values tried as thresholds (100 is the maximum).</summary>
-    public static IReadOnlyList<double> Percentiles { get; } = [99, 99.5, 99.9, 99.99, 100];
+    public static IReadOnlyList<double> Percentiles { get; } = [90, 95, 98, 99, 99.5, 99.9, 99.99, 100];
 
-    /// <summary>Fractions of the maximum tried as thresholds: 0.30, 0.35, ..., 1.00.</summary>
-    public static IReadOnlyList<double> Fractions { get; } = Enumerable.Range(0, 15).Select(i => Math.Round(0.30 + 0.05 * i, 2)).ToArray();
+    /// <summary>
+    /// Fractions of the maximum tried as thresholds: 0.05, 0.10, ..., 1.00 (a heavy tail, such as a rare large current,
+    /// puts the optimum at low T far below the maximum).
+    /// </summary>
+    public static IReadOnlyList<double> Fractions { get; } = Enumerable.Range(1, 20).Select(i => Math.Round(0.05 * i, 2)).ToArray();
 
     /// <summary>
     /// The candidate threshold of <paramref name="group"/> with the least expected squared error at

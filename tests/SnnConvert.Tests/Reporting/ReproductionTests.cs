@@ -32,10 +32,11 @@ public sealed class ReproductionTests : IDisposable
         ReproductionReport report = ReproductionRun.Run(cnn, modelPath, "mnist", train, test, options, command: "test");
         ReproductionOutput.Write(report, _dir);
 
-        AssertFolder(_dir, report, expectedMethods: 7);
+        AssertFolder(_dir, report, expectedMethods: 7);   // five methods, max-current as written, max-current p99.9
         Assert.Equal(Evaluator.Evaluate(cnn.Network, test).AccuracyPercent, report.CnnAccuracy, 9);
         Assert.Equal(500, report.Settings.CalibrationImages);
-        Assert.Contains(report.Methods, m => m.Label == MethodVariant.RescaleLabel && m.RescaleInputs);
+        Assert.Contains(report.Methods, m => m.Label == "max-current" && m.RescaleInputs);
+        Assert.Contains(report.Methods, m => m.Label == MethodVariant.AsWrittenLabel && m.Method == "max-current" && !m.RescaleInputs);
         Assert.Contains(report.Methods, m => m.Label == MethodVariant.Percentile999Label && m.Percentile == 99.9);
         foreach (var m in report.Methods)
         {
