@@ -21,7 +21,8 @@ public class ReproductionSettingsTests
         ReproductionSettings set = plain.With(options);
         Assert.Equal(8, set.TargetSteps);
         Assert.Equal("bias, membrane", set.PostCalibration);
-        Assert.Equal(set, JsonSerializer.Deserialize<ReproductionSettings>(JsonSerializer.Serialize(set, ReproductionReport.Json), ReproductionReport.Json));
+        ReproductionSettings read = JsonSerializer.Deserialize<ReproductionSettings>(JsonSerializer.Serialize(set, ReproductionReport.Json), ReproductionReport.Json)!;
+        Assert.Equal((8, "bias, membrane"), (read.TargetSteps, read.PostCalibration));
         Assert.Equal(8, options.Conversion().TargetSteps);
         Assert.Equal(PostCalibration.Bias | PostCalibration.Membrane, options.Conversion().PostCalibration);
     }

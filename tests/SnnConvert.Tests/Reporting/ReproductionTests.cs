@@ -26,7 +26,7 @@ public sealed class ReproductionTests : IDisposable
         SavedModel cnn = ModelFile.Load(modelPath);
         ImageDataset train = DatasetLoader.Load("mnist", "train", null);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(300);
-        var options = new ReproductionOptions(MethodVariant.Build(SnnConvert.Conversion.ThresholdMethods.Names, variants: true), [1, 2, 4, 8],
+        var options = new ReproductionOptions(MethodVariant.Build(SnnConvert.Conversion.ThresholdMethods.Names, variants: true, bothSeedForms: true), [1, 2, 4, 8],
             InputEncoding.Direct, CalibrationSamples: 500, CalibrationSteps: 16);
 
         ReproductionReport report = ReproductionRun.Run(cnn, modelPath, "mnist", train, test, options, command: "test");
