@@ -196,7 +196,30 @@ public sealed class ChannelStatistics
         return bins.ToArray();
     }
 
-    private static int Bin(float v)
+    // log2(1 + (i + 1/2) / 2^16) for the top 16 mantissa bits i: within 1.1e-5 of log2 of any mantissa in the bucket,
+    // 7e-4 of a bin. Immutable once built.
+    private static readonly double[] Log2Mantissa = Enumerable.Range(0, 1 << 16).Select(i => Math.Log2(1 + (i + 0.5) / 65536)).ToArray();
+
+    /// <summary>
+    /// The histogram bin of a positive value: <see cref="ExactBin"/>, found from the float's exponent and a table of the
+    /// mantissa's logarithm, which is off by less than 0.001 bin; a position within 0.002 of a bin edge (or outside the
+    /// range) is computed exactly, so the result is always <see cref="ExactBin"/>'s (the percentiles do not change).
+    /// </summary>
+    internal static int Bin(float v)
+    {
+        int bits = BitConverter.SingleToInt32Bits(v);
+        int exponent = (bits >> 23) & 0xFF;
+        if (exponent is > 0 and < 255)
+        {
+            double position = (exponent - 127 - MinExponent + Log2Mantissa[(bits >> 7) & 0xFFFF]) * BinsPerOctave;
+            double fraction = position - Math.Floor(position);
+            if (fraction is > 0.002 and < 0.998 && position is > 0 and < Bins - 1) return (int)position;
+        }
+        return ExactBin(v);
+    }
+
+    /// <summary>The bin of a positive value by its definition: floor((log2 v + 40) * 64), clamped to the histogram.</summary>
+    internal static int ExactBin(float v)
     {
         double position = (Math.Log2(v) - MinExponent) * BinsPerOctave;
         return (int)Math.Clamp(position, 0, Bins - 1);
