@@ -31,7 +31,8 @@ public static class SettingFlags
         [SettingNames.InputMean] = "--input-mean",
         [SettingNames.InputStd] = "--input-std",
         [SettingNames.MaxPoolHandling] = "--maxpool",
-        [SettingNames.RescaleInputs] = "--rescale-inputs",
+        [SettingNames.AsWritten] = "--as-written",
+        [SettingNames.TargetSteps] = "--target-T",
         [SettingNames.DataDirectory] = "--data-dir",
         [SettingNames.GraphOutput] = "--output",
     };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SnnConvert.Conversion;
 using SnnConvert.Errors;
+using SnnConvert.Reporting;
 using SnnConvert.Snn;
 
 namespace SnnConvert.Cli;
@@ -16,8 +17,26 @@ public sealed class SnnOptions
     public Option<double?> Percentile { get; } = new("--percentile") { Description = "Percentile of the positive currents/activations (max-current: 100 by default; percentile: 99.9)" };
     /// <summary>--granularity.</summary>
     public Option<string> Granularity { get; } = new("--granularity") { Description = "max-current: channel (the seed) or layer", DefaultValueFactory = _ => "channel" };
-    /// <summary>--rescale-inputs.</summary>
-    public Option<bool> RescaleInputs { get; } = new("--rescale-inputs") { Description = "max-current: multiply synapses by the presynaptic thresholds (beyond the paper)" };
+    /// <summary>--as-written.</summary>
+    public Option<bool> AsWritten { get; } = new("--as-written")
+    {
+        Description = "max-current as the paper writes it: copy the CNN's weights (by default the synapses leaving each channel are scaled by its threshold)",
+    };
+    /// <summary>--rescale-inputs: deprecated, accepted and ignored (input rescaling is max-current's default).</summary>
+    public Option<bool> RescaleInputs { get; } = new("--rescale-inputs") { Description = "Deprecated: max-current's default now (see --as-written); ignored", Hidden = true };
+    /// <summary>--target-T.</summary>
+    public Option<int?> TargetT { get; } = new("--target-T")
+    {
+        Description = "Choose every threshold to minimise the clip-and-floor error at this latency T (Li et al. 2021) instead of the maximum/percentile",
+    };
+    /// <summary>--calibrate.</summary>
+    public Option<string?> Calibrate { get; } = new("--calibrate") { Description = "Corrections after the thresholds, comma-separated: bias, membrane (or none)" };
+    /// <summary>--low-latency.</summary>
+    public Option<int?> LowLatency { get; } = new("--low-latency")
+    {
+        Description = "The recommendation for an SNN at latency T: --method max-current --target-T T --calibrate bias,membrane " +
+            "(compare, reproduce: --target-T T --calibrate bias,membrane for every method)",
+    };
     /// <summary>--reset.</summary>
     public Option<string> Reset { get; } = new("--reset") { Description = "IF reset: soft (subtract the threshold, the seed) or hard (to zero)", DefaultValueFactory = _ => "soft" };
     /// <summary>--initial-membrane.</summary>
@@ -43,7 +62,7 @@ public sealed class SnnOptions
     };
 
     /// <summary>The calibration options (and --engine, which serves calibration and simulation).</summary>
-    public IEnumerable<Option> Calibration => [CalibSamples, CalibSteps, Percentile, Granularity, RescaleInputs, Reset, InitialMembrane, Readout, MaxPool, Engine];
+    public IEnumerable<Option> Calibration => [CalibSamples, CalibSteps, Percentile, Granularity, AsWritten, RescaleInputs, TargetT, Calibrate, LowLatency, Reset, InitialMembrane, Readout, MaxPool, Engine];
 
     /// <summary>The simulation options.</summary>
     public IEnumerable<Option> Simulation => [Timesteps, Encoding, Limit, BatchSize];
@@ -79,8 +98,35 @@ public sealed class SnnOptions
     public Readout? ReadoutChoice(ParseResult parse) => parse.GetValue(Readout) is { } r ? ParseEnum<Readout>("--readout", r) : null;
 
     /// <summary>The threshold method <paramref name="name"/> with the chosen options.</summary>
-    public IThresholdMethod Method(ParseResult parse, string name) => ThresholdMethods.Create(name, parse.GetValue(Percentile),
-        ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(Granularity)!), parse.GetValue(RescaleInputs));
+    public IThresholdMethod Method(ParseResult parse, string name)
+    {
+        if (parse.GetValue(AsWritten) && parse.GetValue(RescaleInputs))
+            throw new UsageException("--rescale-inputs: max-current rescales by default; --as-written asks for copied weights; give one of them");
+        if (parse.GetValue(LowLatency) is not null && parse.GetValue(AsWritten))
+            throw new UsageException("--low-latency: uses the default max-current; do not also give --as-written");
+        return ThresholdMethods.Create(name, parse.GetValue(Percentile), ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(Granularity)!),
+            parse.GetValue(AsWritten));
+    }
+
+    /// <summary>The target latency: --low-latency's or --target-T's (null: none).</summary>
+    public int? TargetSteps(ParseResult parse)
+    {
+        int? low = parse.GetValue(LowLatency), target = parse.GetValue(TargetT);
+        if (low is <= 0) throw new UsageException($"--low-latency: must be at least 1 time step, got {low}");
+        if (target is <= 0) throw new UsageException($"--target-T: must be at least 1 time step, got {target}");
+        if (low is not null && target is not null && low != target)
+            throw new UsageException($"--target-T: --low-latency {low} already sets the target latency; give one of them");
+        return low ?? target;
+    }
+
+    /// <summary>The corrections of --calibrate (bias, membrane, none), with both under --low-latency.</summary>
+    public PostCalibration PostCalibrationChoice(ParseResult parse)
+    {
+        var chosen = parse.GetValue(LowLatency) is null ? PostCalibration.None : PostCalibration.Bias | PostCalibration.Membrane;
+        foreach (string part in (parse.GetValue(Calibrate) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            chosen |= ParseEnum<PostCalibration>("--calibrate", part);
+        return chosen;
+    }
 
     /// <summary>The conversion the options of <paramref name="parse"/> ask for, with the threshold method <paramref name="method"/>.</summary>
     public ConversionOptions Conversion(ParseResult parse, string method, int seed) => new()
@@ -94,7 +140,16 @@ public sealed class SnnOptions
         Seed = seed,
         BatchSize = parse.GetValue(BatchSize),
         Engine = EngineChoice(parse),
+        TargetSteps = TargetSteps(parse),
+        PostCalibration = PostCalibrationChoice(parse),
     };
+
+    /// <summary>The settings of compare and reproduce for <paramref name="methods"/> (every method shares them).</summary>
+    public ReproductionOptions Reproduction(ParseResult parse, IReadOnlyList<MethodVariant> methods, int seed) => new(
+        methods, ParseTimesteps(parse.GetValue(Timesteps)!), ParseEnum<InputEncoding>("--encoding", parse.GetValue(Encoding)!),
+        parse.GetValue(CalibSamples), parse.GetValue(CalibSteps), seed, parse.GetValue(BatchSize),
+        ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(MaxPool)!), Neuron(parse), ReadoutChoice(parse), EngineChoice(parse),
+        TargetSteps(parse), PostCalibrationChoice(parse));
 
     /// <summary>
     /// Parses every calibration option and the threshold methods <paramref name="methods"/>, so that a mistake is
@@ -103,6 +158,8 @@ public sealed class SnnOptions
     public void ValidateCalibration(ParseResult parse, IEnumerable<string> methods)
     {
         foreach (string name in methods) Method(parse, name);
+        _ = TargetSteps(parse);
+        _ = PostCalibrationChoice(parse);
         _ = Neuron(parse);
         _ = ReadoutChoice(parse);
         _ = EngineChoice(parse);

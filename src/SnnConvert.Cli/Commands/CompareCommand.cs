@@ -51,12 +51,8 @@ public static class CompareCommand
             conversions.Validate(parse, shardSpec);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
-            var options = new ReproductionOptions(
-                MethodVariant.Build(names, variants: false, parse.GetValue(o.Percentile),
-                    SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), parse.GetValue(o.RescaleInputs)),
-                SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
-                parse.GetValue(o.CalibSamples), parse.GetValue(o.CalibSteps), parse.GetValue(seed), parse.GetValue(o.BatchSize),
-                SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!), o.Neuron(parse), o.ReadoutChoice(parse), o.EngineChoice(parse));
+            var options = o.Reproduction(parse, MethodVariant.Build(names, variants: false, parse.GetValue(o.Percentile),
+                SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), parse.GetValue(o.AsWritten)), parse.GetValue(seed));
             options.Validate();
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
             var test = DatasetAccess.Load(name, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));

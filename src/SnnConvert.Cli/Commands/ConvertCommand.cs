@@ -29,6 +29,8 @@ public static class ConvertCommand
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            if (parse.GetValue(o.LowLatency) is not null && parse.GetValue(method) != "max-current")
+                throw new UsageException($"--low-latency: is --method max-current with --target-T and --calibrate bias,membrane; do not also give --method {parse.GetValue(method)}");
             o.ValidateCalibration(parse, [parse.GetValue(method)!]);   // every option before the model and the data
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");

@@ -29,7 +29,8 @@ public static class ReproduceCommand
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods (default: all five)", DefaultValueFactory = _ => string.Join(",", ThresholdMethods.Names) };
         var variants = new Option<bool>("--variants")
         {
-            Description = $"Also run the max-current variants beyond the paper: \"{MethodVariant.RescaleLabel}\" (--rescale-inputs) and \"{MethodVariant.Percentile999Label}\" (--percentile 99.9)",
+            Description = $"Also run the max-current variant beyond the paper \"{MethodVariant.Percentile999Label}\" (--percentile 99.9); " +
+                $"max-current is always reported both by default and as \"{MethodVariant.AsWrittenLabel}\" (--as-written)",
             DefaultValueFactory = _ => true,
         };
         var seed = CommonOptions.Seed();
@@ -45,7 +46,8 @@ public static class ReproduceCommand
         conversions.AddTo(command);
         var shardBy = CommonOptions.ShardBy();
         command.Add(shardBy);
-        foreach (var option in o.Calibration.Concat(o.Simulation)) command.Add(option);
+        // reproduce reports max-current both ways (MethodVariant.AsWrittenLabel beside the default), so it has no --as-written.
+        foreach (var option in o.Calibration.Concat(o.Simulation).Where(option => option != o.AsWritten)) command.Add(option);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -67,12 +69,8 @@ public static class ReproduceCommand
             if (!explicitModel && !parse.GetValue(train))
                 foreach (string d in datasets) bundled[d] = FindBundled(BundledModels.ForDataset(d));
             string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var options = new ReproductionOptions(
-                MethodVariant.Build(names, parse.GetValue(variants), parse.GetValue(o.Percentile),
-                    SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), parse.GetValue(o.RescaleInputs)),
-                SnnOptions.ParseTimesteps(parse.GetValue(o.Timesteps)!), SnnOptions.ParseEnum<InputEncoding>("--encoding", parse.GetValue(o.Encoding)!),
-                parse.GetValue(o.CalibSamples), parse.GetValue(o.CalibSteps), parse.GetValue(seed), parse.GetValue(o.BatchSize),
-                SnnOptions.ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(o.MaxPool)!), o.Neuron(parse), o.ReadoutChoice(parse), o.EngineChoice(parse));
+            var options = o.Reproduction(parse, MethodVariant.Build(names, parse.GetValue(variants), parse.GetValue(o.Percentile),
+                SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), bothSeedForms: true), parse.GetValue(seed));
             options.Validate();
             SnnOptions.CheckLimit("--limit", parse.GetValue(o.Limit));   // before the training split is read
             string commandLine = "snnconvert " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));

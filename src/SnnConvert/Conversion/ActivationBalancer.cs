@@ -7,7 +7,8 @@ namespace SnnConvert.Conversion;
 /// <summary>
 /// The engine of the CNN-side methods (max activation, percentile, channel-wise max activation): one pass of the
 /// CNN over the calibration images measures each layer's activation scale lambda_l (maximum or percentile of the
-/// positive ReLU outputs, per layer or per channel); then lambda_l becomes layer l's threshold and the weights
+/// positive ReLU outputs, per layer or per channel, or with a target latency the error-minimising value of
+/// <see cref="LatencyThresholdSearch"/>); then lambda_l becomes layer l's threshold and the weights
 /// leaving layer l are multiplied by lambda_l (<see cref="InputScaling"/>), which is data-based normalisation
 /// (W * lambda_{l-1} / lambda_l with threshold 1) written with thresholds. The output layer's lambda (largest
 /// positive logit) is its threshold for spike-count readout.
@@ -25,7 +26,8 @@ public static class ActivationBalancer
         foreach (int s in synaptic)
         {
             var layer = (SynapticLayer)template.Layers[s];
-            stats[s] = new ChannelStatistics(granularity == ThresholdGranularity.Channel && layer is SnnConv2d ? layer.OutputChannels : 1, percentile < 100);
+            stats[s] = new ChannelStatistics(granularity == ThresholdGranularity.Channel && layer is SnnConv2d ? layer.OutputChannels : 1,
+                percentile < 100 || settings.Target is not null);
         }
         var forward = new AnalogForward(template);
         for (int start = 0; start < settings.Data.Count; start += settings.BatchSize)
@@ -47,11 +49,11 @@ public static class ActivationBalancer
         foreach (int s in synaptic)
         {
             var layer = InputScaling.Apply((SynapticLayer)net.Layers[s], previous);
-            var raw = Enumerable.Range(0, stats[s].Groups).Select(g => stats[s].Percentile(g, percentile)).ToArray();
+            var (raw, fraction) = LatencyThresholdSearch.Thresholds(stats[s], percentile, settings.Target);
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(s, layer with { Thresholds = thresholds });
             previous = thresholds;
-            report.Add(BalancingRecord.Layer(s, layer, thresholds, dead, 1));
+            report.Add(BalancingRecord.Layer(s, layer, thresholds, dead, 1) with { TargetFraction = fraction });
         }
         return net with { Conversion = BalancingRecord.Method(net.Conversion, method, granularity, percentile, settings, report) };
     }

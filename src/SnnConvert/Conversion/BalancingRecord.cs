@@ -21,5 +21,7 @@ internal static class BalancingRecord
             Percentile = percentile,
             CalibrationSamples = settings.Data.Count,
             Layers = layers,
+            TargetSteps = settings.Target?.Steps,
+            TargetRounding = settings.Target?.HalfThresholdStart,
         };
 }

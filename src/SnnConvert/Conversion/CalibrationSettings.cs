@@ -9,14 +9,17 @@ namespace SnnConvert.Conversion;
 /// <param name="Seed">Seed of rate-coded calibration input.</param>
 /// <param name="BatchSize">Images simulated together.</param>
 /// <param name="Engine">How synaptic currents are computed while calibrating.</param>
-public sealed record CalibrationSettings(ImageDataset Data, int Steps = 64, int Seed = 1, int BatchSize = 100, Snn.SynapseEngine Engine = Snn.SynapseEngine.Auto)
+/// <param name="Target">The latency thresholds are chosen for (<see cref="LatencyThresholdSearch"/>), or null for each method's own statistic.</param>
+public sealed record CalibrationSettings(ImageDataset Data, int Steps = 64, int Seed = 1, int BatchSize = 100, Snn.SynapseEngine Engine = Snn.SynapseEngine.Auto,
+    LatencyTarget? Target = null)
 {
-    /// <summary>Throws <see cref="InvalidSettingException"/> for empty data or non-positive sizes.</summary>
+    /// <summary>Throws <see cref="InvalidSettingException"/> for empty data or non-positive sizes or target.</summary>
     public void Validate()
     {
         if (Data.Count == 0) throw new InvalidSettingException(SettingNames.CalibrationSamples, "calibration needs at least one image, got 0");
         if (Steps <= 0) throw new InvalidSettingException(SettingNames.CalibrationSteps, $"must be at least 1, got {Steps}");
         if (BatchSize <= 0) throw new InvalidSettingException(SettingNames.BatchSize, $"must be at least 1, got {BatchSize}");
+        Target?.Validate();
     }
 }
 

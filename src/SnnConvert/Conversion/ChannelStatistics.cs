@@ -180,7 +180,48 @@ public sealed class ChannelStatistics
         return _max[group];
     }
 
-    private static int Bin(float v)
+    /// <summary>
+    /// The histogram of the positive values of <paramref name="group"/> as (value, count) for every non-empty bin in
+    /// ascending order, the value being the bin's geometric centre (at most the exact maximum).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The statistics were created without a histogram.</exception>
+    public (double Value, long Count)[] Histogram(int group)
+    {
+        Fold();
+        if (_histogram is null) throw new InvalidOperationException("bins need statistics created with percentiles: true");
+        ReadOnlySpan<long> histogram = _histogram.AsSpan(group * Bins, Bins);
+        var bins = new List<(double, long)>();
+        for (int b = 0; b < Bins; b++)
+            if (histogram[b] > 0) bins.Add((Math.Min(Math.Pow(2, MinExponent + (b + 0.5) / BinsPerOctave), _max[group]), histogram[b]));
+        return bins.ToArray();
+    }
+
+    // log2(1 + i / 4096) for i = 0 .. 4096: linear interpolation between them is within 1.1e-8 of log2 of any mantissa
+    // (h^2 / 8 * max |log2''|), 7e-7 of a bin; 32 KB, so the table stays in the first-level cache. Immutable once built.
+    private static readonly double[] Log2Mantissa = Enumerable.Range(0, 4097).Select(i => Math.Log2(1 + i / 4096.0)).ToArray();
+
+    /// <summary>
+    /// The histogram bin of a positive value: <see cref="ExactBin"/>, found from the float's exponent and an interpolated
+    /// table of the mantissa's logarithm, which is off by less than 1e-6 bin; a position within 1e-4 of a bin edge (or
+    /// outside the range) is computed exactly, so the result is always <see cref="ExactBin"/>'s (the percentiles do not change).
+    /// </summary>
+    internal static int Bin(float v)
+    {
+        int bits = BitConverter.SingleToInt32Bits(v);
+        int exponent = (bits >> 23) & 0xFF;
+        if (exponent is > 0 and < 255)
+        {
+            int index = (bits >> 11) & 0xFFF;
+            double low = Log2Mantissa[index], log2 = low + (Log2Mantissa[index + 1] - low) * ((bits & 0x7FF) * (1.0 / 2048));
+            double position = (exponent - 127 - MinExponent + log2) * BinsPerOctave;
+            double fraction = position - Math.Floor(position);
+            if (fraction is > 1e-4 and < 1 - 1e-4 && position is > 0 and < Bins - 1) return (int)position;
+        }
+        return ExactBin(v);
+    }
+
+    /// <summary>The bin of a positive value by its definition: floor((log2 v + 40) * 64), clamped to the histogram.</summary>
+    internal static int ExactBin(float v)
     {
         double position = (Math.Log2(v) - MinExponent) * BinsPerOctave;
         return (int)Math.Clamp(position, 0, Bins - 1);

@@ -4,7 +4,7 @@ namespace SnnConvert.Conversion;
 
 /// <summary>
 /// Everything <see cref="SnnConverter.Convert"/> needs besides the CNN and the calibration images. The defaults are
-/// the seed's: max-current thresholds per channel, soft reset, membrane readout, 64 calibration steps on all images.
+/// the seed's: max-current thresholds per channel (with synapses scaled by the thresholds before), soft reset, membrane readout, 64 calibration steps on all images.
 /// </summary>
 public sealed record ConversionOptions
 {
@@ -29,7 +29,11 @@ public sealed record ConversionOptions
     public int BatchSize { get; init; } = 100;
     /// <summary>How synaptic currents are computed while calibrating.</summary>
     public SynapseEngine Engine { get; init; } = SynapseEngine.Auto;
-    /// <summary>Target latency T for latency-aware thresholds and post-calibration (null: none).</summary>
+    /// <summary>
+    /// The latency T the thresholds are chosen for: each threshold minimises the expected squared clip-and-floor error
+    /// of the calibrated values at T (<see cref="LatencyThresholdSearch"/>), in place of the method's maximum or
+    /// percentile; also the T of post-calibration. Null (the default) keeps the method's own statistic.
+    /// </summary>
     public int? TargetSteps { get; init; }
     /// <summary>
     /// Bias and/or membrane calibration after the threshold method, at T = <see cref="TargetSteps"/> (else

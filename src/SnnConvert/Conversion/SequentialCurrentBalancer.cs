@@ -7,7 +7,8 @@ namespace SnnConvert.Conversion;
 /// The engine of the SNN-side methods (max-current, Spike-Norm): weighted layers are calibrated one after the
 /// other; layer l's input current z_l(t) is recorded while layers before it already run as IF neurons with their
 /// final thresholds, over the calibration images for T_calib steps, and its threshold is the maximum (or a
-/// percentile) of z_l over images, positions and steps, per output channel or per layer.
+/// percentile) of z_l over images, positions and steps, per output channel or per layer, or with a target latency the
+/// value that minimises z_l's clip-and-floor error at that latency (<see cref="LatencyThresholdSearch"/>).
 /// </summary>
 public static class SequentialCurrentBalancer
 {
@@ -34,7 +35,7 @@ public static class SequentialCurrentBalancer
             net = net.WithLayer(stage, layer);
             if (!layer.Spiking && net.Readout == Readout.Membrane) break;
             int groups = granularity == ThresholdGranularity.Channel && layer is SnnConv2d ? layer.OutputChannels : 1;
-            var probe = new CurrentStatisticsProbe(net, stage, groups, percentile < 100);
+            var probe = new CurrentStatisticsProbe(net, stage, groups, percentile < 100 || settings.Target is not null);
             // A constant current (direct input, first layer) is the same at every step: one step records it all.
             int steps = InputEncoder.GivesConstantCurrent(net, encoding, stage) ? 1 : settings.Steps;
             int batch = Math.Min(settings.BatchSize, settings.Data.Count);
@@ -48,11 +49,11 @@ public static class SequentialCurrentBalancer
                 progress?.Report(new CalibrationProgress(stage, $"{method}: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
             }
             ChannelStatistics stats = probe.Statistics();
-            var raw = Enumerable.Range(0, groups).Select(g => stats.Percentile(g, percentile)).ToArray();
+            var (raw, fraction) = LatencyThresholdSearch.Thresholds(stats, percentile, settings.Target);
             var (thresholds, dead) = ThresholdFinalizer.Finalize(raw);
             net = net.WithLayer(stage, layer with { Thresholds = thresholds });
             previous = thresholds;
-            report.Add(BalancingRecord.Layer(stage, layer, thresholds, dead, steps));
+            report.Add(BalancingRecord.Layer(stage, layer, thresholds, dead, steps) with { TargetFraction = fraction });
         }
         return net with { Conversion = Record(net.Conversion, method, settings, percentile, granularity, encoding, rescaleInputs, report) };
     }

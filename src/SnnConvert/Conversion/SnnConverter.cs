@@ -27,10 +27,11 @@ public static class SnnConverter
     public static ConversionResult Convert(SavedModel model, ConversionOptions options, ImageDataset calibration,
         IProgress<CalibrationProgress>? progress = null)
     {
-        var settings = new CalibrationSettings(CalibrationSubset(calibration, options.CalibrationSamples, options.Seed), options.CalibrationSteps,
-            options.Seed, options.BatchSize, options.Engine);
-        Evaluator.CheckCompatible(model.Network, settings.Data);
+        if (options.TargetSteps is <= 0) throw new InvalidSettingException(SettingNames.TargetSteps, $"must be at least 1 time step, got {options.TargetSteps}");
+        ImageDataset subset = CalibrationSubset(calibration, options.CalibrationSamples, options.Seed);
+        Evaluator.CheckCompatible(model.Network, subset);
         ConversionTemplate template = SnnTemplateBuilder.Build(model, options.MaxPool, options.Neuron, options.Readout);
+        var settings = new CalibrationSettings(subset, options.CalibrationSteps, options.Seed, options.BatchSize, options.Engine, Target(options));
         SpikingNetwork balanced = options.Method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
@@ -39,8 +40,16 @@ public static class SnnConverter
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };
         return new ConversionResult(balanced,
-            PerChannelBiasWarning(template.Network, options.Method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
+            AsWrittenBiasWarning(template.Network, options.Method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
     }
+
+    /// <summary>
+    /// The latency target of <paramref name="options"/>, or null: the error is that of rounding when the neurons start at
+    /// theta/2 or their initial membrane is calibrated, else that of the floor.
+    /// </summary>
+    internal static LatencyTarget? Target(ConversionOptions options) => options.TargetSteps is { } steps
+        ? new LatencyTarget(steps, options.Neuron.Initial == InitialMembrane.HalfThreshold || options.PostCalibration.HasFlag(PostCalibration.Membrane))
+        : null;
 
     private static InputPreprocessing RecordedInput(string model, System.Text.Json.Nodes.JsonNode input)
     {
@@ -62,19 +71,20 @@ public static class SnnConverter
     }
 
     /// <summary>
-    /// The warning for max-current with per-channel thresholds and copied weights on a network whose layers after a
-    /// convolution have biases (folded batch norm), or null: the next layer then sees each input channel scaled by
-    /// 1/theta while its bias is not, which can cost much accuracy (docs/results/fmnist.md); input rescaling
-    /// compensates.
+    /// The warning for max-current as written (copied weights) on a network whose weighted layers after the first have
+    /// biases (folded batch norm), or null: such a layer receives the previous layer's activations divided by its
+    /// thresholds (per channel) while its bias is not divided, which can cost much accuracy (docs/results/fmnist.md);
+    /// the default max-current scales the synapses by the thresholds instead.
     /// </summary>
-    internal static string? PerChannelBiasWarning(SpikingNetwork template, IThresholdMethod method)
+    internal static string? AsWrittenBiasWarning(SpikingNetwork template, IThresholdMethod method)
     {
-        if (method is not MaxCurrentThresholds { Granularity: ThresholdGranularity.Channel, RescaleInputs: false }) return null;
+        if (method is not MaxCurrentThresholds { RescaleInputs: false }) return null;
         IReadOnlyList<int> synaptic = template.SynapticIndices;
         for (int k = 1; k < synaptic.Count; k++)
-            if (template.Layers[synaptic[k - 1]] is SnnConv2d && template.Layers[synaptic[k]] is SynapticLayer { Bias: { } bias } layer && bias.Any(b => b != 0f))
-                return $"layer {synaptic[k]} ({layer.Describe()}) has a bias (folded batch norm): with per-channel thresholds and copied weights it " +
-                    $"sees each input channel scaled by 1/threshold but its bias is not scaled, which can cost much accuracy; {SettingReference.To(SettingNames.RescaleInputs)} compensates";
+            if (template.Layers[synaptic[k]] is SynapticLayer { Bias: { } bias } layer && bias.Any(b => b != 0f))
+                return $"layer {synaptic[k]} ({layer.Describe()}) has a bias (folded batch norm): max-current {SettingReference.To(SettingNames.AsWritten)} " +
+                    "copies the weights, so this layer sees its inputs divided by the previous layer's thresholds but its bias is not, which can cost " +
+                    "much accuracy; the default max-current (without it) scales the synapses by the thresholds and keeps the bias consistent";
         return null;
     }
 

@@ -9,13 +9,18 @@ public static class ThresholdMethods
     public static readonly string[] Names = ["max-current", "max-activation", "percentile", "spike-norm", "channel-max-activation"];
 
     /// <summary>Creates a method. <paramref name="percentile"/> is null for each method's default (max-current: 100, percentile: 99.9).</summary>
+    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <param name="percentile">The percentile of max-current and percentile, or null for their defaults.</param>
+    /// <param name="granularity">max-current's granularity, or null for per channel.</param>
+    /// <param name="asWritten">max-current as the paper writes it, with copied weights (<see cref="MaxCurrentThresholds.AsWritten"/>);
+    /// other methods ignore it.</param>
     /// <exception cref="InvalidSettingException">Unknown name or a percentile outside (0, 100].</exception>
-    public static IThresholdMethod Create(string name, double? percentile = null, ThresholdGranularity? granularity = null, bool rescaleInputs = false)
+    public static IThresholdMethod Create(string name, double? percentile = null, ThresholdGranularity? granularity = null, bool asWritten = false)
     {
         if (percentile is { } p && !(p > 0 && p <= 100)) throw new InvalidSettingException(SettingNames.Percentile, $"must be in (0, 100], got {p}");
         return name switch
         {
-            "max-current" => new MaxCurrentThresholds(granularity ?? ThresholdGranularity.Channel, percentile ?? 100, rescaleInputs),
+            "max-current" => new MaxCurrentThresholds(granularity ?? ThresholdGranularity.Channel, percentile ?? 100, RescaleInputs: !asWritten),
             "max-activation" => new MaxActivationThresholds(),
             "percentile" => new PercentileThresholds(percentile ?? 99.9),
             "spike-norm" => new SpikeNormThresholds(),

@@ -44,8 +44,10 @@ public static class SettingNames
     public const string InputStd = "input std";
     /// <summary>What conversion does with max pooling (refuse, gate or average).</summary>
     public const string MaxPoolHandling = "max-pool handling";
-    /// <summary>Whether max-current multiplies each layer's synapses by the thresholds of the layer before it.</summary>
-    public const string RescaleInputs = "input rescaling";
+    /// <summary>Max-current as the paper writes it: copied weights, not multiplied by the thresholds of the layer before.</summary>
+    public const string AsWritten = "as written";
+    /// <summary>The latency whose clip-and-floor error the thresholds minimise.</summary>
+    public const string TargetSteps = "target steps";
     /// <summary>The folder searched first for datasets.</summary>
     public const string DataDirectory = "data directory";
     /// <summary>The ONNX graph output holding the class scores.</summary>

@@ -7,26 +7,29 @@ namespace SnnConvert.Reporting;
 /// <param name="Method">The configured method.</param>
 public sealed record MethodVariant(string Label, IThresholdMethod Method)
 {
-    /// <summary>Label of the max-current variant that rescales synapses by the presynaptic thresholds.</summary>
-    public const string RescaleLabel = "max-current +rescale";
+    /// <summary>Label of max-current as the paper writes it (copied weights), beside the default "max-current" (synapses scaled by the thresholds).</summary>
+    public const string AsWrittenLabel = "max-current as written";
 
     /// <summary>Label of the max-current variant that takes the 99.9th percentile of the currents.</summary>
     public const string Percentile999Label = "max-current p99.9";
 
     /// <summary>
-    /// The methods of a reproduction: each of <paramref name="names"/> with the given options, then, with
-    /// <paramref name="variants"/>, the two max-current variants beyond the paper that docs/results/mnist.md found to
-    /// matter (input rescaling, and the 99.9th percentile of the currents).
+    /// The methods of a run: each of <paramref name="names"/> with the given options (max-current as written under
+    /// <see cref="AsWrittenLabel"/> when <paramref name="asWritten"/>); with <paramref name="bothSeedForms"/>, max-current
+    /// both by default and as written, side by side (a reproduction reports both); then, with <paramref name="variants"/>,
+    /// the max-current variant beyond the paper that docs/results/mnist.md found to matter (the 99.9th percentile).
     /// </summary>
     public static IReadOnlyList<MethodVariant> Build(IEnumerable<string> names, bool variants, double? percentile = null,
-        ThresholdGranularity granularity = ThresholdGranularity.Channel, bool rescaleInputs = false)
+        ThresholdGranularity granularity = ThresholdGranularity.Channel, bool asWritten = false, bool bothSeedForms = false)
     {
-        var list = names.Select(n => new MethodVariant(n, ThresholdMethods.Create(n, percentile, granularity, rescaleInputs))).ToList();
-        if (variants)
+        const string seed = "max-current";
+        var list = new List<MethodVariant>();
+        foreach (string n in names)
         {
-            list.Add(new MethodVariant(RescaleLabel, ThresholdMethods.Create("max-current", percentile, granularity, rescaleInputs: true)));
-            list.Add(new MethodVariant(Percentile999Label, ThresholdMethods.Create("max-current", 99.9, granularity, rescaleInputs)));
+            if (n != seed || !asWritten || bothSeedForms) list.Add(new MethodVariant(n, ThresholdMethods.Create(n, percentile, granularity)));
+            if (n == seed && (asWritten || bothSeedForms)) list.Add(new MethodVariant(AsWrittenLabel, ThresholdMethods.Create(n, percentile, granularity, asWritten: true)));
         }
+        if (variants) list.Add(new MethodVariant(Percentile999Label, ThresholdMethods.Create(seed, 99.9, granularity, asWritten)));
         return list.DistinctBy(m => m.Label).ToArray();
     }
 }

@@ -43,6 +43,9 @@ public sealed class ReproductionCheckpoints
         Add(string.Join(",", options.Timesteps));
         Add($"{options.Encoding} {options.CalibrationSamples} {options.CalibrationSteps} {options.Seed} {options.BatchSize} {options.MaxPool} " +
             $"{options.Neuron} {options.Readout} {options.Engine}");
+        // Added only when set, so that the checkpoints of runs without them keep their fingerprint.
+        if (options.TargetSteps is not null || options.PostCalibration != Conversion.PostCalibration.None)
+            Add($"target {options.TargetSteps} post {options.PostCalibration}");
         return new ReproductionCheckpoints(Path.Combine(outputFolder, FolderName), Convert.ToHexString(hash.GetHashAndReset()));
     }
 

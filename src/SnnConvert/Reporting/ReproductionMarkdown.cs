@@ -16,6 +16,8 @@ public static class ReproductionMarkdown
         sb.AppendLine($"# Reproduction: SNN conversion of {report.Network} on {report.Dataset}").AppendLine();
         sb.AppendLine($"Model `{report.Model}` ({report.Network}), dataset {report.Dataset}: {s.TestImages} test images; calibration on " +
                       $"{s.CalibrationImages} training images with T_calib = {s.CalibrationSteps}; {s.Encoding} input; seed {s.Seed}. " +
+                      (s.TargetSteps is { } target ? $"Thresholds chosen for the target latency T = {target} (docs/method.md). " : "") +
+                      (s.PostCalibration is { } post ? $"Post-calibration: {post}. " : "") +
                       $"Methods: {string.Join(", ", report.Methods.Select(m => m.Label))}.").AppendLine();
         sb.AppendLine($"Command: `{run.Command}`").AppendLine();
         sb.AppendLine($"Run {run.StartedUtc} on {run.ProcessorCount} logical processors ({run.OperatingSystem}, {run.Runtime}; matrix products: {run.Blas}).")

@@ -16,9 +16,12 @@ namespace SnnConvert.Reporting;
 /// <param name="Neuron">IF neuron settings (null: soft reset, zero initial membrane).</param>
 /// <param name="Readout">Output readout (null: membrane).</param>
 /// <param name="Engine">How synaptic currents are computed in calibration and simulation.</param>
+/// <param name="TargetSteps">The latency every method's thresholds are chosen for (<see cref="ConversionOptions.TargetSteps"/>), or null.</param>
+/// <param name="PostCalibration">Corrections after the thresholds (<see cref="ConversionOptions.PostCalibration"/>).</param>
 public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, IReadOnlyList<int> Timesteps, InputEncoding Encoding = InputEncoding.Direct,
     int? CalibrationSamples = null, int CalibrationSteps = 64, int Seed = 1, int BatchSize = 100, MaxPoolHandling MaxPool = MaxPoolHandling.Refuse,
-    NeuronModel? Neuron = null, Readout? Readout = null, SynapseEngine Engine = SynapseEngine.Auto)
+    NeuronModel? Neuron = null, Readout? Readout = null, SynapseEngine Engine = SynapseEngine.Auto, int? TargetSteps = null,
+    PostCalibration PostCalibration = PostCalibration.None)
 {
     /// <summary>The latencies of the seed's figures: 1, 2, 4, ..., 256.</summary>
     public static IReadOnlyList<int> PaperTimesteps { get; } = [1, 2, 4, 8, 16, 32, 64, 128, 256];
@@ -28,6 +31,7 @@ public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, I
     {
         MaxPool = MaxPool, Neuron = Neuron ?? new(), Readout = Readout ?? Snn.Readout.Membrane,
         CalibrationSteps = CalibrationSteps, Seed = Seed, BatchSize = BatchSize, Engine = Engine,
+        TargetSteps = TargetSteps, PostCalibration = PostCalibration,
     };
 
     /// <summary>Throws <see cref="InvalidSettingException"/> for an empty method or latency list or non-positive sizes.</summary>
@@ -38,5 +42,6 @@ public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, I
         if (CalibrationSamples is <= 0) throw new InvalidSettingException(SettingNames.CalibrationSamples, $"calibration needs at least one image, got {CalibrationSamples}");
         if (CalibrationSteps <= 0) throw new InvalidSettingException(SettingNames.CalibrationSteps, $"must be at least 1, got {CalibrationSteps}");
         if (BatchSize <= 0) throw new InvalidSettingException(SettingNames.BatchSize, $"must be at least 1, got {BatchSize}");
+        if (TargetSteps is <= 0) throw new InvalidSettingException(SettingNames.TargetSteps, $"must be at least 1 time step, got {TargetSteps}");
     }
 }

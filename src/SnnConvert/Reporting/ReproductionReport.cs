@@ -44,8 +44,20 @@ public sealed record ReproductionReport(int SchemaVersion, string Dataset, strin
 /// <param name="Encoding">Input encoding (direct or rate).</param>
 /// <param name="Seed">Seed.</param>
 /// <param name="BatchSize">Images simulated together.</param>
+/// <param name="TargetSteps">The latency every method's thresholds were chosen for (--target-T), or null (absent from the JSON).</param>
+/// <param name="PostCalibration">The corrections after the thresholds ("bias, membrane"), or null when none (absent from the JSON).</param>
 public sealed record ReproductionSettings(int TestImages, int CalibrationImages, int CalibrationSteps, IReadOnlyList<int> Timesteps, string Encoding,
-    int Seed, int BatchSize);
+    int Seed, int BatchSize,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TargetSteps = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PostCalibration = null)
+{
+    /// <summary>The settings with the target latency and post-calibration of <paramref name="options"/>.</summary>
+    internal ReproductionSettings With(ReproductionOptions options) => this with
+    {
+        TargetSteps = options.TargetSteps,
+        PostCalibration = options.PostCalibration == Conversion.PostCalibration.None ? null : options.PostCalibration.ToString().ToLowerInvariant(),
+    };
+}
 
 /// <summary>One method's conversion and simulation.</summary>
 /// <param name="Label">Label in tables and legends.</param>

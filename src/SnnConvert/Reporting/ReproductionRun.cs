@@ -74,7 +74,7 @@ public static class ReproductionRun
 
         var first = results[0].Report;
         var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
-            options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize);
+            options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize).With(options);
         var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription, trainingSeconds, cnnSeconds, total.Elapsed.TotalSeconds + (trainingSeconds ?? 0));
         return new ReproductionReport(1, dataset, modelPath, cnn.Network.Name, settingsReport, cnnAccuracy, first.CnnMacsPerImage,

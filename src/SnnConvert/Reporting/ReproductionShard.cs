@@ -78,7 +78,7 @@ public static class ReproductionShard
                 PartialSimulation.From(result, ledger, snn.Layers.Count, cnnCorrect)));
         }
         var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
-            options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize);
+            options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize).With(options);
         var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription, null, cnnSeconds, total.Elapsed.TotalSeconds);
         return new ReproducePartial(dataset, modelPath, cnn.Network.Name, settingsReport, run, methods,

@@ -32,6 +32,10 @@ public sealed record ConversionRecord
     public int? CalibrationSeed { get; init; }
     /// <summary>Whether each layer's inputs were rescaled by the previous thresholds.</summary>
     public bool? RescaleInputs { get; init; }
+    /// <summary>The latency the thresholds minimise the clip-and-floor error for, or null (each method's own statistic).</summary>
+    public int? TargetSteps { get; init; }
+    /// <summary>With a target latency: whether the error was that of rounding (neurons starting at theta/2) rather than floor.</summary>
+    public bool? TargetRounding { get; init; }
     /// <summary>An ONNX model's input preprocessing folded into the first layer (the model's "input" training record).</summary>
     public InputPreprocessing? Input { get; init; }
     /// <summary>Bias and membrane calibration after the thresholds, or null when none ran.</summary>
@@ -45,7 +49,7 @@ public sealed record ConversionRecord
     public IReadOnlyList<LayerCalibration> LayerRecords => Layers ?? [];
 
     private static readonly string[] Known = ["sourceModel", "warnings", "method", "granularity", "percentile", "calibrationSamples", "layers",
-        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "input", "postCalibration", "calibrationSeconds"];
+        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "targetSteps", "targetRounding", "input", "postCalibration", "calibrationSeconds"];
 
     /// <summary>The stored form: the keys that are set, in the order the conversion has always written them, then <see cref="Other"/>.</summary>
     public JsonObject ToJson()
@@ -62,6 +66,8 @@ public sealed record ConversionRecord
         if (CalibrationSteps is { } steps) json["calibrationSteps"] = steps;
         if (CalibrationSeed is { } seed) json["calibrationSeed"] = seed;
         if (RescaleInputs is { } rescale) json["rescaleInputs"] = rescale;
+        if (TargetSteps is { } target) json["targetSteps"] = target;
+        if (TargetRounding is { } rounding) json["targetRounding"] = rounding;
         if (Input is not null) json["input"] = Input.ToJson();
         if (PostCalibration is not null) json["postCalibration"] = PostCalibration.ToJson();
         if (CalibrationSeconds is { } seconds) json["calibrationSeconds"] = seconds;
@@ -91,6 +97,8 @@ public sealed record ConversionRecord
                 CalibrationSteps = json["calibrationSteps"]?.GetValue<int>(),
                 CalibrationSeed = json["calibrationSeed"]?.GetValue<int>(),
                 RescaleInputs = json["rescaleInputs"]?.GetValue<bool>(),
+                TargetSteps = json["targetSteps"]?.GetValue<int>(),
+                TargetRounding = json["targetRounding"]?.GetValue<bool>(),
                 Input = json["input"] is { } input ? InputPreprocessing.FromJson(input) : null,
                 PostCalibration = json["postCalibration"] is { } post ? PostCalibrationRecord.FromJson(post) : null,
                 CalibrationSeconds = json["calibrationSeconds"]?.GetValue<double>(),

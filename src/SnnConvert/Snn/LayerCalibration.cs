@@ -13,10 +13,13 @@ namespace SnnConvert.Snn;
 /// <param name="CalibrationSteps">Time steps the layer was calibrated over, or null when not recorded.</param>
 public sealed record LayerCalibration(int? Stage, string Layer, int Thresholds, double? Min, double? Mean, double? Max, int DeadChannels, int? CalibrationSteps)
 {
+    /// <summary>With a target latency: the chosen threshold as a fraction of the maximum (mean over the live channels), else null.</summary>
+    public double? TargetFraction { get; init; }
+
     /// <summary>Keys this record does not know (from newer files), kept so that nothing read is lost; written last.</summary>
     public JsonObject Other { get; init; } = [];
 
-    private static readonly string[] Known = ["stage", "layer", "thresholds", "min", "max", "mean", "deadChannels", "calibrationSteps"];
+    private static readonly string[] Known = ["stage", "layer", "thresholds", "min", "max", "mean", "deadChannels", "calibrationSteps", "targetFraction"];
 
     /// <summary>The stored form, keys in the order the conversion has always written them.</summary>
     internal JsonObject ToJson()
@@ -30,6 +33,7 @@ public sealed record LayerCalibration(int? Stage, string Layer, int Thresholds, 
         if (Mean is { } mean) json["mean"] = mean;
         json["deadChannels"] = DeadChannels;
         if (CalibrationSteps is { } steps) json["calibrationSteps"] = steps;
+        if (TargetFraction is { } fraction) json["targetFraction"] = fraction;
         foreach (var (key, value) in Other) json[key] = value?.DeepClone();
         return json;
     }
@@ -40,6 +44,7 @@ public sealed record LayerCalibration(int? Stage, string Layer, int Thresholds, 
         entry?["min"]?.GetValue<double>(), entry?["mean"]?.GetValue<double>(), entry?["max"]?.GetValue<double>(),
         entry?["deadChannels"]?.GetValue<int>() ?? 0, entry?["calibrationSteps"]?.GetValue<int>())
     {
+        TargetFraction = entry?["targetFraction"]?.GetValue<double>(),
         Other = new JsonObject((entry as JsonObject ?? []).Where(p => !Known.Contains(p.Key)).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
     };
 }

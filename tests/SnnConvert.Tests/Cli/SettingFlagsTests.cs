@@ -52,10 +52,10 @@ public sealed class SettingFlagsTests
     [Fact]
     public void Rewriting_replaces_only_references_to_settings()
     {
-        string text = $"use {SettingReference.To(SettingNames.MaxPoolHandling, "gate")} or {SettingReference.To(SettingNames.RescaleInputs)}; " +
+        string text = $"use {SettingReference.To(SettingNames.MaxPoolHandling, "gate")} or {SettingReference.To(SettingNames.AsWritten)}; " +
             $"{SettingReference.To(SettingNames.Dataset)} stays a word; [not a setting] and [x = 1] stay as written";
 
-        Assert.Equal("use --maxpool gate or --rescale-inputs; dataset stays a word; [not a setting] and [x = 1] stay as written", SettingFlags.InText(text));
+        Assert.Equal("use --maxpool gate or --as-written; dataset stays a word; [not a setting] and [x = 1] stay as written", SettingFlags.InText(text));
     }
 
     private static ImageDataset RandomImages(SavedModel model, int count)

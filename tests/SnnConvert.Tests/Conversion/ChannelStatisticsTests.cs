@@ -82,4 +82,20 @@ public class ChannelStatisticsTests
     [Fact]
     public void Merge_refuses_other_shapes() =>
         Assert.Throws<ArgumentException>(() => new ChannelStatistics(3, false).Merge(new ChannelStatistics(4, false)));
+
+    [Fact]
+    public void The_fast_bin_is_the_exact_bin_everywhere_and_at_every_edge()
+    {
+        var random = new Random(7);
+        var values = new List<float>();
+        for (int i = 0; i < 2_000_000; i++) values.Add(BitConverter.Int32BitsToSingle(random.Next(1, 0x7F800000)));   // every positive finite float
+        for (int k = -45 * 64; k <= 45 * 64; k++)
+        {
+            // The bin edges 2^(k/64) and their float neighbours, where a rounding difference would show.
+            float edge = (float)Math.Pow(2, k / 64.0);
+            for (int d = -3; d <= 3; d++) values.Add(BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(edge) + d));
+        }
+        foreach (float v in values.Where(v => v > 0 && float.IsFinite(v)))
+            Assert.True(ChannelStatistics.ExactBin(v) == ChannelStatistics.Bin(v), $"{v:R}: exact {ChannelStatistics.ExactBin(v)}, fast {ChannelStatistics.Bin(v)}");
+    }
 }

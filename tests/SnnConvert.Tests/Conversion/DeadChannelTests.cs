@@ -80,7 +80,7 @@ public class DeadChannelTests
         var c0 = (SnnConv2d)template.Layers[0];
         template = template.WithLayer(0, c0 with { Weight = c0.Weight.Select(w => -Math.Abs(w)).ToArray(), Bias = [-0.0625f, -0.0625f, -0.0625f] });
         ImageDataset data = TestNets.Binary(4, 1, 6, 6, 3, seed: 15);
-        SpikingNetwork net = new MaxCurrentThresholds().Balance(template, new CalibrationSettings(data, 4));
+        SpikingNetwork net = MaxCurrentThresholds.AsWritten.Balance(template, new CalibrationSettings(data, 4));
         Assert.Equal([1f, 1f, 1f], ((SynapticLayer)net.Layers[0]).Thresholds);
         Assert.Equal(3, net.Conversion.LayerRecords[0].DeadChannels);
         net.Validate("test", requireThresholds: true);

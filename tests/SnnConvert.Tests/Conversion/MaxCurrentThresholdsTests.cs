@@ -38,7 +38,7 @@ public class MaxCurrentThresholdsTests
     [InlineData(4, 1.25f)]
     public void Hand_network_channel_thresholds_and_the_hidden_layer_threshold(int calibrationSteps, float hidden)
     {
-        SpikingNetwork net = Balance(HandTemplate(), HandData(), calibrationSteps, new MaxCurrentThresholds());
+        SpikingNetwork net = Balance(HandTemplate(), HandData(), calibrationSteps, MaxCurrentThresholds.AsWritten);
         Assert.Equal([0.75f, 0.125f, 0.75f], ((SynapticLayer)net.Layers[0]).Thresholds);
         Assert.Equal([hidden], ((SynapticLayer)net.Layers[2]).Thresholds);
         Assert.Empty(((SynapticLayer)net.Layers[3]).Thresholds);   // membrane readout: the output needs none
@@ -69,7 +69,7 @@ public class MaxCurrentThresholdsTests
     {
         // One threshold 3/4 for the conv layer: channel 1's current 1/8 now fires only at t = 6, so within 3 steps unit 1
         // sees 1/4 everywhere; unit 0 is as before (5/4 at t = 3).
-        SpikingNetwork net = Balance(HandTemplate(), HandData(), 3, new MaxCurrentThresholds(ThresholdGranularity.Layer));
+        SpikingNetwork net = Balance(HandTemplate(), HandData(), 3, new MaxCurrentThresholds(ThresholdGranularity.Layer, RescaleInputs: false));
         Assert.Equal([0.75f], ((SynapticLayer)net.Layers[0]).Thresholds);
         Assert.Equal([1.25f], ((SynapticLayer)net.Layers[2]).Thresholds);
         Assert.Equal(0, net.Conversion.LayerRecords[0].DeadChannels);
@@ -82,7 +82,7 @@ public class MaxCurrentThresholdsTests
         // Median (p = 50) of the positive currents of channel 0: (3/4, 1/4, 1/4, 3/4, 1/4, 1/4) sorted -> the 3rd of 6 = 1/4;
         // channel 1: (1/8, 1/8) -> 1/8; channel 2 has none -> dead -> the largest live threshold. The histogram is
         // accurate to one bin (1.1 %).
-        SpikingNetwork net = Balance(HandTemplate(), HandData(), 3, new MaxCurrentThresholds(Percentile: 50));
+        SpikingNetwork net = Balance(HandTemplate(), HandData(), 3, new MaxCurrentThresholds(Percentile: 50, RescaleInputs: false));
         float[] t = ((SynapticLayer)net.Layers[0]).Thresholds;
         Assert.Equal(0.25, t[0], 0.25 * 0.011);
         Assert.Equal(0.125, t[1], 0.125 * 0.011);
@@ -144,7 +144,7 @@ public class MaxCurrentThresholdsTests
         SpikingNetwork template = TestNets.DyadicConvTemplate(seed: 7);
         ImageDataset data = TestNets.Binary(10, 1, 6, 6, 3, seed: 8);
         const int steps = 8;
-        SpikingNetwork actual = Balance(template, data, steps, new MaxCurrentThresholds(Percentile: 90));
+        SpikingNetwork actual = Balance(template, data, steps, new MaxCurrentThresholds(Percentile: 90, RescaleInputs: false));
         foreach (int s in new[] { 0, 2, 4 })
         {
             var groups = ReferenceCalibration.Currents(actual, data, s, steps, channelWise: true, InputEncoding.Direct, seed: 1);
@@ -164,7 +164,7 @@ public class MaxCurrentThresholdsTests
     {
         SpikingNetwork template = TestNets.DyadicConvTemplate(seed: 7) with { Readout = Readout.SpikeCount };
         ImageDataset data = TestNets.Binary(6, 1, 6, 6, 3, seed: 8);
-        SpikingNetwork actual = Balance(template, data, 6, new MaxCurrentThresholds());
+        SpikingNetwork actual = Balance(template, data, 6, MaxCurrentThresholds.AsWritten);
         var (expected, _) = ReferenceCalibration.Sequential(template, data, 6, true, InputEncoding.Direct, seed: 1);
         Assert.Equal(((SynapticLayer)expected.Layers[5]).Thresholds, ((SynapticLayer)actual.Layers[5]).Thresholds);
         Assert.Single(((SynapticLayer)actual.Layers[5]).Thresholds);

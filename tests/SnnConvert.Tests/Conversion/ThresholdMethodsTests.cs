@@ -9,8 +9,10 @@ public class ThresholdMethodsTests
     [Fact]
     public void Names_create_the_methods_with_their_documented_defaults()
     {
-        Assert.Equal(new MaxCurrentThresholds(ThresholdGranularity.Channel, 100, false), ThresholdMethods.Create("max-current"));
-        Assert.Equal(new MaxCurrentThresholds(ThresholdGranularity.Layer, 99.5, true), ThresholdMethods.Create("max-current", 99.5, ThresholdGranularity.Layer, true));
+        Assert.Equal(new MaxCurrentThresholds(ThresholdGranularity.Channel, 100, RescaleInputs: true), ThresholdMethods.Create("max-current"));
+        Assert.Equal(new MaxCurrentThresholds(ThresholdGranularity.Layer, 99.5, RescaleInputs: false),
+            ThresholdMethods.Create("max-current", 99.5, ThresholdGranularity.Layer, asWritten: true));
+        Assert.Equal(MaxCurrentThresholds.AsWritten, ThresholdMethods.Create("max-current", asWritten: true));
         Assert.Equal(new PercentileThresholds(99.9), ThresholdMethods.Create("percentile"));
         Assert.Equal(new PercentileThresholds(99), ThresholdMethods.Create("percentile", 99));
         Assert.IsType<MaxActivationThresholds>(ThresholdMethods.Create("max-activation"));

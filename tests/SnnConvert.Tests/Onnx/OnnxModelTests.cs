@@ -111,7 +111,7 @@ public sealed class OnnxModelTests(ITestOutputHelper output)
         ImageDataset calibration = cifar.Take(100), data = cifar.Subset(Enumerable.Range(100, 100).ToArray());
         int[] cnn = Evaluator.Predict(imported.Network, data);
         var (snn, _) = SnnConverter.Convert(imported,
-            new ConversionOptions { Method = ThresholdMethods.Create("max-current", rescaleInputs: true), CalibrationSteps = 32, Seed = 1, BatchSize = 50 }, calibration);
+            new ConversionOptions { Method = ThresholdMethods.Create("max-current"), CalibrationSteps = 32, Seed = 1, BatchSize = 50 }, calibration);
         SimulationResult result = SnnSimulator.Run(snn, data, new SimulationOptions(128, BatchSize: 50), cnn, imported.Network.Macs);
         output.WriteLine($"normbn SNN: {cnn.Distinct().Count()} classes predicted; diff of the folded template {diff:G3}; agreement with the CNN at T=32: {result.Agreement(32):F1}%, T=128: {result.Agreement(128):F1}%");
         Assert.True(result.Agreement(128) >= 85, $"agreement at T=128 is {result.Agreement(128)}%");

@@ -26,16 +26,17 @@ public sealed class ReproductionTests : IDisposable
         SavedModel cnn = ModelFile.Load(modelPath);
         ImageDataset train = DatasetLoader.Load("mnist", "train", null);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(300);
-        var options = new ReproductionOptions(MethodVariant.Build(SnnConvert.Conversion.ThresholdMethods.Names, variants: true), [1, 2, 4, 8],
+        var options = new ReproductionOptions(MethodVariant.Build(SnnConvert.Conversion.ThresholdMethods.Names, variants: true, bothSeedForms: true), [1, 2, 4, 8],
             InputEncoding.Direct, CalibrationSamples: 500, CalibrationSteps: 16);
 
         ReproductionReport report = ReproductionRun.Run(cnn, modelPath, "mnist", train, test, options, command: "test");
         ReproductionOutput.Write(report, _dir);
 
-        AssertFolder(_dir, report, expectedMethods: 7);
+        AssertFolder(_dir, report, expectedMethods: 7);   // five methods, max-current as written, max-current p99.9
         Assert.Equal(Evaluator.Evaluate(cnn.Network, test).AccuracyPercent, report.CnnAccuracy, 9);
         Assert.Equal(500, report.Settings.CalibrationImages);
-        Assert.Contains(report.Methods, m => m.Label == MethodVariant.RescaleLabel && m.RescaleInputs);
+        Assert.Contains(report.Methods, m => m.Label == "max-current" && m.RescaleInputs);
+        Assert.Contains(report.Methods, m => m.Label == MethodVariant.AsWrittenLabel && m.Method == "max-current" && !m.RescaleInputs);
         Assert.Contains(report.Methods, m => m.Label == MethodVariant.Percentile999Label && m.Percentile == 99.9);
         foreach (var m in report.Methods)
         {
