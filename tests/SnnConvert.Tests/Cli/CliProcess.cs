@@ -29,4 +29,20 @@ internal static class CliProcess
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>
+    /// Runs with <paramref name="environment"/> added (e.g. DOTNET_EnableAVX512=0), requires exit code 0 within
+    /// <paramref name="timeoutSeconds"/>, and returns standard error, where the CLI logs its backend and CPU lines.
+    /// </summary>
+    public static string RunSucceeding(IReadOnlyDictionary<string, string> environment, int timeoutSeconds, params string[] args)
+    {
+        ProcessStartInfo info = StartInfo(args);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        string err = process.StandardError.ReadToEnd();
+        Xunit.Assert.True(process.WaitForExit(timeoutSeconds * 1000), $"snnconvert {string.Join(" ", args)} ran over {timeoutSeconds} s");
+        Xunit.Assert.True(process.ExitCode == 0, $"snnconvert {string.Join(" ", args)} exited {process.ExitCode}: {err}");
+        return err;
+    }
 }

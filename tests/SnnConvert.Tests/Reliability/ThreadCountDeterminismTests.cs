@@ -47,14 +47,6 @@ public sealed class ThreadCountDeterminismTests : IDisposable
         return (modelFile.Payload, architecture, ContainerFiles.Read(File.ReadAllBytes(snn)).Payload, report.RootElement.GetProperty("report").GetRawText());
     }
 
-    private static void Run(Dictionary<string, string> env, params string[] args)
-    {
-        ProcessStartInfo info = CliProcess.StartInfo(args);
-        foreach (var (key, value) in env) info.Environment[key] = value;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        string err = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(600_000), $"snnconvert {string.Join(" ", args)} ran over 600 s");
-        Assert.True(process.ExitCode == 0, $"snnconvert {string.Join(" ", args)} exited {process.ExitCode}: {err}");
-    }
+    private static void Run(Dictionary<string, string> env, params string[] args) =>
+        CliProcess.RunSucceeding(env, 600, args);
 }

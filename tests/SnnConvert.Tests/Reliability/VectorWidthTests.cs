@@ -89,16 +89,6 @@ public sealed class VectorWidthTests : IDisposable
         return (ContainerFiles.Read(File.ReadAllBytes(model)).Payload, log);
     }
 
-    // Standard error, where the CLI logs the backend and the CPU line.
-    private static string Run(Dictionary<string, string> env, params string[] args)
-    {
-        ProcessStartInfo info = CliProcess.StartInfo(args);
-        foreach (var (key, value) in env) info.Environment[key] = value;
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        string err = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(120_000), $"snnconvert {string.Join(" ", args)} ran over 120 s");
-        Assert.True(process.ExitCode == 0, $"snnconvert {string.Join(" ", args)} exited {process.ExitCode}: {err}");
-        return err;
-    }
+    private static string Run(Dictionary<string, string> env, params string[] args) =>
+        CliProcess.RunSucceeding(env, 120, args);
 }

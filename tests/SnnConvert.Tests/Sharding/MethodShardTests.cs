@@ -14,11 +14,7 @@ public sealed class MethodShardTests : IDisposable
     private readonly TempDirectory _dir = new();
 
     // The settings of ReproduceShardTests: 20 images in batches of 4, rate coding, two methods, a small calibration.
-    private static readonly string[] Settings =
-    [
-        "--dataset", "mnist", "--methods", "max-current,max-activation", "--variants", "false", "--calib-samples", "64", "--calib-steps", "16",
-        "--timesteps", "1,4,16", "--limit", "20", "--batch-size", "4", "--encoding", "rate",
-    ];
+    private static readonly string[] Settings = ReproduceShardTests.Settings;
 
     [Theory]
     [InlineData(5, 3)]

@@ -15,8 +15,8 @@ public sealed class ReproduceShardTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    // 20 images in batches of 4 (five batches), rate coding, two methods, a small calibration.
-    private static readonly string[] Settings =
+    // 20 images in batches of 4 (five batches), rate coding, two methods, a small calibration (also CalibrateOnceTests').
+    internal static readonly string[] Settings =
     [
         "--dataset", "mnist", "--methods", "max-current,max-activation", "--variants", "false", "--calib-samples", "64", "--calib-steps", "16",
         "--timesteps", "1,4,16", "--limit", "20", "--batch-size", "4", "--encoding", "rate",
