@@ -177,9 +177,12 @@ public sealed class PostCalibrationTests : IDisposable
             new AvgPool2dSpec(2), new FlattenSpec(), new LinearSpec(64, 8, Bias: true), new ReluSpec(), new LinearSpec(8, 3)], [1, 8, 8], seed: 41);
         ImageDataset train = TestNets.Grey(30, 1, 8, 8, 3, seed: 42);
         var options = new ConversionOptions { Method = ThresholdMethods.Create(method), CalibrationSteps = 6, Seed = 3, BatchSize = 7 };
-        SpikingNetwork plain = SnnConverter.Convert(model, options, train).Network;
+        // The thresholds Convert sets before post-calibrating: the method's, chosen for T = 4 with the rounding error
+        // (a calibrated membrane starts at theta/2 before its shift).
+        var target = new LatencyTarget(4, HalfThresholdStart: true);
+        SpikingNetwork plain = options.Method.Balance(SnnTemplateBuilder.Build(model).Network, new CalibrationSettings(train, 6, 3, 7, Target: target));
         SpikingNetwork calibrated = SnnConverter.Convert(model, options with { PostCalibration = PostCalibration.Bias | PostCalibration.Membrane, TargetSteps = 4 }, train).Network;
-        SpikingNetwork expected = PostCalibrator.Calibrate(plain, PostCalibration.Bias | PostCalibration.Membrane, new CalibrationSettings(train, 4, 3, 7));
+        SpikingNetwork expected = PostCalibrator.Calibrate(plain, PostCalibration.Bias | PostCalibration.Membrane, new CalibrationSettings(train, 4, 3, 7, Target: target));
         Assert.Equal(4, calibrated.Conversion.PostCalibration!.TargetSteps);
         Assert.Equal("bias,membrane", calibrated.Conversion.PostCalibration.Steps);
         foreach (int s in plain.SynapticIndices)
