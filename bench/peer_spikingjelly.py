@@ -20,7 +20,6 @@ package), SNNCONVERT (the CLI), EPOCHS (2), CALIB (10000), TIMESTEPS (2,4,8,16,3
 SJ_MODES (max,99.9%).
 Calibration never touches the test split.
 """
-import gzip
 import json
 import os
 import re
@@ -31,17 +30,12 @@ import types
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from fixture_data import idx  # noqa: E402  (the one IDX reader of the Python tools)
+
 TIMESTEPS = [int(t) for t in os.environ.get("TIMESTEPS", "2,4,8,16,32").split(",")]
 CALIB = int(os.environ.get("CALIB", "10000"))
 SEED = int(os.environ.get("SEED", "1"))
-
-
-def idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    rank = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
 def load(split):
