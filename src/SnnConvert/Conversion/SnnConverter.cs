@@ -27,11 +27,12 @@ public static class SnnConverter
     public static ConversionResult Convert(SavedModel model, ConversionOptions options, ImageDataset calibration,
         IProgress<CalibrationProgress>? progress = null)
     {
-        if (options.TargetSteps is <= 0) throw new InvalidSettingException(SettingNames.TargetSteps, $"must be at least 1 time step, got {options.TargetSteps}");
+        LatencyTarget? target = Target(options);
+        target?.Validate();   // before any image is read
         ImageDataset subset = CalibrationSubset(calibration, options.CalibrationSamples, options.Seed);
         Evaluator.CheckCompatible(model.Network, subset);
         ConversionTemplate template = SnnTemplateBuilder.Build(model, options.MaxPool, options.Neuron, options.Readout);
-        var settings = new CalibrationSettings(subset, options.CalibrationSteps, options.Seed, options.BatchSize, options.Engine, Target(options));
+        var settings = new CalibrationSettings(subset, options.CalibrationSteps, options.Seed, options.BatchSize, options.Engine, target);
         SpikingNetwork balanced = options.Method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
