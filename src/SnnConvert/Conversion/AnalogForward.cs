@@ -50,8 +50,7 @@ public sealed class AnalogForward(SpikingNetwork net, bool rates = false)
                     int[] inShape = _shapes[s], o = _shapes[s + 1];
                     int h = inShape[1], w = inShape[2];
                     var pooled = new float[n * outSize];
-                    for (int p = 0; p < n * inShape[0]; p++)
-                        AvgPool2dKernel.Forward(x.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, pooled.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
+                    AvgPool2dKernel.ForwardPlanes(x, n * inShape[0], h, w, pool.Kernel, pool.Stride, pooled, o[1], o[2]);
                     x = pooled;
                     break;
                 case SnnGatedMaxPool2d gate:

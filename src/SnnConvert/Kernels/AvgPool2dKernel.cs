@@ -1,6 +1,6 @@
 namespace SnnConvert.Kernels;
 
-/// <summary>Average pooling of one plane, shared by the CNN's pooling layer, calibration and the spiking engine.</summary>
+/// <summary>Average pooling of planes, shared by the CNN's pooling layer, calibration and the spiking engine.</summary>
 public static class AvgPool2dKernel
 {
     /// <summary>One plane: x (H, W) -> y (Ho, Wo), each output the mean of its <paramref name="k"/> x <paramref name="k"/> window, windows <paramref name="s"/> apart.</summary>
@@ -30,5 +30,15 @@ public static class AvgPool2dKernel
                 }
                 y[oh * wo + ow] = sum * scale;
             }
+    }
+
+    /// <summary>
+    /// <paramref name="planes"/> planes one after the other: x (planes, H, W) -> y (planes, Ho, Wo), each by
+    /// <see cref="Forward"/>. Parallel callers give each worker its own range of planes.
+    /// </summary>
+    public static void ForwardPlanes(ReadOnlySpan<float> x, int planes, int h, int w, int k, int s, Span<float> y, int ho, int wo)
+    {
+        for (int p = 0; p < planes; p++)
+            Forward(x.Slice(p * h * w, h * w), h, w, k, s, y.Slice(p * ho * wo, ho * wo), ho, wo);
     }
 }

@@ -19,8 +19,7 @@ public static class SpikePooling
         int channels = inShape[0], h = inShape[1], w = inShape[2], ho = outShape[1], wo = outShape[2];
         if (kernel != 2 || stride != 2 || !Avx2.IsSupported)
         {
-            for (int c = 0; c < channels; c++)
-                AvgPool2dKernel.Forward(spikes.Slice(c * h * w, h * w), h, w, kernel, stride, output.Slice(c * ho * wo, ho * wo), ho, wo);
+            AvgPool2dKernel.ForwardPlanes(spikes, channels, h, w, kernel, stride, output, ho, wo);
             return;
         }
         ref float x = ref MemoryMarshal.GetReference(spikes);

@@ -20,12 +20,10 @@ public sealed class AvgPool2dLayer(AvgPool2dSpec spec) : Layer
         int[] o = spec.OutputShape([input.Dim(1), input.Dim(2), input.Dim(3)]);
         var output = OutputTensor(context, input.Dim(0), o[0], o[1], o[2]);
         int planes = input.Dim(0) * input.Dim(1);
+        int h = input.Dim(2), w = input.Dim(3);
         ChunkedParallel.For(planes, (_, start, end) =>
-        {
-            for (int p = start; p < end; p++)
-                AvgPool2dKernel.Forward(input.Data.AsSpan(p * input.Dim(2) * input.Dim(3)), input.Dim(2), input.Dim(3), spec.Kernel, spec.EffectiveStride,
-                    output.Data.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
-        });
+            AvgPool2dKernel.ForwardPlanes(input.Data.AsSpan(start * h * w), end - start, h, w, spec.Kernel, spec.EffectiveStride,
+                output.Data.AsSpan(start * o[1] * o[2]), o[1], o[2]));
         return output;
     }
 

@@ -25,9 +25,6 @@ internal sealed class PoolingStage(SnnAvgPool2d pool, int index, int[] inShape) 
         int c = inShape[0], h = inShape[1], w = inShape[2];
         int[] o = pool.OutputShape(inShape);
         ChunkedParallel.For(maps * c, (_, start, end) =>
-        {
-            for (int p = start; p < end; p++)
-                AvgPool2dKernel.Forward(input.AsSpan(p * h * w, h * w), h, w, pool.Kernel, pool.Stride, output.AsSpan(p * o[1] * o[2], o[1] * o[2]), o[1], o[2]);
-        });
+            AvgPool2dKernel.ForwardPlanes(input.AsSpan(start * h * w), end - start, h, w, pool.Kernel, pool.Stride, output.AsSpan(start * o[1] * o[2]), o[1], o[2]));
     }
 }
