@@ -12,6 +12,7 @@ namespace SnnConvert.Layers;
 [JsonDerivedType(typeof(Conv2dSpec), "conv2d")]
 [JsonDerivedType(typeof(LinearSpec), "linear")]
 [JsonDerivedType(typeof(ReluSpec), "relu")]
+[JsonDerivedType(typeof(QcfsSpec), "qcfs")]
 [JsonDerivedType(typeof(AvgPool2dSpec), "avgpool2d")]
 [JsonDerivedType(typeof(MaxPool2dSpec), "maxpool2d")]
 [JsonDerivedType(typeof(BatchNorm2dSpec), "batchnorm2d")]

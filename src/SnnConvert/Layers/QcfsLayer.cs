@@ -1,0 +1,115 @@
+using SnnConvert.Tensors;
+
+namespace SnnConvert.Layers;
+
+/// <summary>
+/// h(z) = lambda * clip(floor(z * L / lambda + 1/2) / L, 0, 1) per element, lambda per layer or per channel.
+/// Backward follows the authors' autograd with a straight-through floor: with q = floor(z L / lambda + 1/2) / L,
+/// inside the clip (0 &lt;= q &lt;= 1, bounds included as torch.clamp's gradient) dh/dz = 1 and dh/dlambda = q - z / lambda;
+/// above it (q &gt; 1) dh/dz = 0 and dh/dlambda = 1; below it (q &lt; 0) both are 0.
+/// </summary>
+public sealed class QcfsLayer : Layer
+{
+    private readonly QcfsSpec _spec;
+    private readonly Parameter _threshold;   // (Thresholds)
+    private Tensor? _input;
+
+    /// <summary>Creates the layer with every threshold at <see cref="QcfsSpec.InitialThreshold"/>.</summary>
+    public QcfsLayer(QcfsSpec spec)
+    {
+        _spec = spec;
+        var lambda = new Tensor(spec.Thresholds);
+        lambda.Span.Fill(spec.InitialThreshold);
+        _threshold = Parameter.Create("threshold", lambda, decay: false);
+    }
+
+    /// <inheritdoc/>
+    public override LayerSpec Spec => _spec;
+
+    /// <summary>The thresholds lambda, shape (1) or (C).</summary>
+    public Parameter Threshold => _threshold;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<Parameter> Parameters => [_threshold];
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input, ForwardContext context)
+    {
+        var output = OutputTensor(context, input.Shape);
+        var (n, c, plane) = Layout(input);
+        float[] x = input.Data, y = output.Data, lambda = _threshold.Value.Data;
+        ChunkedParallel.For(n * c, (_, start, end) =>
+        {
+            for (int row = start; row < end; row++)
+            {
+                int o = row * plane;
+                Forward(x.AsSpan(o, plane), lambda[_spec.PerChannel ? row % c : 0], _spec.Levels, y.AsSpan(o, plane));
+            }
+        });
+        _input = input;
+        return output;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Backward(Tensor gradOutput)
+    {
+        Tensor input = Cached(_input);
+        var gradInput = GradInputTensor(input.Shape);
+        var (n, c, plane) = Layout(input);
+        float[] x = input.Data, dy = gradOutput.Data, dx = gradInput.Data, lambda = _threshold.Value.Data;
+        int thresholds = _spec.Thresholds;
+        // Per-row partial sums of dL/dlambda, added in row order so the result does not depend on the chunking.
+        var partial = new double[n * c];
+        ChunkedParallel.For(n * c, (_, start, end) =>
+        {
+            for (int row = start; row < end; row++)
+            {
+                int o = row * plane;
+                partial[row] = Backward(x.AsSpan(o, plane), dy.AsSpan(o, plane), lambda[_spec.PerChannel ? row % c : 0],
+                    _spec.Levels, dx.AsSpan(o, plane));
+            }
+        });
+        var grad = _threshold.Grad.Data;
+        for (int row = 0; row < partial.Length; row++) grad[thresholds > 1 ? row % c : 0] += (float)partial[row];
+        return gradInput;
+    }
+
+    /// <summary>h(z) for one span sharing one threshold.</summary>
+    public static void Forward(ReadOnlySpan<float> z, float lambda, int levels, Span<float> h)
+    {
+        float scale = levels / lambda, step = lambda / levels;
+        for (int i = 0; i < z.Length; i++)
+        {
+            float k = MathF.Floor(z[i] * scale + 0.5f);
+            h[i] = Math.Clamp(k, 0f, levels) * step;
+        }
+    }
+
+    /// <summary>
+    /// dx for one span sharing one threshold, given the output gradient <paramref name="dy"/>; returns this span's
+    /// contribution to dL/dlambda (in double, summed by the caller).
+    /// </summary>
+    public static double Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> dy, float lambda, int levels, Span<float> dx)
+    {
+        float scale = levels / lambda, inv = 1f / lambda;
+        double dLambda = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            float k = MathF.Floor(z[i] * scale + 0.5f);
+            if (k < 0f) { dx[i] = 0f; continue; }
+            if (k > levels) { dx[i] = 0f; dLambda += dy[i]; continue; }
+            dx[i] = dy[i];
+            dLambda += dy[i] * (k / levels - z[i] * inv);
+        }
+        return dLambda;
+    }
+
+    private (int N, int C, int Plane) Layout(Tensor input)
+    {
+        if (input.Rank < 2) throw new ArgumentException($"{_spec.Describe()}: input must have rank 2 or 4, got shape {input.ShapeText}");
+        int n = input.Dim(0), c = input.Dim(1), plane = input.Length / Math.Max(1, n * c);
+        if (_spec.PerChannel && c != _spec.Thresholds)
+            throw new ArgumentException($"{_spec.Describe()}: input has {c} channels, the layer has {_spec.Thresholds} thresholds (shape {input.ShapeText})");
+        return (n, c, plane);
+    }
+}
