@@ -61,6 +61,21 @@ public static class ModelZoo
                 new FlattenSpec(), new DropoutSpec(0.2f), new LinearSpec(1024, 10),
             ],
             new TrainingRecipe("sgd", 0.05f, 128, 30, "cosine", WeightDecay: 5e-4f, Momentum: 0.9f, Nesterov: true, Augment: true)),
+        new("cifar10-vgg-wide", "cifar10",
+            "cifar10-vgg at 1.5x the width: conv pairs 48-48, 96-96, 192-192, then 384, for >= 90 % within the 2-core budget (~97M MACs).",
+            [3, 32, 32],
+            [
+                new NormalizeSpec([0.4914f, 0.4822f, 0.4465f], [0.2470f, 0.2435f, 0.2616f]),
+                new Conv2dSpec(3, 48, 3, Padding: 1), new BatchNorm2dSpec(48), new ReluSpec(),
+                new Conv2dSpec(48, 48, 3, Padding: 1), new BatchNorm2dSpec(48), new ReluSpec(), new AvgPool2dSpec(2),
+                new Conv2dSpec(48, 96, 3, Padding: 1), new BatchNorm2dSpec(96), new ReluSpec(),
+                new Conv2dSpec(96, 96, 3, Padding: 1), new BatchNorm2dSpec(96), new ReluSpec(), new AvgPool2dSpec(2),
+                new Conv2dSpec(96, 192, 3, Padding: 1), new BatchNorm2dSpec(192), new ReluSpec(),
+                new Conv2dSpec(192, 192, 3, Padding: 1), new BatchNorm2dSpec(192), new ReluSpec(), new AvgPool2dSpec(2),
+                new Conv2dSpec(192, 384, 3, Padding: 1), new BatchNorm2dSpec(384), new ReluSpec(), new AvgPool2dSpec(2),
+                new FlattenSpec(), new DropoutSpec(0.2f), new LinearSpec(1536, 10),
+            ],
+            new TrainingRecipe("sgd", 0.05f, 128, 40, "cosine", WeightDecay: 5e-4f, Momentum: 0.9f, Nesterov: true, Augment: true)),
     ];
 
     /// <summary>Finds a zoo model by name (case-insensitive), or null.</summary>
