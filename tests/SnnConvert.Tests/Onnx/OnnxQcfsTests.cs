@@ -65,7 +65,7 @@ public sealed class OnnxQcfsTests(ITestOutputHelper output)
         Assert.Equal(lambda.Length, spec.Thresholds);
         float[] imported = ((QcfsLayer)net.Layers[net.Architecture.ToList().IndexOf(spec)]).Threshold.Value.Data;
         for (int c = 0; c < lambda.Length; c++) Assert.True(Math.Abs(imported[c] - lambda[c]) <= 1e-6 * lambda[c], $"lambda[{c}] {imported[c]} vs {lambda[c]}");
-        Assert.DoesNotContain(net.Architecture, s => s is not (QcfsSpec or AvgPool2dSpec or FlattenSpec));
+        Assert.DoesNotContain(net.Architecture, s => s is not (QcfsSpec or AvgPool2dSpec or FlattenSpec or Conv2dSpec));
 
         Tensor input = AwayFromSteps(net.InputShape, levels, lambda, perFeature: spec.Thresholds > 1 && net.Architecture[0] is FlattenSpec);
         float[] expected = OnnxReference.Run(model, input), actual = net.Forward(input, ForwardContext.Eval).Data;
@@ -249,6 +249,15 @@ public sealed class OnnxQcfsTests(ITestOutputHelper output)
             return g.Node("Mul", [g.Node("Clip", [x, g.Constant([0f]), g.Constant([4f])]), g.Init("t", [3, 1, 1], values: [0.125f, 0.2f, 0.3125f])]);
         }, 4),
         ["on (N, F) after Flatten, lambda (F)"] = () => Features([48], 4),
+        ["lambda = L: no scaling, the Add of 1/2 right after a conv with bias (not its bias)"] = () =>
+        {
+            // A 1x1 identity convolution with zero bias, so the activation reaching the pattern is the input itself.
+            var g = new TestGraph([null, 3, 4, 4]);
+            float[] identity = Enumerable.Range(0, 9).Select(i => i % 4 == 0 ? 1f : 0f).ToArray();
+            string x = g.Node("Conv", ["x", g.Init("w", [3, 3, 1, 1], values: identity), g.Init("b", [3], values: [0f, 0f, 0f])], Ints("kernel_shape", 1, 1));
+            x = g.Node("Clip", [g.Node("Floor", [g.Node("Add", [x, g.Init("half", [], values: [0.5f])])]), g.Constant([0f]), g.Constant([4f])]);
+            return (g.Build(g.Node("Flatten", [x]), [null, 48]), 4, [4f]);
+        },
         ["on (N, F) after Flatten, lambda (1, F)"] = () => Features([1, 48], 3),
     };
 
