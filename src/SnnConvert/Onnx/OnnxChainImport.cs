@@ -16,7 +16,7 @@ internal sealed class OnnxChainImport
     /// <summary>Operators the importer maps, listed in error messages.</summary>
     public const string SupportedOperators = "Conv, Relu, Clip(min 0), AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Gemm, MatMul, Add of a constant bias after Conv/Gemm/MatMul, " +
         "Flatten, Reshape to (N, -1), Transpose [0, 2, 3, 1] before Flatten and a dense layer (Keras), an NHWC input's Transpose or Reshape to (N, C, H, W), Dropout, Identity, Constant, " +
-        "Pad with zero pads, Sub/Div/Mul/Add by constants as input normalisation, and a final Softmax/LogSoftmax (dropped)";
+        "Pad with zero pads, Sub/Div/Mul/Add by constants as input normalisation, the QCFS activation (Div, Mul, Add 1/2, Floor, Div, Clip(0, 1), Mul), and a final Softmax/LogSoftmax (dropped)";
 
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int[]> _shapes = new();   // per-sample shape of each activation reached
@@ -112,6 +112,8 @@ internal sealed class OnnxChainImport
         bool inputPrefix = !_normalisationClosed && (node.Op is "Sub" or "Div" or "Mul" or "Add" || node == _inputLayout);
         if (!inputPrefix && node.Op is not ("Identity" or "Dropout")) CloseNormalisation();
         _nhwc?.Continue(node);
+        // After the first layer, scalings, a shift and Floor are read only as a QCFS activation.
+        if (_normalisationClosed && OnnxQcfsPattern.Starts(node)) return Qcfs(node, slot, shape);
         switch (node.Op)
         {
             case "Sub":
@@ -326,6 +328,22 @@ internal sealed class OnnxChainImport
         _layers.Add(new ImportedLayer(new NormalizeSpec(mean, std), new Dictionary<string, float[]>(), _normWhere));
     }
 
+    // The QCFS activation written in standard operators (OnnxQcfsPattern): one layer with its thresholds from the graph.
+    private (string, int[]) Qcfs(OnnxNode node, int slot, int[] shape)
+    {
+        var (spec, lambda, nodes, output) = OnnxQcfsPattern.Read(_graph, ConstantOrNull, node, node.Proto.Input[slot], shape);
+        foreach (OnnxNode n in nodes) _chain.Add(n);
+        return (output, AddWithShape(node, spec, shape, new Dictionary<string, float[]> { ["threshold"] = lambda }));
+    }
+
+    // The value of a constant input (through Identity aliases, which are then accounted for), or null for an activation.
+    private TensorProto? ConstantOrNull(string name)
+    {
+        string source = name;
+        while (_graph.Constant(source) is null && _graph.Producer(source) is { Op: "Identity" } identity && identity.Input(0) is { } input) source = input;
+        return _graph.Constant(source) is null ? null : _graph.Constant(ResolveConstantName(name));
+    }
+
     // Clip(min 0) without an upper bound is ReLU; opsets before 11 give min and max as attributes, later ones as inputs.
     private void ClipAsRelu(OnnxNode node, int slot)
     {
@@ -386,6 +404,8 @@ internal sealed class OnnxChainImport
         OnnxNode add = readers[0];
         int biasSlot = add.Proto.Input[0] == output && add.Proto.Input[1] != output ? 1 : add.Proto.Input[1] == output && add.Proto.Input[0] != output ? 0 : -1;
         if (biasSlot < 0 || _graph.Constant(ResolveConstantName(add.Proto.Input[biasSlot])) is null) return null;
+        // An Add that feeds Floor is the shift of a QCFS activation whose scaling is 1 (lambda = L), not a bias.
+        if (add.Proto.Output.Count == 1 && _graph.Consumers(add.Proto.Output[0]) is [{ Op: "Floor" }]) return null;
         add.RequireKnownAttributes();
         float[] values = image ? PerChannel(add, biasSlot, channels, Layout.ChannelsFirst, "bias") : Bias(add, biasSlot, channels);
         _chain.Add(add);

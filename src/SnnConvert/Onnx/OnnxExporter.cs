@@ -12,7 +12,8 @@ namespace SnnConvert.Onnx;
 /// Writes an SnnConvert CNN as an ONNX model (opset <see cref="Opset"/>) for inference in other tools: input
 /// "input" (N, C, H, W) float32 with a symbolic batch "N", output "logits" (N, K). Weights are initializers named
 /// as in the model file ("0.weight", "3.running_mean"). Dropout is left out (the identity at inference),
-/// input normalisation becomes Sub and Div by (1, C, 1, 1) constants, dense layers Gemm with transB = 1.
+/// input normalisation becomes Sub and Div by (1, C, 1, 1) constants, dense layers Gemm with transB = 1, a QCFS
+/// activation Div, Mul, Add, Floor, Div, Clip, Mul (as the authors' PyTorch code exports it).
 /// </summary>
 public static class OnnxExporter
 {
@@ -132,9 +133,40 @@ public static class OnnxExporter
             case FlattenSpec:
                 graph.Node.Add(Node("Flatten", name, [input], output, Int("axis", 1)));
                 break;
+            case QcfsSpec q:
+                AddQcfs(graph, q, index, name, input, output, inputShape, Initializer);
+                break;
             default:
                 throw new ArgumentException($"layer {index} ({spec.Describe()}) of input shape {Tensor.ShapeToText(inputShape)} has no ONNX export");
         }
+    }
+
+    // QCFS as the authors' PyTorch module exports it: x / lambda, * L, + 1/2, Floor, / L, Clip(0, 1), * lambda. lambda is
+    // (1) per layer, or per channel (C, 1, 1) against (N, C, H, W) and (C) against (N, C); L and the bounds are scalars.
+    private static void AddQcfs(GraphProto graph, QcfsSpec q, int index, string name, string input, string output, int[] inputShape,
+        Func<string, long[]?, string> initializer)
+    {
+        long[] dims = !q.PerChannel ? [1] : inputShape.Length == 3 ? [q.Thresholds, 1, 1] : [q.Thresholds];
+        string lambda = initializer("threshold", dims);
+        string Scalar(string suffix, float value)
+        {
+            graph.Initializer.Add(OnnxTensorData.FromFloats($"{index}.{suffix}", [value]));
+            return $"{index}.{suffix}";
+        }
+        string levels = Scalar("levels", q.Levels), half = Scalar("half", 0.5f), low = Scalar("clip_min", 0f), high = Scalar("clip_max", 1f);
+        string Step(string op, string suffix, string from, params string[] operands)
+        {
+            string to = suffix == "scale" ? output : $"{index}.{suffix}";
+            graph.Node.Add(Node(op, $"{name}.{suffix}", [from, .. operands], to));
+            return to;
+        }
+        string x = Step("Div", "unit", input, lambda);
+        x = Step("Mul", "levels_in", x, levels);
+        x = Step("Add", "shifted", x, half);
+        x = Step("Floor", "floor", x);
+        x = Step("Div", "quantised", x, levels);
+        x = Step("Clip", "clipped", x, low, high);
+        Step("Mul", "scale", x, lambda);
     }
 
     private static NodeProto Node(string op, string name, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
