@@ -77,11 +77,12 @@ public sealed class QcfsLayer : Layer
     /// <summary>h(z) for one span sharing one threshold.</summary>
     public static void Forward(ReadOnlySpan<float> z, float lambda, int levels, Span<float> h)
     {
-        float scale = levels / lambda, step = lambda / levels;
+        // The authors' order of operations (x = z / lambda; clamp to [0, 1]; floor(x L + 1/2) / L; times lambda), so that a
+        // network trained or exported by their code computes the same floats here.
         for (int i = 0; i < z.Length; i++)
         {
-            float k = MathF.Floor(z[i] * scale + 0.5f);
-            h[i] = Math.Clamp(k, 0f, levels) * step;
+            float x = Math.Clamp(z[i] / lambda, 0f, 1f);
+            h[i] = MathF.Floor(x * levels + 0.5f) / levels * lambda;
         }
     }
 
