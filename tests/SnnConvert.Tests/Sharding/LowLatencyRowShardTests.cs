@@ -78,6 +78,16 @@ public sealed class LowLatencyRowShardTests : IDisposable
         Assert.Contains("--low-latency-rows: \"0\" is not a positive number of time steps", err);
     }
 
+    [Fact]
+    public void Reproduce_reports_T_1_to_256_in_powers_of_two_by_default()
+    {
+        var parse = SnnConvert.Cli.Commands.ReproduceCommand.Create().Parse(["--dataset", "mnist"]);
+        int[] timesteps = SnnConvert.Cli.SnnOptions.ParseTimesteps(parse.GetValue<string>("--timesteps")!);
+        Assert.Equal(Enumerable.Range(0, 9).Select(k => 1 << k), timesteps);
+        Assert.Equal(ReproductionOptions.PaperTimesteps, timesteps);
+        Assert.Null(parse.GetValue<string?>("--low-latency-rows"));   // not given: the dataset's default rows
+    }
+
     private static void AssertSameOutput(string full, string merged)
     {
         Assert.Equal(ReproduceShardTests.Results(full), ReproduceShardTests.Results(merged));
