@@ -68,10 +68,10 @@ public static class ReproductionMarkdown
         sb.AppendLine("Rows beyond the seed paper, for a target latency T (docs/method.md); each is simulated at every T of the tables:").AppendLine();
         if (search.Length > 0)
             sb.AppendLine($"- {string.Join(", ", search)}: max-current (synapses scaled by the thresholds) with each channel's threshold chosen to " +
-                          "minimise the expected squared clip-and-floor error of its calibration values at T instead of their maximum " +
-                          "(`--target-T T`; Li et al. 2021, ICML, \"A Free Lunch From ANN\").");
+                          "minimise the expected squared clip-and-floor error of its calibration values at the target latency T instead of their " +
+                          "maximum (Li et al. 2021, ICML, \"A Free Lunch From ANN\").");
         if (preset.Length > 0)
-            sb.AppendLine($"- {string.Join(", ", preset)}: the recommended `--low-latency T`: those thresholds (for the rounding error, as the " +
+            sb.AppendLine($"- {string.Join(", ", preset)}: the recommended low-latency preset: those thresholds (for the rounding error, as the " +
                           "neurons start near theta/2), then bias calibration (Li et al. 2021) and membrane calibration (theta/2 start, " +
                           "Deng & Gu 2021, ICLR; shifted by the measured offset spikes, Hao et al. 2023, ICLR), layer by layer at T on up to " +
                           $"{Conversion.PostCalibrator.MaxImages} calibration images.");

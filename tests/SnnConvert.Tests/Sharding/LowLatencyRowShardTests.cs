@@ -36,7 +36,7 @@ public sealed class LowLatencyRowShardTests : IDisposable
         Assert.Null(results["settings"]!["targetSteps"]);   // the run has no target of its own
         string report = File.ReadAllText(Path.Combine(full, ReproductionOutput.ReportFile));
         Assert.Contains("- max-current target-T 4: max-current (synapses scaled by the thresholds) with each channel's threshold", report);
-        Assert.Contains("- low-latency T=4: the recommended `--low-latency T`", report);
+        Assert.Contains("- low-latency T=4: the recommended low-latency preset: those thresholds", report);
         Assert.Contains("the training split only", report);
 
         // Calibrated once; each .snn records its row's settings; two image shards load it.
