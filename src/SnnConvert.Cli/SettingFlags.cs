@@ -33,6 +33,7 @@ public static class SettingFlags
         [SettingNames.MaxPoolHandling] = "--maxpool",
         [SettingNames.AsWritten] = "--as-written",
         [SettingNames.TargetSteps] = "--target-T",
+        [SettingNames.LowLatencyRows] = "--low-latency-rows",
         [SettingNames.DataDirectory] = "--data-dir",
         [SettingNames.GraphOutput] = "--output",
     };

@@ -29,9 +29,16 @@ public static class ReproduceCommand
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods (default: all five)", DefaultValueFactory = _ => string.Join(",", ThresholdMethods.Names) };
         var variants = new Option<bool>("--variants")
         {
-            Description = $"Also run the max-current variant beyond the paper \"{MethodVariant.Percentile999Label}\" (--percentile 99.9); " +
+            Description = $"Also run the max-current variant beyond the paper \"{MethodVariant.Percentile999Label}\" (--percentile 99.9) and the " +
+                "low-latency rows (--low-latency-rows); " +
                 $"max-current is always reported both by default and as \"{MethodVariant.AsWrittenLabel}\" (--as-written)",
             DefaultValueFactory = _ => true,
+        };
+        var lowLatencyRows = new Option<string?>("--low-latency-rows")
+        {
+            Description = $"Target latencies T of the rows \"{LowLatencyRows.TargetLabel(8).Replace("8", "T", StringComparison.Ordinal)}\" (--target-T T) and " +
+                $"\"{LowLatencyRows.PresetLabel(8).Replace("8", "T", StringComparison.Ordinal)}\" (--low-latency T), comma-separated, or none " +
+                "(default with --variants: mnist 2,4,8; fmnist 8,16,32; cifar10 16,32,64)",
         };
         var seed = CommonOptions.Seed();
         var dataDir = CommonOptions.DataDir();
@@ -40,7 +47,7 @@ public static class ReproduceCommand
         shard.Description = $"Simulate only shard K of N (K from 0, e.g. 0/4) of the test images (or, with --shard-by methods, of the methods), writing <out>/{ReproduceShardOutput.FileName(new ShardSpec(0, 4)).Replace("0-of-4", "K-of-N", StringComparison.Ordinal)} for `snnconvert merge`";
         var command = new Command("reproduce", "Reproduce the paper on a dataset: convert with every method, simulate T = 1..256, write report.md, results.json and plots")
         {
-            dataset, source.Model, source.Onnx, train, outDir, methods, variants, seed, dataDir, download, shard,
+            dataset, source.Model, source.Onnx, train, outDir, methods, variants, lowLatencyRows, seed, dataDir, download, shard,
         };
         var conversions = new ConversionsOptions();
         conversions.AddTo(command);
@@ -69,14 +76,21 @@ public static class ReproduceCommand
             if (!explicitModel && !parse.GetValue(train))
                 foreach (string d in datasets) bundled[d] = FindBundled(BundledModels.ForDataset(d));
             string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var options = o.Reproduction(parse, MethodVariant.Build(names, parse.GetValue(variants), parse.GetValue(o.Percentile),
-                SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), bothSeedForms: true), parse.GetValue(seed));
-            options.Validate();
+            IReadOnlyList<int>? rowSteps = LowLatencySteps(parse.GetValue(lowLatencyRows));
+            // A run-wide --target-T, --calibrate or --low-latency already applies to every row: no rows of their own then.
+            bool runWide = o.TargetSteps(parse) is not null || o.PostCalibrationChoice(parse) != PostCalibration.None;
+            if (runWide && rowSteps is { Count: > 0 })
+                throw new UsageException("--low-latency-rows: --target-T, --calibrate and --low-latency already apply to every row of this run; give the rows or those, not both");
+            var optionsOf = datasets.ToDictionary(d => d, d => o.Reproduction(parse, MethodVariant.Build(names, parse.GetValue(variants), parse.GetValue(o.Percentile),
+                SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), bothSeedForms: true,
+                lowLatency: rowSteps ?? (parse.GetValue(variants) && !runWide ? LowLatencyRows.DefaultSteps(d) : null)), parse.GetValue(seed)));
+            foreach (var options in optionsOf.Values) options.Validate();
             SnnOptions.CheckLimit("--limit", parse.GetValue(o.Limit));   // before the training split is read
             string commandLine = "snnconvert " + string.Join(" ", Environment.GetCommandLineArgs().Skip(1));
             Terminal.LogBackend();
             foreach (string d in datasets)
             {
+                ReproductionOptions options = optionsOf[d];
                 string folder = parse.GetValue(outDir) is { } root ? (datasets.Length > 1 ? Path.Combine(root, d) : root) : Path.Combine("results", d);
                 var trainSplit = DatasetAccess.Load(d, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
                 var testSplit = DatasetAccess.Load(d, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
@@ -129,6 +143,18 @@ public static class ReproduceCommand
             return 0;
         }));
         return command;
+    }
+
+    // --low-latency-rows: null when not given (the dataset's default), empty for "none".
+    private static int[]? LowLatencySteps(string? text)
+    {
+        if (text is null) return null;
+        if (text.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) return [];
+        var steps = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            steps.Add(int.TryParse(part, out int t) && t > 0 ? t
+                : throw new UsageException($"--low-latency-rows: \"{part}\" is not a positive number of time steps (expected e.g. 4,8,16, or none)"));
+        return steps.Count > 0 ? [.. steps.Distinct().Order()] : throw new UsageException("--low-latency-rows: give target latencies, e.g. 4,8,16, or none");
     }
 
     // The library's own message knows no flags; this one says which to give.

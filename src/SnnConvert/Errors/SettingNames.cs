@@ -48,6 +48,8 @@ public static class SettingNames
     public const string AsWritten = "as written";
     /// <summary>The latency whose clip-and-floor error the thresholds minimise.</summary>
     public const string TargetSteps = "target steps";
+    /// <summary>The target latencies of a reproduction's low-latency rows.</summary>
+    public const string LowLatencyRows = "low-latency rows";
     /// <summary>The folder searched first for datasets.</summary>
     public const string DataDirectory = "data directory";
     /// <summary>The ONNX graph output holding the class scores.</summary>

@@ -45,7 +45,7 @@ public sealed class ConversionsFolder
             ["calibration samples"] = options.CalibrationSamples?.ToString(CultureInfo.InvariantCulture) ?? "all",
             // The method in these options is a placeholder: each method is set per entry of "methods".
             ["conversion options"] = Invariant(options.Conversion()),
-            ["methods"] = string.Join("; ", options.Methods.Select(m => $"{m.Label} = {Invariant(m.Method)}")),
+            ["methods"] = string.Join("; ", options.Methods.Select(m => $"{m.Label} = {Configuration(m)}")),
         };
 
     /// <summary>Calibrates every method of <paramref name="options"/> and writes the folder (each file atomically, the manifest last).</summary>
@@ -72,7 +72,7 @@ public sealed class ConversionsFolder
             string file = FileName(variant.Label, entries.Select(e => e.File));
             string path = Path.Combine(folder, file);
             SnnFile.Save(path, done.Snn);
-            entries.Add(new ConvertedMethod(variant.Label, Invariant(variant.Method), file, PartialResult.Sha256(path), done.CalibrationSeconds, done.Warnings));
+            entries.Add(new ConvertedMethod(variant.Label, Configuration(variant), file, PartialResult.Sha256(path), done.CalibrationSeconds, done.Warnings));
         }
         var manifest = new ConversionsManifest(ConversionsManifest.FormatName, 1, Fingerprint(cnn, dataset, train.Count, options), calibration.Count, entries, true);
         AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, PartialResult.Json));
@@ -115,8 +115,8 @@ public sealed class ConversionsFolder
     public CalibratedMethod Load(MethodVariant variant, IReproductionObserver? observer = null)
     {
         observer ??= SilentReproductionObserver.Instance;
-        ConvertedMethod entry = _manifest.Methods.FirstOrDefault(m => m.Label == variant.Label && m.Method == Invariant(variant.Method))
-            ?? throw new ShardMismatchException($"{_folder} holds no conversion of {variant.Label} ({Invariant(variant.Method)})");
+        ConvertedMethod entry = _manifest.Methods.FirstOrDefault(m => m.Label == variant.Label && m.Method == Configuration(variant))
+            ?? throw new ShardMismatchException($"{_folder} holds no conversion of {variant.Label} ({Configuration(variant)})");
         string path = Path.Combine(_folder, entry.File);
         if (!File.Exists(path)) throw new PartialResultFormatException($"{path}: missing from the conversions folder; calibrate again");
         if (PartialResult.Sha256(path) != entry.Sha256)
@@ -136,6 +136,11 @@ public sealed class ConversionsFolder
         for (int i = 2; taken.Contains(file, StringComparer.OrdinalIgnoreCase); i++) file = $"{name}-{i}.snn";
         return file;
     }
+
+    // The method as text, with the row's own conversion settings after it when it has any (so that rows without them
+    // read as in the folders written before rows could have them).
+    private static string Configuration(MethodVariant variant) =>
+        variant.HasOwnConversion ? $"{Invariant(variant.Method)} + {variant.OwnConversion}" : Invariant(variant.Method);
 
     // Records print their doubles in the current culture; the fingerprint must not depend on a machine's locale.
     private static string Invariant(object value)

@@ -25,7 +25,7 @@ internal static class MethodShards
                     throw new ShardMismatchException($"{source(part)}: the CNN's accuracy is {accuracy}, in another part {cnnAccuracy}; parts of different runs");
                 cnnAccuracy = accuracy;
                 methods.Add(new MethodResult(m.Label, m.Method, m.Granularity, m.Percentile, m.RescaleInputs, m.CalibrationSeconds, m.SimulationSeconds,
-                    m.Warnings, m.Thresholds, SimulationReport.From(result, head.Settings.Timesteps, accuracy)));
+                    m.Warnings, m.Thresholds, SimulationReport.From(result, head.Settings.Timesteps, accuracy), m.TargetSteps, m.PostCalibration));
             }
         }
         string[] labels = [.. methods.Select(m => m.Label)];

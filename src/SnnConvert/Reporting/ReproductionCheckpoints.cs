@@ -78,7 +78,9 @@ public sealed class ReproductionCheckpoints
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
     }
 
-    private string Key(MethodVariant variant) => $"{_fingerprint} {variant.Label} {variant.Method}";
+    // The row's own conversion settings are added only when it has some, so that other rows keep their keys.
+    private string Key(MethodVariant variant) =>
+        $"{_fingerprint} {variant.Label} {variant.Method}" + (variant.HasOwnConversion ? $" + {variant.OwnConversion}" : "");
 
     private string PathOf(MethodVariant variant)
     {

@@ -15,10 +15,12 @@ public static class ReproductionMarkdown
         var sb = new StringBuilder();
         sb.AppendLine($"# Reproduction: SNN conversion of {report.Network} on {report.Dataset}").AppendLine();
         sb.AppendLine($"Model `{report.Model}` ({report.Network}), dataset {report.Dataset}: {s.TestImages} test images; calibration on " +
-                      $"{s.CalibrationImages} training images with T_calib = {s.CalibrationSteps}; {s.Encoding} input; seed {s.Seed}. " +
+                      $"{s.CalibrationImages} training images with T_calib = {s.CalibrationSteps} (the training split only: no test image sets a " +
+                      $"threshold, bias or initial membrane); {s.Encoding} input; seed {s.Seed}. " +
                       (s.TargetSteps is { } target ? $"Thresholds chosen for the target latency T = {target} (docs/method.md). " : "") +
                       (s.PostCalibration is { } post ? $"Post-calibration: {post}. " : "") +
                       $"Methods: {string.Join(", ", report.Methods.Select(m => m.Label))}.").AppendLine();
+        LowLatencyNotes(sb, report.Methods);
         sb.AppendLine($"Command: `{run.Command}`").AppendLine();
         sb.AppendLine($"Run {run.StartedUtc} on {run.ProcessorCount} logical processors ({run.OperatingSystem}, {run.Runtime}; matrix products: {run.Blas}).")
             .AppendLine();
@@ -55,5 +57,24 @@ public static class ReproductionMarkdown
         sb.AppendLine($"| total | {run.TotalSeconds.ToString("F1", inv)} | |").AppendLine();
         sb.AppendLine("Every number above is in results.json beside this file.");
         return sb.ToString();
+    }
+
+    // What the rows with a conversion of their own are (LowLatencyRows), one line per kind, only when the run has them.
+    private static void LowLatencyNotes(StringBuilder sb, IReadOnlyList<MethodResult> methods)
+    {
+        string[] search = [.. methods.Where(m => m.TargetSteps is not null && m.PostCalibration is null).Select(m => m.Label)];
+        string[] preset = [.. methods.Where(m => m.PostCalibration is not null).Select(m => m.Label)];
+        if (search.Length == 0 && preset.Length == 0) return;
+        sb.AppendLine("Rows beyond the seed paper, for a target latency T (docs/method.md); each is simulated at every T of the tables:").AppendLine();
+        if (search.Length > 0)
+            sb.AppendLine($"- {string.Join(", ", search)}: max-current (synapses scaled by the thresholds) with each channel's threshold chosen to " +
+                          "minimise the expected squared clip-and-floor error of its calibration values at the target latency T instead of their " +
+                          "maximum (Li et al. 2021, ICML, \"A Free Lunch From ANN\").");
+        if (preset.Length > 0)
+            sb.AppendLine($"- {string.Join(", ", preset)}: the recommended low-latency preset: those thresholds (for the rounding error, as the " +
+                          "neurons start near theta/2), then bias calibration (Li et al. 2021) and membrane calibration (theta/2 start, " +
+                          "Deng & Gu 2021, ICLR; shifted by the measured offset spikes, Hao et al. 2023, ICLR), layer by layer at T on up to " +
+                          $"{Conversion.PostCalibrator.MaxImages} calibration images.");
+        sb.AppendLine();
     }
 }

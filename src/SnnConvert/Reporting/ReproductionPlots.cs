@@ -42,6 +42,7 @@ public static class ReproductionPlots
             line.LegendText = m.Label;
             line.LineWidth = 2;
             line.MarkerSize = 7;
+            line.LinePattern = Pattern(m);
         }
         var cnn = plot.Add.HorizontalLine(report.CnnAccuracy);
         cnn.LegendText = $"CNN ({report.CnnAccuracy:F2} %)";
@@ -69,6 +70,7 @@ public static class ReproductionPlots
             line.LegendText = m.Label;
             line.LineWidth = 2;
             line.MarkerSize = 8;
+            line.LinePattern = Pattern(m);
         }
         plot.Axes.Bottom.TickGenerator = new NumericManual(xs, layers.Select(l => $"{l.Stage}: {Short(l.Layer)}").ToArray());
         plot.Axes.SetLimitsX(-0.4, xs.Length - 0.6);
@@ -127,6 +129,11 @@ public static class ReproductionPlots
         // Outside the data area, so no line is hidden behind it however the accuracies fall.
         plot.ShowLegend(Edge.Right);
     }
+
+    // Solid for the methods of the paper and its variants; the low-latency rows, whose colours repeat those of the first
+    // rows once a run has more lines than the palette has colours, dotted (threshold search alone) or dashed (the preset).
+    private static LinePattern Pattern(MethodResult method) =>
+        method.PostCalibration is not null ? LinePattern.Dashed : method.TargetSteps is not null ? LinePattern.Dotted : LinePattern.Solid;
 
     // "conv2d 1->12 5x5 (spiking, 12 thresholds)" -> "conv2d 1->12 5x5": tick labels must stay short.
     private static string Short(string layer) => layer.Split(" (")[0];

@@ -67,7 +67,7 @@ public static class ReproductionRun
             ConversionRecord record = snn.Conversion;
             var method = new MethodResult(variant.Label, record.Method ?? variant.Label, record.Granularity,
                 record.Percentile, record.RescaleInputs ?? false, calibrationSeconds, simulationSeconds,
-                warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, cnnAccuracy));
+                warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, cnnAccuracy), variant.TargetSteps, variant.PostCalibrationText);
             checkpoints?.Save(variant, method);
             results.Add(method);
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
 using SnnConvert.Models;
@@ -22,8 +23,12 @@ namespace SnnConvert.Reporting;
 /// <param name="Warnings">Conversion warnings.</param>
 /// <param name="Thresholds">Thresholds per weighted layer.</param>
 /// <param name="Simulation">The shard's sums.</param>
+/// <param name="TargetSteps">The row's own target latency, or null (absent from the JSON).</param>
+/// <param name="PostCalibration">The row's own post-calibration ("bias, membrane"), or null (absent from the JSON).</param>
 public sealed record MethodPartial(string Label, string Method, string? Granularity, double? Percentile, bool RescaleInputs, double CalibrationSeconds,
-    double SimulationSeconds, IReadOnlyList<string> Warnings, IReadOnlyList<LayerThresholds> Thresholds, PartialSimulation Simulation);
+    double SimulationSeconds, IReadOnlyList<string> Warnings, IReadOnlyList<LayerThresholds> Thresholds, PartialSimulation Simulation,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TargetSteps = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PostCalibration = null);
 
 /// <summary>What a shard of <c>reproduce</c> or <c>compare</c> measured: the report's fixed fields and every method's partial.</summary>
 /// <param name="Dataset">Dataset name.</param>
@@ -75,7 +80,7 @@ public static class ReproductionShard
             ConversionRecord record = snn.Conversion;
             methods.Add(new MethodPartial(variant.Label, record.Method ?? variant.Label, record.Granularity, record.Percentile, record.RescaleInputs ?? false,
                 calibrationSeconds, clock.Elapsed.TotalSeconds, warnings, LayerThresholds.Of(snn),
-                PartialSimulation.From(result, ledger, snn.Layers.Count, cnnCorrect)));
+                PartialSimulation.From(result, ledger, snn.Layers.Count, cnnCorrect), variant.TargetSteps, variant.PostCalibrationText));
         }
         var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
             options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize).With(options);
@@ -102,8 +107,14 @@ public static class ReproductionShard
             ["methods"] = string.Join(",", partial.RunMethods ?? [.. partial.Methods.Select(m => m.Label)]),
         };
         if (partial.RunMethods is null)
+        {
             fingerprint["conversions"] = JsonSerializer.Serialize(
                 partial.Methods.Select(m => new { m.Label, m.Method, m.Granularity, m.Percentile, m.RescaleInputs, m.Warnings, m.Thresholds }), PartialResult.Json);
+            // Post-calibration changes biases and initial membranes, not only thresholds: the rows' own settings are
+            // compared too, under a key of their own that runs without such rows do not have.
+            if (partial.Methods.Any(m => m.TargetSteps is not null || m.PostCalibration is not null))
+                fingerprint["row conversions"] = string.Join("; ", partial.Methods.Select(m => $"{m.Label}: {m.TargetSteps} {m.PostCalibration}"));
+        }
         else
             fingerprint["shard by"] = "methods";   // absent for image shards, as in the files written before methods could be split
         return fingerprint;
@@ -127,7 +138,7 @@ public static class ReproductionShard
             cnnAccuracy = accuracy;
             methods.Add(new MethodResult(first.Label, first.Method, first.Granularity, first.Percentile, first.RescaleInputs,
                 parts.Max(p => p.Methods[m].CalibrationSeconds), parts.Sum(p => p.Methods[m].SimulationSeconds), first.Warnings, first.Thresholds,
-                SimulationReport.From(result, head.Settings.Timesteps, accuracy)));
+                SimulationReport.From(result, head.Settings.Timesteps, accuracy), first.TargetSteps, first.PostCalibration));
         }
         var firstReport = methods[0].Report;
         RunInfo run = head.Run with { CnnSeconds = parts.Sum(p => p.Run.CnnSeconds), TotalSeconds = parts.Sum(p => p.Run.TotalSeconds) };

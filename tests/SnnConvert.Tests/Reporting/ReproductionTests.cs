@@ -52,7 +52,10 @@ public sealed class ReproductionTests : IDisposable
         var (code, _, err) = CliProcess.Run(120, "reproduce", "--dataset", "mnist", "--model", RepositoryFiles.Path("models/mnist-seed.snnm"),
             "--limit", "100", "--calib-samples", "200", "--calib-steps", "8", "--timesteps", "1,2,4,8", "--methods", "max-current,percentile", "--out", out_);
         Assert.True(code == 0, err);
-        var report = AssertFolder(out_, null, expectedMethods: 4);
+        // max-current both ways, percentile, max-current p99.9, and MNIST's default low-latency rows at T = 2, 4, 8.
+        var report = AssertFolder(out_, null, expectedMethods: 10);
+        Assert.Equal(["max-current target-T 2", "low-latency T=2", "max-current target-T 4", "low-latency T=4", "max-current target-T 8", "low-latency T=8"],
+            report.Methods.Skip(4).Select(m => m.Label));
         Assert.Contains("snnconvert reproduce --dataset mnist", report.Run.Command);
     }
 
