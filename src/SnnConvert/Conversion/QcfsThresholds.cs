@@ -14,7 +14,8 @@ namespace SnnConvert.Conversion;
 /// <remarks>
 /// v(0) = theta/2 is set as the network's neuron model (<see cref="InitialMembrane.HalfThreshold"/>) rather than a
 /// per-channel <see cref="SynapticLayer.InitialPotential"/>: it is the same start, it is what the neuron model already
-/// names, and it keeps the network exportable to NIR (whose IF neuron has no per-neuron initial state).
+/// names, and it keeps the network exportable to NIR (the exporter refuses per-channel initial potentials; the half start
+/// travels in SnnConvert's metadata).
 /// </remarks>
 public sealed record QcfsThresholds : IThresholdMethod
 {
