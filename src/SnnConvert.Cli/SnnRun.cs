@@ -22,6 +22,17 @@ public static class SnnRun
         return result.Network;
     }
 
+    /// <summary>
+    /// The method when none is named: qcfs for a model with QCFS activations (said on the console), else max-current.
+    /// </summary>
+    public static string DefaultMethod(SavedModel model)
+    {
+        string name = ThresholdMethods.DefaultFor(model.Network);
+        if (name == ThresholdMethods.Qcfs)
+            Terminal.Error.MarkupLine(Markup.Escape($"method: {name}, the default for this model: it has QCFS activations, whose trained thresholds qcfs takes (--method or --methods chooses others)"));
+        return name;
+    }
+
     /// <summary>One line per layer with channels that never received a positive current during calibration.</summary>
     public static IEnumerable<string> DeadChannelWarnings(SpikingNetwork net)
     {

@@ -21,7 +21,7 @@ public static class CompareCommand
     {
         var o = new SnnOptions();
         var source = new ModelSource("Trained CNN (.snnm)");
-        var methods = new Option<string>("--methods") { Description = "Comma-separated methods (default: all five)", DefaultValueFactory = _ => string.Join(",", ThresholdMethods.Names) };
+        var methods = new Option<string?>("--methods") { Description = "Comma-separated methods (default: all five, and qcfs first for a QCFS model)" };
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset (default: the model's); its training split calibrates, its test split is simulated";
         var json = new Option<string?>("--json") { Description = "Write every method's report as JSON to this file (with --shard: the shard's partial result)" };
@@ -43,7 +43,9 @@ public static class CompareCommand
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            string[] names = parse.GetValue(methods)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            string[] names = parse.GetValue(methods) is { } given
+                ? given.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                : ThresholdMethods.Names;
             if (names.Length == 0) throw new UsageException("--methods: give at least one threshold method, e.g. max-current");
             o.ValidateCalibration(parse, names);   // every option before the model and the data
             o.ValidateSimulation(parse);
@@ -51,6 +53,7 @@ public static class CompareCommand
             conversions.Validate(parse, shardSpec);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
+            if (parse.GetValue(methods) is null && SnnRun.DefaultMethod(cnn) == ThresholdMethods.Qcfs) names = [ThresholdMethods.Qcfs, .. names];
             var options = o.Reproduction(parse, MethodVariant.Build(names, variants: false, parse.GetValue(o.Percentile),
                 SnnOptions.ParseEnum<ThresholdGranularity>("--granularity", parse.GetValue(o.Granularity)!), parse.GetValue(o.AsWritten)), parse.GetValue(seed));
             options.Validate();

@@ -13,7 +13,11 @@ public static class ConvertCommand
     {
         var o = new SnnOptions();
         var source = new ModelSource("Trained CNN (.snnm)");
-        var method = new Option<string>("--method") { Description = "max-current (the seed), max-activation, percentile, spike-norm or channel-max-activation", DefaultValueFactory = _ => "max-current" };
+        var method = new Option<string?>("--method")
+        {
+            Description = "max-current (the seed), max-activation, percentile, spike-norm, channel-max-activation or qcfs (a model trained with QCFS " +
+                "activations: its trained thresholds); default: qcfs for a QCFS model, else max-current",
+        };
         var dataset = CommonOptions.Dataset(required: false);
         dataset.Description = "Dataset whose training split calibrates (default: the model's)";
         var output = new Option<string>("--out") { Description = "SNN file to write (.snn)", Required = true };
@@ -29,15 +33,17 @@ public static class ConvertCommand
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            if (parse.GetValue(o.LowLatency) is not null && parse.GetValue(method) != "max-current")
-                throw new UsageException($"--low-latency: is --method max-current with --target-T and --calibrate bias,membrane; do not also give --method {parse.GetValue(method)}");
-            o.ValidateCalibration(parse, [parse.GetValue(method)!]);   // every option before the model and the data
+            bool lowLatency = parse.GetValue(o.LowLatency) is not null;
+            if (lowLatency && parse.GetValue(method) is { } named && named != "max-current")
+                throw new UsageException($"--low-latency: is --method max-current with --target-T and --calibrate bias,membrane; do not also give --method {named}");
+            o.ValidateCalibration(parse, [parse.GetValue(method) ?? "max-current"]);   // every option before the model and the data
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
+            string methodName = parse.GetValue(method) ?? (lowLatency ? "max-current" : SnnRun.DefaultMethod(cnn));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
             var train = DatasetAccess.Load(name, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
             Terminal.LogBackend();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, parse.GetValue(method)!, train, parse.GetValue(seed)).WithCalibrationSeconds(clock.Elapsed.TotalSeconds);
+            SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, methodName, train, parse.GetValue(seed)).WithCalibrationSeconds(clock.Elapsed.TotalSeconds);
             SnnFile.Save(parse.GetValue(output)!, snn);
             Terminal.Out.Write(SnnRun.ThresholdTable(snn));
             Console.Out.WriteLine($"snn: {parse.GetValue(output)} ({snn.Conversion.Method}, {clock.Elapsed.TotalSeconds:F1} s)");

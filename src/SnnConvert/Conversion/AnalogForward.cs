@@ -12,17 +12,20 @@ namespace SnnConvert.Conversion;
 /// activation-based methods measure and the tests compare with the CNN. With <paramref name="rates"/> it runs a balanced
 /// network as the rate model its SNN approximates: a spiking layer passes ReLU(z) / theta (per channel), its firing rate
 /// without clipping, to the next layer, whose synapses are scaled for rates (post-calibration's target).
+/// A spiking layer that stands for a QCFS activation of the CNN (<paramref name="qcfs"/>) applies that activation
+/// instead of ReLU, so the pass is still the CNN (or its rate model) for a network trained with QCFS.
 /// </summary>
 /// <param name="net">The template, or with <paramref name="rates"/> a balanced network.</param>
 /// <param name="rates">Divide each spiking layer's output by its thresholds before the next layer.</param>
-public sealed class AnalogForward(SpikingNetwork net, bool rates = false)
+/// <param name="qcfs">The CNN's QCFS activations by stage (<see cref="CalibrationSettings.Qcfs"/>), or null for ReLU everywhere.</param>
+public sealed class AnalogForward(SpikingNetwork net, bool rates = false, IReadOnlyDictionary<int, QcfsActivation>? qcfs = null)
 {
     private readonly IReadOnlyList<int[]> _shapes = net.Shapes;
     private readonly ChunkBuffers _workspace = new();
 
     /// <summary>
     /// Runs a batch (N, C, H, W) and calls <paramref name="visit"/>(stage, activation (N, stage output)) after every weighted
-    /// stage: the ReLU output of spiking layers, the logits of the output layer. Returns the logits.
+    /// stage: the ReLU (or QCFS) output of spiking layers, the logits of the output layer. Returns the logits.
     /// </summary>
     public float[] Run(float[] images, int n, Action<int, float[]>? visit = null)
     {
@@ -35,14 +38,14 @@ public sealed class AnalogForward(SpikingNetwork net, bool rates = false)
                 case SnnConv2d conv:
                     var y = new float[n * outSize];
                     Conv2dKernel.Forward(x, n, conv.Spec.Geometry(_shapes[s]), conv.Weight, conv.Bias, conv.PadValues, y, _workspace);
-                    x = Activate(conv, y);
+                    x = Activate(s, conv, y, _shapes[s + 1]);
                     visit?.Invoke(s, x);
                     ToRates(conv, x, _shapes[s + 1]);
                     break;
                 case SnnLinear linear:
                     var z = new float[n * outSize];
                     LinearKernel.Forward(x, n, linear.InFeatures, linear.OutFeatures, linear.Weight, linear.Bias, z);
-                    x = Activate(linear, z);
+                    x = Activate(s, linear, z, _shapes[s + 1]);
                     visit?.Invoke(s, x);
                     ToRates(linear, x, _shapes[s + 1]);
                     break;
@@ -74,9 +77,12 @@ public sealed class AnalogForward(SpikingNetwork net, bool rates = false)
         }
     }
 
-    private static float[] Activate(SynapticLayer layer, float[] values)
+    private float[] Activate(int stage, SynapticLayer layer, float[] values, int[] shape)
     {
-        if (layer.Spiking) TensorPrimitives.Max(values, 0f, values);
+        if (!layer.Spiking) return values;
+        if (qcfs is not null && qcfs.TryGetValue(stage, out QcfsActivation? activation))
+            activation.Apply(values, layer.OutputChannels, shape.Length == 3 ? shape[1] * shape[2] : 1);
+        else TensorPrimitives.Max(values, 0f, values);
         return values;
     }
 }

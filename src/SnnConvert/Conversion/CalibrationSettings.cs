@@ -13,6 +13,12 @@ namespace SnnConvert.Conversion;
 public sealed record CalibrationSettings(ImageDataset Data, int Steps = 64, int Seed = 1, int BatchSize = 100, Snn.SynapseEngine Engine = Snn.SynapseEngine.Auto,
     LatencyTarget? Target = null)
 {
+    /// <summary>
+    /// The CNN's QCFS activations by stage of the template (<see cref="SnnConverter.Convert"/> fills them in; empty for a
+    /// ReLU network): the thresholds <see cref="QcfsThresholds"/> takes, and the activations post-calibration aims at.
+    /// </summary>
+    public IReadOnlyDictionary<int, QcfsActivation> Qcfs { get; init; } = new Dictionary<int, QcfsActivation>();
+
     /// <summary>Throws <see cref="InvalidSettingException"/> for empty data or non-positive sizes or target.</summary>
     public void Validate()
     {

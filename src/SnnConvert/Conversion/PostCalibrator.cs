@@ -34,7 +34,7 @@ public static class PostCalibrator
         settings.Validate();
         settings = settings with { Data = SnnConverter.CalibrationSubset(settings.Data, MaxImages, settings.Seed) };
         bool bias = steps.HasFlag(PostCalibration.Bias), membrane = steps.HasFlag(PostCalibration.Membrane);
-        Dictionary<int, double[]> targets = AnalogMeans(balanced, settings.Data, settings.BatchSize);
+        Dictionary<int, double[]> targets = AnalogMeans(balanced, settings.Data, settings.BatchSize, settings.Qcfs);
         SpikingNetwork net = balanced;
         var report = new List<PostCalibrationLayer>();
         foreach (int stage in net.SynapticIndices)
@@ -74,12 +74,15 @@ public static class PostCalibrator
         return net with { Conversion = net.Conversion with { PostCalibration = new PostCalibrationRecord(name, settings.Steps, settings.Data.Count, report) } };
     }
 
-    /// <summary>Per weighted stage and output channel: the mean rate-model activation over images and positions.</summary>
-    internal static Dictionary<int, double[]> AnalogMeans(SpikingNetwork net, ImageDataset data, int batchSize)
+    /// <summary>
+    /// Per weighted stage and output channel: the mean rate-model activation over images and positions (the CNN's QCFS
+    /// activation where it has one, <paramref name="qcfs"/>, whatever method set the thresholds: the SNN aims at the CNN).
+    /// </summary>
+    internal static Dictionary<int, double[]> AnalogMeans(SpikingNetwork net, ImageDataset data, int batchSize, IReadOnlyDictionary<int, QcfsActivation>? qcfs = null)
     {
         IReadOnlyList<int[]> shapes = net.Shapes;
         var sums = net.SynapticIndices.ToDictionary(s => s, s => new double[((SynapticLayer)net.Layers[s]).OutputChannels]);
-        var forward = new AnalogForward(net, rates: true);
+        var forward = new AnalogForward(net, rates: true, qcfs);
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int n = Math.Min(batchSize, data.Count - start);

@@ -8,8 +8,8 @@ namespace SnnConvert.Conversion;
 
 /// <summary>
 /// The library's one way from a trained CNN to a spiking network: checks that the model fits the calibration images,
-/// builds the SNN template (<see cref="SnnTemplateBuilder"/>: folding, pooling, the neuron model), draws the
-/// calibration subset, sets the thresholds with the chosen method, checks the result, runs the requested
+/// builds the SNN template (<see cref="SnnTemplateBuilder"/>: folding, pooling, the neuron model, the CNN's QCFS activations),
+/// draws the calibration subset, sets the thresholds with the chosen method, checks the result, runs the requested
 /// post-calibration (<see cref="PostCalibrator"/>: bias and membrane at the target latency) and records how it was made.
 /// </summary>
 public static class SnnConverter
@@ -32,7 +32,7 @@ public static class SnnConverter
         ImageDataset subset = CalibrationSubset(calibration, options.CalibrationSamples, options.Seed);
         Evaluator.CheckCompatible(model.Network, subset);
         ConversionTemplate template = SnnTemplateBuilder.Build(model, options.MaxPool, options.Neuron, options.Readout);
-        var settings = new CalibrationSettings(subset, options.CalibrationSteps, options.Seed, options.BatchSize, options.Engine, target);
+        var settings = new CalibrationSettings(subset, options.CalibrationSteps, options.Seed, options.BatchSize, options.Engine, target) { Qcfs = template.Qcfs };
         SpikingNetwork balanced = options.Method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
@@ -40,9 +40,19 @@ public static class SnnConverter
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };
-        return new ConversionResult(balanced,
-            AsWrittenBiasWarning(template.Network, options.Method) is { } warning ? [.. template.Warnings, warning] : template.Warnings);
+        string?[] extra = [AsWrittenBiasWarning(template.Network, options.Method), QcfsTargetWarning(options)];
+        return new ConversionResult(balanced, [.. template.Warnings, .. extra.OfType<string>()]);
     }
+
+    /// <summary>
+    /// The warning for a target latency given to the qcfs method without post-calibration, or null: qcfs takes the
+    /// trained thresholds (chosen by training for L steps), so the target latency would change nothing.
+    /// </summary>
+    internal static string? QcfsTargetWarning(ConversionOptions options) =>
+        options.Method is QcfsThresholds && options.TargetSteps is { } steps && options.PostCalibration == PostCalibration.None
+            ? $"{SettingReference.To(SettingNames.TargetSteps)} {steps} does nothing with the {QcfsThresholds.MethodName} method without post-calibration: " +
+              "its thresholds are the trained ones (chosen by training for its L levels); the target latency only sets the T of bias or membrane calibration"
+            : null;
 
     /// <summary>
     /// The latency target of <paramref name="options"/>, or null: the error is that of rounding when the neurons start at

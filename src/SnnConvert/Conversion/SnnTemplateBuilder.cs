@@ -8,15 +8,17 @@ namespace SnnConvert.Conversion;
 /// <summary>The SNN template of a CNN (thresholds still empty) and what conversion had to change.</summary>
 /// <param name="Network">The template: folded weights, no thresholds.</param>
 /// <param name="Warnings">Changes that alter the function (e.g. max pooling replaced), for the user.</param>
-internal sealed record ConversionTemplate(SpikingNetwork Network, IReadOnlyList<string> Warnings);
+/// <param name="Qcfs">The CNN's QCFS activations by stage of the template (the weighted layer each follows); empty for a ReLU network.</param>
+internal sealed record ConversionTemplate(SpikingNetwork Network, IReadOnlyList<string> Warnings, IReadOnlyDictionary<int, QcfsActivation> Qcfs);
 
 /// <summary>
 /// The first step of <see cref="SnnConverter.Convert"/>: turns a trained CNN into an SNN template: the input normalisation is folded into the first weighted layer
 /// (its padding reads the per-channel mean, so borders stay exact), batch norm is folded into the preceding
-/// conv/dense layer, dropout disappears, each conv/dense layer followed by ReLU becomes a layer of IF neurons,
+/// conv/dense layer, dropout disappears, each conv/dense layer followed by ReLU or a QCFS activation becomes a layer of IF
+/// neurons (a QCFS activation's levels and thresholds are kept beside the template, <see cref="ConversionTemplate.Qcfs"/>),
 /// average pooling passes spike maps through, max pooling is refused or becomes a spiking max-pool gate or average
 /// pooling (<see cref="MaxPoolHandling"/>), and the last dense layer becomes the non-spiking output.
-/// Supported order: [normalize] then blocks of (conv|linear) [batchnorm] relu, with pooling, flatten and dropout
+/// Supported order: [normalize] then blocks of (conv|linear) [batchnorm] (relu|qcfs), with pooling, flatten and dropout
 /// between them, ending with (conv|linear) [batchnorm]. Anything else is refused with a message.
 /// </summary>
 internal static class SnnTemplateBuilder
@@ -29,6 +31,7 @@ internal static class SnnTemplateBuilder
         Network net = model.Network;
         var layers = new List<SnnLayer>();
         var warnings = new List<string>();
+        var qcfs = new Dictionary<int, QcfsActivation>();
         NormalizeLayer? normalize = null;
         Open? open = null;   // the weighted layer being built, until its ReLU (or the end) closes it
         for (int i = 0; i < net.Layers.Count; i++)
@@ -58,6 +61,16 @@ internal static class SnnTemplateBuilder
                     break;
                 case ReluLayer:
                     if (open is null) throw new ConversionException($"{where}: a ReLU must follow a conv or dense layer (optionally with batch norm)");
+                    layers.Add(open.Build(spiking: true));
+                    open = null;
+                    break;
+                case QcfsLayer q:
+                    if (open is null) throw new ConversionException($"{where}: a QCFS activation must follow a conv or dense layer (optionally with batch norm)");
+                    QcfsActivation activation = QcfsActivation.Of(q);
+                    if (activation.Thresholds.Any(t => !(t > 0f) || !float.IsFinite(t)))
+                        throw new ConversionException($"{where}: its thresholds must be positive finite numbers (they become the neurons' thresholds), " +
+                            $"found {activation.Thresholds.First(t => !(t > 0f) || !float.IsFinite(t))}");
+                    qcfs[layers.Count] = activation;
                     layers.Add(open.Build(spiking: true));
                     open = null;
                     break;
@@ -99,7 +112,7 @@ internal static class SnnTemplateBuilder
         var snn = new SpikingNetwork(net.Name, net.InputShape, layers, model.ClassNames, model.Dataset, neuron ?? new NeuronModel(), readout,
             new ConversionRecord { SourceModel = net.Name, Warnings = warnings.ToArray() });
         snn.Validate(net.Name, requireThresholds: false);
-        return new ConversionTemplate(snn, warnings);
+        return new ConversionTemplate(snn, warnings, qcfs);
     }
 
     private static void RequireClosed(Open? open, string where)

@@ -1,4 +1,6 @@
 using SnnConvert.Errors;
+using SnnConvert.Layers;
+using SnnConvert.Models;
 
 namespace SnnConvert.Conversion;
 
@@ -8,8 +10,17 @@ public static class ThresholdMethods
     /// <summary>Names in the order reports list them.</summary>
     public static readonly string[] Names = ["max-current", "max-activation", "percentile", "spike-norm", "channel-max-activation"];
 
+    /// <summary>The method for networks trained with QCFS activations (<see cref="QcfsThresholds"/>); not in <see cref="Names"/>, which work on any CNN.</summary>
+    public const string Qcfs = QcfsThresholds.MethodName;
+
+    /// <summary>Whether <paramref name="network"/> has QCFS activations, whose trained thresholds <see cref="Qcfs"/> takes.</summary>
+    public static bool HasQcfs(Network network) => network.Layers.Any(l => l is QcfsLayer);
+
+    /// <summary>The method a conversion uses when none is named: <see cref="Qcfs"/> for a network with QCFS activations, else max-current (the seed).</summary>
+    public static string DefaultFor(Network network) => HasQcfs(network) ? Qcfs : Names[0];
+
     /// <summary>Creates a method. <paramref name="percentile"/> is null for each method's default (max-current: 100, percentile: 99.9).</summary>
-    /// <param name="name">One of <see cref="Names"/>.</param>
+    /// <param name="name">One of <see cref="Names"/>, or <see cref="Qcfs"/>.</param>
     /// <param name="percentile">The percentile of max-current and percentile, or null for their defaults.</param>
     /// <param name="granularity">max-current's granularity, or null for per channel.</param>
     /// <param name="asWritten">max-current as the paper writes it, with copied weights (<see cref="MaxCurrentThresholds.AsWritten"/>);
@@ -25,7 +36,8 @@ public static class ThresholdMethods
             "percentile" => new PercentileThresholds(percentile ?? 99.9),
             "spike-norm" => new SpikeNormThresholds(),
             "channel-max-activation" => new ChannelMaxActivationThresholds(),
-            _ => throw new InvalidSettingException(SettingNames.ThresholdMethod, $"unknown threshold method \"{name}\", expected one of {string.Join(", ", Names)}"),
+            Qcfs => new QcfsThresholds(),
+            _ => throw new InvalidSettingException(SettingNames.ThresholdMethod, $"unknown threshold method \"{name}\", expected one of {string.Join(", ", Names)} or {Qcfs}"),
         };
     }
 }

@@ -38,6 +38,9 @@ public sealed record ConversionRecord
     public bool? TargetRounding { get; init; }
     /// <summary>An ONNX model's input preprocessing folded into the first layer (the model's "input" training record).</summary>
     public InputPreprocessing? Input { get; init; }
+    /// <summary>The qcfs method: the quantisation levels L of each hidden layer's QCFS activation (the latency at which the SNN
+    /// reproduces it exactly), or null for other methods.</summary>
+    public IReadOnlyList<int>? QcfsLevels { get; init; }
     /// <summary>Bias and membrane calibration after the thresholds, or null when none ran.</summary>
     public PostCalibrationRecord? PostCalibration { get; init; }
     /// <summary>Wall time of the conversion in seconds, rounded to 0.1 s.</summary>
@@ -49,7 +52,7 @@ public sealed record ConversionRecord
     public IReadOnlyList<LayerCalibration> LayerRecords => Layers ?? [];
 
     private static readonly string[] Known = ["sourceModel", "warnings", "method", "granularity", "percentile", "calibrationSamples", "layers",
-        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "targetSteps", "targetRounding", "input", "postCalibration", "calibrationSeconds"];
+        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "targetSteps", "targetRounding", "input", "qcfsLevels", "postCalibration", "calibrationSeconds"];
 
     /// <summary>The stored form: the keys that are set, in the order the conversion has always written them, then <see cref="Other"/>.</summary>
     public JsonObject ToJson()
@@ -69,6 +72,7 @@ public sealed record ConversionRecord
         if (TargetSteps is { } target) json["targetSteps"] = target;
         if (TargetRounding is { } rounding) json["targetRounding"] = rounding;
         if (Input is not null) json["input"] = Input.ToJson();
+        if (QcfsLevels is not null) json["qcfsLevels"] = new JsonArray(QcfsLevels.Select(l => (JsonNode)l).ToArray());
         if (PostCalibration is not null) json["postCalibration"] = PostCalibration.ToJson();
         if (CalibrationSeconds is { } seconds) json["calibrationSeconds"] = seconds;
         foreach (var (key, value) in Other) json[key] = value?.DeepClone();
@@ -100,6 +104,7 @@ public sealed record ConversionRecord
                 TargetSteps = json["targetSteps"]?.GetValue<int>(),
                 TargetRounding = json["targetRounding"]?.GetValue<bool>(),
                 Input = json["input"] is { } input ? InputPreprocessing.FromJson(input) : null,
+                QcfsLevels = (json["qcfsLevels"] as JsonArray)?.Select(l => l!.GetValue<int>()).ToArray(),
                 PostCalibration = json["postCalibration"] is { } post ? PostCalibrationRecord.FromJson(post) : null,
                 CalibrationSeconds = json["calibrationSeconds"]?.GetValue<double>(),
                 Other = other,
