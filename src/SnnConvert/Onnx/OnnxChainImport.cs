@@ -112,8 +112,8 @@ internal sealed class OnnxChainImport
         bool inputPrefix = !_normalisationClosed && (node.Op is "Sub" or "Div" or "Mul" or "Add" || node == _inputLayout);
         if (!inputPrefix && node.Op is not ("Identity" or "Dropout")) CloseNormalisation();
         _nhwc?.Continue(node);
-        // After the first layer, scalings, a shift and Floor are read only as a QCFS activation.
-        if (_normalisationClosed && OnnxQcfsPattern.Starts(node)) return Qcfs(node, slot, shape);
+        // After the first layer, scalings, a shift and Floor are read only as a QCFS activation, and so are bounds that lead to Floor.
+        if (_normalisationClosed && OnnxQcfsPattern.Starts(_graph, node)) return Qcfs(node, slot, shape);
         switch (node.Op)
         {
             case "Sub":
