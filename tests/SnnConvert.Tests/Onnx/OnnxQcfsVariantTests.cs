@@ -104,6 +104,11 @@ public sealed class OnnxQcfsVariantTests(ITestOutputHelper output)
             x = g.Node("Floor", [g.Node("Add", [g.Node("Mul", [x, g.Init("s", [3, 1, 1], values: [8f, 5f, 3.2f])]), g.Constant([0.5f])])]);
             return g.Node("Mul", [x, g.Init("t", [3, 1, 1], values: [0.125f, 0.2f, 0.3125f])]);
         }, 4, exact: false),
+        ["clamp first: Clip(0, L) after the Mul by L"] = () => Image(13, [0.9f], [1], (g, x, up) =>
+        {
+            x = g.Node("Clip", [g.Node("Mul", [g.Node("Div", [x, up]), g.Constant([6f])]), g.Constant([0f]), g.Constant([6f])]);
+            return g.Node("Mul", [g.Node("Div", [g.Node("Floor", [g.Node("Add", [x, g.Constant([0.5f])])]), g.Constant([6f])]), up]);
+        }, 6, exact: true),
         ["clamp first: on (N, F) after Flatten, lambda (F)"] = () => Features([48], 4, clampFirst: true),
 
         // Clamp after Floor (the authors' MyFloor, and SnnConvert's export before the change of order).
