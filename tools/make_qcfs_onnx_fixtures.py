@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
 """Writes the QCFS ONNX fixtures of tests/fixtures/onnx/ (run once; the .onnx files are committed).
 
-Small CNNs with the quantisation-clip-floor-shift activation of Bu et al. 2022 (ICLR), written as the authors'
-code (github.com/putshua/SNN_conversion_QCFS, modules.py: MyFloor with GradFloor) writes it: a module with the
-threshold `up` as an nn.Parameter and the floor as an autograd Function with a straight-through gradient,
+Small CNNs with the quantisation-clip-floor-shift activation of Bu et al. 2022 (ICLR), written as the authors' code
+writes it, with the threshold as an nn.Parameter and the floor as an autograd Function with a straight-through gradient
+(GradFloor). Their code has two orders of the clamp and the floor:
 
+  github.com/putshua/ANN_SNN_QCFS, Models/layer.py, module IF in ANN mode (T = 0), threshold `thresh`:
+    x = x / thresh; x = clamp(x, 0, 1); x = floor(x * L + 0.5) / L; x = x * thresh
+  which torch.onnx.export writes as Div, Clip, Mul, Add, Floor, Div, Mul (the order SnnConvert computes and exports);
+
+  github.com/putshua/SNN_conversion_QCFS, modules.py, module MyFloor, threshold `up`:
     x = x / up; x = floor(x * L + 0.5) / L; x = clamp(x, 0, 1); x = x * up
+  written as Div, Mul, Add, Floor, Div, Clip, Mul.
 
-which torch.onnx.export writes as Div, Mul, Add, Floor, Div, Clip, Mul. One threshold per layer (the paper, up of
-shape (1)) or one per channel (up of shape (C, 1, 1) after a convolution, (F) after a dense layer). The thresholds
-start from activation statistics (the 99th percentile of the layer's input) and the model is trained for a few
-Adam steps on synthetic images, so `up` holds trained, unrounded values. Needs only PyTorch (Debian's python3-torch,
-torch 1.13); re-running it writes the same bytes:
+Three fixtures are of the first kind, one of the second. One threshold per layer (the paper, shape (1)) or one per
+channel (our extension: (C, 1, 1) after a convolution, (F) after a dense layer). The thresholds start from activation
+statistics (the 99th percentile of the layer's input) and the model is trained for a few Adam steps on synthetic
+images, so they hold trained, unrounded values. Needs only PyTorch (Debian's python3-torch, torch 1.13); re-running it
+writes the same bytes:
 
     /usr/bin/python3 tools/make_qcfs_onnx_fixtures.py tests/fixtures/onnx
 """
@@ -36,8 +42,23 @@ class GradFloor(Function):
         return grad
 
 
-class Qcfs(nn.Module):
-    """The authors' MyFloor with `up` per layer (shape (1)) or per channel (shape (C, 1, 1) or (F))."""
+class IF(nn.Module):
+    """The authors' IF in ANN mode (clamp before floor), with `thresh` per layer (shape (1)) or per channel."""
+
+    def __init__(self, levels, shape=(1,), thresh=8.0):
+        super().__init__()
+        self.thresh = nn.Parameter(torch.full(shape, thresh), requires_grad=True)
+        self.L = levels
+
+    def forward(self, x):
+        x = x / self.thresh
+        x = torch.clamp(x, 0, 1)
+        x = GradFloor.apply(x * self.L + 0.5) / self.L
+        return x * self.thresh
+
+
+class MyFloor(nn.Module):
+    """The authors' earlier MyFloor (clamp after floor), with `up` per layer or per channel."""
 
     def __init__(self, levels, shape=(1,), up=8.0):
         super().__init__()
@@ -51,14 +72,18 @@ class Qcfs(nn.Module):
         return x * self.up
 
 
+def threshold(module):
+    return module.thresh if isinstance(module, IF) else module.up
+
+
 class QcfsNet(nn.Module):
     """Conv-BN-QCFS-AvgPool twice, then Linear-QCFS-Linear, on (1, 16, 16) images."""
 
-    def __init__(self, levels, per_channel):
+    def __init__(self, levels, per_channel, module):
         super().__init__()
 
         def act(channels, image):
-            return Qcfs(levels, ((channels, 1, 1) if image else (channels,)) if per_channel else (1,))
+            return module(levels, ((channels, 1, 1) if image else (channels,)) if per_channel else (1,))
 
         self.features = nn.Sequential(
             nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), act(8, True), nn.AvgPool2d(2),
@@ -80,20 +105,20 @@ def synthetic_batch(generator, n=64):
 
 
 def init_thresholds(model, generator):
-    """Each up from the 99th percentile of its input (per channel where up is), layer by layer in order."""
+    """Each threshold from the 99th percentile of its input (per channel where up is), layer by layer in order."""
     images, _ = synthetic_batch(generator, 256)
-    for module in [m for m in model.modules() if isinstance(m, Qcfs)]:
+    for module in [m for m in model.modules() if isinstance(m, (IF, MyFloor))]:
         seen = {}
         handle = module.register_forward_pre_hook(lambda m, inputs: seen.setdefault("x", inputs[0]))
         model(images)
         handle.remove()
         x = seen["x"]
-        if module.up.numel() == 1:
+        if threshold(module).numel() == 1:
             value = torch.quantile(x.flatten(), 0.99)
         else:
             per_channel = x.transpose(0, 1).reshape(x.shape[1], -1)
-            value = torch.quantile(per_channel, 0.99, dim=1).view(module.up.shape)
-        module.up.data.copy_(value.clamp(min=0.05))
+            value = torch.quantile(per_channel, 0.99, dim=1).view(threshold(module).shape)
+        threshold(module).data.copy_(value.clamp(min=0.05))
 
 
 def train(model, generator, steps=60):
@@ -114,14 +139,16 @@ def main():
     torch.manual_seed(20261203)
     generator = torch.Generator().manual_seed(19)
     fixtures = [
-        # The paper's form: one threshold per layer; opset 13 writes Clip's bounds as inputs.
-        (4, False, "qcfs-layer-opset13.onnx", 13),
-        # Per-channel thresholds; opset 11 (bounds as inputs) and opset 9 (bounds as Clip attributes).
-        (8, True, "qcfs-channel-opset11.onnx", 11),
-        (2, True, "qcfs-channel-opset9.onnx", 9),
+        # IF (clamp first), one threshold per layer as in the paper; opset 13 writes Clip's bounds as inputs.
+        (4, False, IF, "qcfs-layer-opset13.onnx", 13),
+        # IF with per-channel thresholds; opset 11 (bounds as inputs) and opset 9 (bounds as Clip attributes).
+        (8, True, IF, "qcfs-channel-opset11.onnx", 11),
+        (2, True, IF, "qcfs-channel-opset9.onnx", 9),
+        # MyFloor (clamp after floor), per layer.
+        (4, False, MyFloor, "qcfs-myfloor-opset13.onnx", 13),
     ]
-    for levels, per_channel, name, opset in fixtures:
-        model = QcfsNet(levels, per_channel)
+    for levels, per_channel, module, name, opset in fixtures:
+        model = QcfsNet(levels, per_channel, module)
         with torch.no_grad():
             model.eval()
             init_thresholds(model, generator)
@@ -132,9 +159,9 @@ def main():
         torch.onnx.export(model, torch.rand(1, 1, 16, 16), path, opset_version=opset, training=torch.onnx.TrainingMode.EVAL,
                           input_names=["input"], output_names=["logits"],
                           dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}})
-        ups = [m.up.detach().view(-1) for m in model.modules() if isinstance(m, Qcfs)]
-        print(f"{path}: opset {opset}, L = {levels}, {'per channel' if per_channel else 'per layer'}, "
-              f"{os.path.getsize(path)} bytes; up: " + "; ".join(", ".join(f"{v:.4f}" for v in u[:4].tolist()) + (" ..." if len(u) > 4 else "") for u in ups))
+        ups = [threshold(m).detach().view(-1) for m in model.modules() if isinstance(m, (IF, MyFloor))]
+        print(f"{path}: {module.__name__}, opset {opset}, L = {levels}, {'per channel' if per_channel else 'per layer'}, "
+              f"{os.path.getsize(path)} bytes; thresholds: " + "; ".join(", ".join(f"{v:.4f}" for v in u[:4].tolist()) + (" ..." if len(u) > 4 else "") for u in ups))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ internal sealed class OnnxChainImport
     /// <summary>Operators the importer maps, listed in error messages.</summary>
     public const string SupportedOperators = "Conv, Relu, Clip(min 0), AveragePool, MaxPool, GlobalAveragePool, BatchNormalization, Gemm, MatMul, Add of a constant bias after Conv/Gemm/MatMul, " +
         "Flatten, Reshape to (N, -1), Transpose [0, 2, 3, 1] before Flatten and a dense layer (Keras), an NHWC input's Transpose or Reshape to (N, C, H, W), Dropout, Identity, Constant, " +
-        "Pad with zero pads, Sub/Div/Mul/Add by constants as input normalisation, the QCFS activation (Div, Mul, Add 1/2, Floor, Div, Clip(0, 1), Mul), and a final Softmax/LogSoftmax (dropped)";
+        "Pad with zero pads, Sub/Div/Mul/Add by constants as input normalisation, the QCFS activation (Div, Clip(0, 1), Mul, Add 1/2, Floor, Div, Mul, or the Clip after Floor), and a final Softmax/LogSoftmax (dropped)";
 
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int[]> _shapes = new();   // per-sample shape of each activation reached
@@ -112,8 +112,8 @@ internal sealed class OnnxChainImport
         bool inputPrefix = !_normalisationClosed && (node.Op is "Sub" or "Div" or "Mul" or "Add" || node == _inputLayout);
         if (!inputPrefix && node.Op is not ("Identity" or "Dropout")) CloseNormalisation();
         _nhwc?.Continue(node);
-        // After the first layer, scalings, a shift and Floor are read only as a QCFS activation.
-        if (_normalisationClosed && OnnxQcfsPattern.Starts(node)) return Qcfs(node, slot, shape);
+        // After the first layer, scalings, a shift and Floor are read only as a QCFS activation, and so are bounds that lead to Floor.
+        if (_normalisationClosed && OnnxQcfsPattern.Starts(_graph, node)) return Qcfs(node, slot, shape);
         switch (node.Op)
         {
             case "Sub":

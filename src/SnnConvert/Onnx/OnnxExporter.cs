@@ -13,7 +13,8 @@ namespace SnnConvert.Onnx;
 /// "input" (N, C, H, W) float32 with a symbolic batch "N", output "logits" (N, K). Weights are initializers named
 /// as in the model file ("0.weight", "3.running_mean"). Dropout is left out (the identity at inference),
 /// input normalisation becomes Sub and Div by (1, C, 1, 1) constants, dense layers Gemm with transB = 1, a QCFS
-/// activation Div, Mul, Add, Floor, Div, Clip, Mul (as the authors' PyTorch code exports it).
+/// activation Div, Clip, Mul, Add, Floor, Div, Mul (as the authors' PyTorch code exports it, and in the order of
+/// floating-point operations of <see cref="QcfsLayer.Forward(ReadOnlySpan{float}, float, int, Span{float})"/>).
 /// </summary>
 public static class OnnxExporter
 {
@@ -141,7 +142,8 @@ public static class OnnxExporter
         }
     }
 
-    // QCFS as the authors' PyTorch module exports it: x / lambda, * L, + 1/2, Floor, / L, Clip(0, 1), * lambda. lambda is
+    // QCFS as the authors' PyTorch module (IF in ANN mode) exports it, the operations of QcfsLayer.Forward in their order, so
+    // that ONNX Runtime computes the same floats: x / lambda, Clip(0, 1), * L, + 1/2, Floor, / L, * lambda. lambda is
     // (1) per layer, or per channel (C, 1, 1) against (N, C, H, W) and (C) against (N, C); L and the bounds are scalars.
     private static void AddQcfs(GraphProto graph, QcfsSpec q, int index, string name, string input, string output, int[] inputShape,
         Func<string, long[]?, string> initializer)
@@ -161,11 +163,11 @@ public static class OnnxExporter
             return to;
         }
         string x = Step("Div", "unit", input, lambda);
+        x = Step("Clip", "clipped", x, low, high);
         x = Step("Mul", "levels_in", x, levels);
         x = Step("Add", "shifted", x, half);
         x = Step("Floor", "floor", x);
         x = Step("Div", "quantised", x, levels);
-        x = Step("Clip", "clipped", x, low, high);
         Step("Mul", "scale", x, lambda);
     }
 
