@@ -45,7 +45,7 @@ public static class TrainCommand
         var init = new Option<string?>("--init")
         {
             Description = "Fine-tune: start from this model file's weights (same architecture up to ReLU/QCFS); new QCFS thresholds " +
-                          "start at the 99.9th percentile of their inputs over the first 256 training images",
+                          "start where QCFS is closest to the ReLU on their inputs over the first 256 training images",
         };
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();

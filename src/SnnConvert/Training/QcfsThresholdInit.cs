@@ -6,35 +6,38 @@ using SnnConvert.Tensors;
 namespace SnnConvert.Training;
 
 /// <summary>
-/// Initial QCFS thresholds for fine-tuning a trained network: each chosen layer's lambda (per layer, or per channel) is the
-/// <see cref="DefaultPercentile"/>th percentile of the positive values entering it, over a fixed set of training images
-/// run in evaluation mode (dropout off, batch norm with running statistics). Layers are set from the input up, each
-/// after the ones below it, so that a layer's statistics are those of the quantised activations it will receive.
+/// Initial QCFS thresholds from activation statistics: each chosen layer's lambda (per layer, or per channel) is the one
+/// that makes the QCFS activation closest to the ReLU it replaces on the values entering it, i.e. that minimises
+/// sum (h(z) - z)^2 over the positive inputs z (values at or below zero add nothing: h and the ReLU are both 0 there),
+/// among <see cref="Candidates"/> fractions of their maximum (ties go to the larger). The images are a fixed set of
+/// training images run in evaluation mode (dropout off, batch norm with running statistics); layers are set from the
+/// input up, each after the ones below it, so that a layer sees the quantised activations it will receive.
 /// <para>
-/// Why a high percentile and not the maximum: with L levels the step is lambda / L, and the maximum is set by a few
-/// outliers, so with L = 4 most activations would round to 0 or to the first level; the 99.9th percentile clips 0.1 % of
-/// them and keeps the step fine (the robust normalisation of Rueckauer et al. 2017). Why only positive values: the
-/// ReLU's zeros would make the percentile depend on how sparse a layer is rather than on the size of what it passes.
-/// A channel with no positive value gets its layer's percentile; a layer with none keeps its threshold.
+/// Why this and not the maximum or a fixed percentile: with L levels the step is lambda / L; the maximum leaves no
+/// clipping error but a coarse step (at L = 2 most activations round to 0), a lower lambda clips more and rounds finer,
+/// and where the balance lies depends on L and on the layer's distribution (Li et al. 2021 choose SNN thresholds for a
+/// target latency the same way); docs/models.md compares it with percentiles on the bundled models.
+/// A channel with no positive input gets its layer's value; a layer with none keeps its threshold.
 /// </para>
 /// </summary>
 public static class QcfsThresholdInit
 {
-    /// <summary>The percentile of the positive pre-activations lambda starts from.</summary>
-    public const double DefaultPercentile = 99.9;
-
     /// <summary>Images the statistics are taken over (the first of the first epoch's shuffle: its first batches).</summary>
     public const int DefaultImages = 256;
+
+    /// <summary>Thresholds tried: max * k / Candidates for k = 1..Candidates (a 0.5 % grid).</summary>
+    public const int Candidates = 200;
+
+    /// <summary>Positive values the error is summed over per threshold at most (every k-th when there are more).</summary>
+    public const int MaxValues = 20000;
 
     /// <summary>Sets the thresholds of the QCFS layers at <paramref name="layers"/> from the images at <paramref name="indices"/>.</summary>
     /// <param name="network">The network (its other parameters already in place).</param>
     /// <param name="layers">Indices of the QCFS layers to set; other QCFS layers run with the thresholds they have.</param>
     /// <param name="images">The dataset the images come from.</param>
     /// <param name="indices">The images, run as one batch (the result depends on them only, not on the thread count).</param>
-    /// <param name="percentile">Percentile in (0, 100].</param>
-    public static void FromActivations(Network network, IReadOnlyCollection<int> layers, ImageDataset images, ReadOnlySpan<int> indices, double percentile = DefaultPercentile)
+    public static void FromActivations(Network network, IReadOnlyCollection<int> layers, ImageDataset images, ReadOnlySpan<int> indices)
     {
-        if (!(percentile > 0 && percentile <= 100)) throw new ArgumentOutOfRangeException(nameof(percentile), $"must be in (0, 100], got {percentile}");
         if (indices.Length == 0) throw new ArgumentException("no images to take activation statistics from", nameof(indices));
         int last = layers.Count == 0 ? -1 : layers.Max();
         Tensor x = BatchLoader.Load(images, indices).Images;
@@ -43,49 +46,73 @@ public static class QcfsThresholdInit
         {
             Layer layer = network.Layers[i];
             if (layers.Contains(i))
-            {
-                var qcfs = layer as QcfsLayer ?? throw new ArgumentException($"layer {i} ({layer.Spec.Describe()}) is not a QCFS activation", nameof(layers));
-                SetThresholds(qcfs, x, percentile);
-            }
+                SetThresholds(layer as QcfsLayer ?? throw new ArgumentException($"layer {i} ({layer.Spec.Describe()}) is not a QCFS activation", nameof(layers)), x);
             x = layer.Forward(x, ForwardContext.Eval);
         }
     }
 
     /// <summary>Sets <paramref name="layer"/>'s thresholds from its input batch <paramref name="input"/> (N, C, ...).</summary>
-    public static void SetThresholds(QcfsLayer layer, Tensor input, double percentile)
+    public static void SetThresholds(QcfsLayer layer, Tensor input)
     {
         float[] lambda = layer.Threshold.Value.Data;
+        int levels = ((QcfsSpec)layer.Spec).Levels;
         int n = input.Dim(0), c = input.Dim(1), plane = input.Length / Math.Max(1, n * c);
-        float? whole = PositivePercentile(input.Span, percentile);
+        if (lambda.Length != 1 && lambda.Length != c)
+            throw new ArgumentException($"{layer.Spec.Describe()}: input has {c} channels, the layer has {lambda.Length} thresholds");
+        float? whole = BestThreshold(input.Span, levels);
         if (lambda.Length == 1)
         {
             if (whole is { } value) lambda[0] = value;
             return;
         }
-        if (lambda.Length != c) throw new ArgumentException($"{layer.Spec.Describe()}: input has {c} channels, the layer has {lambda.Length} thresholds");
-        var channel = new float[n * plane];
-        for (int ch = 0; ch < c; ch++)
+        ChunkedParallel.For(c, (_, c0, c1) =>
         {
-            for (int i = 0; i < n; i++) input.Data.AsSpan((i * c + ch) * plane, plane).CopyTo(channel.AsSpan(i * plane, plane));
-            float? value = PositivePercentile(channel, percentile) ?? whole;
-            if (value is { } v) lambda[ch] = v;
-        }
+            var channel = new float[n * plane];
+            for (int ch = c0; ch < c1; ch++)
+            {
+                for (int i = 0; i < n; i++) input.Data.AsSpan((i * c + ch) * plane, plane).CopyTo(channel.AsSpan(i * plane, plane));
+                if ((BestThreshold(channel, levels) ?? whole) is { } v) lambda[ch] = v;
+            }
+        });
     }
 
     /// <summary>
-    /// The <paramref name="percentile"/>th percentile of the positive values of <paramref name="values"/>, linear between
-    /// order statistics (numpy's default); null when none is positive.
+    /// The threshold among max * k / <see cref="Candidates"/> (max: the largest positive value) that minimises
+    /// <see cref="SquaredError"/> over the positive values of <paramref name="values"/> (at most <see cref="MaxValues"/>
+    /// of them, evenly spaced in order); null when none is positive.
     /// </summary>
-    public static float? PositivePercentile(ReadOnlySpan<float> values, double percentile)
+    public static float? BestThreshold(ReadOnlySpan<float> values, int levels)
     {
         var positive = new List<float>();
+        float max = 0f;
         foreach (float v in values)
-            if (v > 0f) positive.Add(v);
+            if (v > 0f) { positive.Add(v); max = Math.Max(max, v); }
         if (positive.Count == 0) return null;
-        float[] sorted = positive.ToArray();
-        Array.Sort(sorted);
-        double rank = percentile / 100 * (sorted.Length - 1);
-        int lo = (int)Math.Floor(rank), hi = Math.Min(lo + 1, sorted.Length - 1);
-        return (float)(sorted[lo] + (rank - lo) * ((double)sorted[hi] - sorted[lo]));
+        int stride = (positive.Count + MaxValues - 1) / MaxValues;
+        float[] sample = new float[(positive.Count + stride - 1) / stride];
+        for (int i = 0; i < sample.Length; i++) sample[i] = positive[i * stride];
+        var scratch = new float[sample.Length];
+        float best = max;
+        double bestError = double.PositiveInfinity;
+        for (int k = Candidates; k >= 1; k--)
+        {
+            float lambda = max * k / Candidates;
+            double error = SquaredError(sample, lambda, levels, scratch);
+            if (error < bestError) (best, bestError) = (lambda, error);
+        }
+        return best;
+    }
+
+    /// <summary>sum (h(z) - z)^2 over <paramref name="z"/> for the QCFS activation with <paramref name="lambda"/> (<paramref name="scratch"/>: as long as z).</summary>
+    public static double SquaredError(ReadOnlySpan<float> z, float lambda, int levels, Span<float> scratch)
+    {
+        QcfsLayer.Forward(z, lambda, levels, scratch);
+        double error = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            double d = scratch[i] - (double)z[i];
+            error += d * d;
+        }
+        return error;
     }
 }

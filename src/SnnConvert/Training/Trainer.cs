@@ -94,7 +94,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
             int[] order = Permutation.Of(train.Count, SeedMixer.Random(options.Seed, RandomStreams.Shuffle, 0));
             int images = Math.Min(QcfsThresholdInit.DefaultImages, train.Count);
             QcfsThresholdInit.FromActivations(network, newThresholds, train, order.AsSpan(0, images));
-            start["thresholdInit"] = $"{QcfsThresholdInit.DefaultPercentile}th percentile of the positive pre-activations over {images} training images, layers {string.Join(", ", newThresholds)}";
+            start["thresholdInit"] = $"least squared QCFS-ReLU error over the positive inputs of {images} training images, layers {string.Join(", ", newThresholds)}";
         }
         foreach (string line in QcfsArchitecture.DescribeThresholds(network)) observer?.OnMessage($"threshold {line}");
         return network;

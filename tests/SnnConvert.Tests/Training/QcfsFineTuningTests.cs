@@ -23,7 +23,7 @@ public sealed class QcfsFineTuningTests : IDisposable
     private static readonly ZooModel Mnist = ModelZoo.Find("mnist-seed")!;
 
     [Fact]
-    public void Fine_tuning_the_bundled_ReLU_model_as_QCFS_starts_from_its_weights_and_percentile_thresholds_and_repeats_exactly()
+    public void Fine_tuning_the_bundled_ReLU_model_as_QCFS_starts_from_its_weights_and_fitted_thresholds_and_repeats_exactly()
     {
         ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(300);
         ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(300);
@@ -36,13 +36,13 @@ public sealed class QcfsFineTuningTests : IDisposable
         Assert.Equal(qcfs.Architecture, first.Network.Architecture);
         Assert.Equal(first.Network.StateTensors.Select(t => t.Value.Data), second.Network.StateTensors.Select(t => t.Value.Data));
         Assert.Equal(init, first.Training["start"]!["init"]!.GetValue<string>());
-        Assert.Contains("99.9th percentile", first.Training["start"]!["thresholdInit"]!.GetValue<string>());
+        Assert.Contains("least squared QCFS-ReLU error", first.Training["start"]!["thresholdInit"]!.GetValue<string>());
         double before = first.Training["start"]!["initialTestAccuracy"]!.GetValue<double>();
         double after = first.Training["testAccuracy"]!.GetValue<double>();
         Assert.True(before >= 95 && after >= 95, $"test accuracy {before:F2}% before and {after:F2}% after one epoch");
         Assert.Contains(messages, m => m.Contains("threshold 1: qcfs L=4 per-channel 12"));
 
-        // The thresholds it started from: the percentile over the first 256 images of epoch 0's shuffle (a learning rate of
+        // The thresholds it started from: fitted on the first 256 images of epoch 0's shuffle (a learning rate of
         // 1e-12 moves nothing visible).
         SavedModel still = new Trainer(Options(lr: 1e-12f), new TrainingPaths(_temp.File("c.snnm")), null).Run(qcfs, train, test, false, "test", init);
         var (expected, fresh) = InitialWeights.Transfer(ModelFile.Load(init), init, qcfs);

@@ -8,47 +8,69 @@ using Xunit;
 namespace SnnConvert.Tests.Training;
 
 /// <summary>
-/// <see cref="QcfsThresholdInit"/>: the percentile of the positive inputs of each QCFS layer (per layer or per
-/// channel), against sorted values; layers set from the input up, each seeing the quantised output of the ones below.
+/// <see cref="QcfsThresholdInit"/>: the threshold that makes QCFS closest to the ReLU on a layer's (or channel's)
+/// positive inputs, against the analytic optimum for uniform values; layers set from the input up, each seeing the
+/// quantised output of the ones below.
 /// </summary>
 public class QcfsThresholdInitTests
 {
-    [Fact]
-    public void The_percentile_of_the_positive_values_interpolates_between_order_statistics()
+    // For z uniform on (0, a), sum (h(z) - z)^2 is a * [lambda^3 / (12 L^2) (rounding inside the clip) + (a - lambda)^3 / 3
+    // (clipping above it)] / a, least at lambda / (2L) = a - lambda: lambda = a * 2L / (2L + 1).
+    private static float[] Uniform(int count, float a) => Enumerable.Range(0, count).Select(i => a * (i + 0.5f) / count).ToArray();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void The_threshold_is_the_analytic_optimum_for_uniform_values(int levels)
     {
-        // 1..1000 shuffled among zeros and negatives: rank 0.999 * 999 = 998.001 -> 999 + 0.001 * (1000 - 999).
-        var values = new List<float>();
-        for (int i = 1; i <= 1000; i++) values.AddRange([i, 0f, -i]);
-        var rng = new Random(1);
-        float[] shuffled = values.OrderBy(_ => rng.Next()).ToArray();
-        Assert.Equal(999.001f, QcfsThresholdInit.PositivePercentile(shuffled, 99.9)!.Value, 3);
-        Assert.Equal(1000f, QcfsThresholdInit.PositivePercentile(shuffled, 100)!.Value);
-        Assert.Equal(500.5f, QcfsThresholdInit.PositivePercentile(shuffled, 50)!.Value);
-        Assert.Null(QcfsThresholdInit.PositivePercentile([0f, -1f], 99.9));
+        // Mixed with zeros and negatives, which add no error at any threshold; 50,000 values: a subsample is used.
+        var rng = new Random(levels);
+        float[] values = Uniform(50000, 3f).Concat(Enumerable.Repeat(0f, 1000)).Concat(Uniform(1000, 5f).Select(v => -v))
+            .OrderBy(_ => rng.Next()).ToArray();
+        double optimum = 3.0 * 2 * levels / (2 * levels + 1);
+        float best = QcfsThresholdInit.BestThreshold(values, levels)!.Value;
+        Assert.True(Math.Abs(best - optimum) <= 0.02 * optimum, $"L = {levels}: {best} against {optimum:F4}");
+        Assert.Null(QcfsThresholdInit.BestThreshold([0f, -1f], levels));
+        // Many levels: the maximum (no clipping) is best up to the grid.
+        Assert.True(QcfsThresholdInit.BestThreshold(Uniform(1000, 3f), 1000)!.Value >= 0.99 * 3);
+    }
+
+    [Fact]
+    public void The_squared_error_is_that_of_the_formula()
+    {
+        float[] z = [0.1f, 0.4f, 0.9f, 1.3f, 2.6f];
+        var scratch = new float[z.Length];
+        double expected = z.Sum(v => Math.Pow(1.2 * Math.Clamp(Math.Floor(v * 4 / 1.2 + 0.5) / 4, 0, 1) - v, 2));
+        Assert.Equal(expected, QcfsThresholdInit.SquaredError(z, 1.2f, 4, scratch), 6);
     }
 
     [Fact]
     public void Per_channel_thresholds_come_from_their_channel_and_a_silent_channel_gets_the_layer_value()
     {
-        // Input (2, 3, 2, 2): channel 0 holds 1..8, channel 1 holds 10..80, channel 2 nothing positive.
-        var input = new Tensor(2, 3, 2, 2);
-        for (int n = 0; n < 2; n++)
-            for (int p = 0; p < 4; p++)
+        // Input (4, 3, 10, 10): channel 0 uniform on (0, 1), channel 1 on (0, 10), channel 2 nothing positive.
+        const int n = 4, plane = 100, levels = 2;
+        float[] small = Uniform(n * plane, 1f), large = Uniform(n * plane, 10f);
+        var input = new Tensor(n, 3, 10, 10);
+        for (int i = 0; i < n; i++)
+            for (int p = 0; p < plane; p++)
             {
-                input.Data[(n * 3 + 0) * 4 + p] = 1 + n * 4 + p;
-                input.Data[(n * 3 + 1) * 4 + p] = 10 * (1 + n * 4 + p);
-                input.Data[(n * 3 + 2) * 4 + p] = -1;
+                input.Data[(i * 3 + 0) * plane + p] = small[i * plane + p];
+                input.Data[(i * 3 + 1) * plane + p] = large[i * plane + p];
+                input.Data[(i * 3 + 2) * plane + p] = -1;
             }
-        var perChannel = (QcfsLayer)new QcfsSpec(4, 3).Build(new Random(0));
-        QcfsThresholdInit.SetThresholds(perChannel, input, 100);
-        float whole = QcfsThresholdInit.PositivePercentile(input.Span, 100)!.Value;
-        Assert.Equal([8f, 80f, whole], perChannel.Threshold.Value.Data);
-        var perLayer = (QcfsLayer)new QcfsSpec(4).Build(new Random(0));
-        QcfsThresholdInit.SetThresholds(perLayer, input, 50);
-        float[] positive = input.Data.Where(v => v > 0).Order().ToArray();
-        Assert.Equal((positive[7] + positive[8]) / 2, perLayer.Threshold.Value.Data[0], 4);
-        var silent = (QcfsLayer)new QcfsSpec(4).Build(new Random(0));
-        QcfsThresholdInit.SetThresholds(silent, new Tensor(2, 3, 2, 2), 99.9);
+        var perChannel = (QcfsLayer)new QcfsSpec(levels, 3).Build(new Random(0));
+        QcfsThresholdInit.SetThresholds(perChannel, input);
+        float[] lambda = perChannel.Threshold.Value.Data;
+        Assert.Equal(0.8, lambda[0], 0.02);
+        Assert.Equal(8.0, lambda[1], 0.2);
+        Assert.Equal(QcfsThresholdInit.BestThreshold(input.Span, levels)!.Value, lambda[2]);
+        var perLayer = (QcfsLayer)new QcfsSpec(levels).Build(new Random(0));
+        QcfsThresholdInit.SetThresholds(perLayer, input);
+        Assert.Equal(lambda[2], perLayer.Threshold.Value.Data[0]);
+        var silent = (QcfsLayer)new QcfsSpec(levels).Build(new Random(0));
+        QcfsThresholdInit.SetThresholds(silent, new Tensor(2, 3, 2, 2));
         Assert.Equal(8f, silent.Threshold.Value.Data[0]);   // nothing positive: the spec's initial threshold stays
     }
 
@@ -79,12 +101,8 @@ public class QcfsThresholdInitTests
                 float[] lambda = qcfs.Threshold.Value.Data;
                 for (int t = 0; t < lambda.Length; t++)
                 {
-                    float[] sorted = Enumerable.Range(0, x.Length)
-                        .Where(e => lambda.Length == 1 || e / plane % c == t).Select(e => x.Data[e]).Where(v => v > 0).Order().ToArray();
-                    double rank = 0.999 * (sorted.Length - 1);
-                    int lo = (int)rank;
-                    double expected = sorted[lo] + (rank - lo) * (sorted[Math.Min(lo + 1, sorted.Length - 1)] - sorted[lo]);
-                    Assert.Equal(expected, lambda[t], 4);
+                    float[] values = Enumerable.Range(0, x.Length).Where(e => lambda.Length == 1 || e / plane % c == t).Select(e => x.Data[e]).ToArray();
+                    Assert.Equal(QcfsThresholdInit.BestThreshold(values, 2)!.Value, lambda[t]);
                 }
             }
             x = network.Layers[i].Forward(x, ForwardContext.Eval);
@@ -99,6 +117,5 @@ public class QcfsThresholdInitTests
         var data = new ImageDataset("t", new byte[8], new byte[2], 1, 2, 2, ["a", "b"]);
         Assert.Throws<ArgumentException>(() => QcfsThresholdInit.FromActivations(network, [1], data, [0, 1]));
         Assert.Throws<ArgumentException>(() => QcfsThresholdInit.FromActivations(network, [2], data, []));
-        Assert.Throws<ArgumentOutOfRangeException>(() => QcfsThresholdInit.FromActivations(network, [2], data, [0], percentile: 0));
     }
 }
