@@ -176,19 +176,23 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         return ModelFile.Load(paths.Model);
     }
 
-    private JsonObject Metadata(string command, ImageDataset train, List<EpochRecord> history, double seconds, double? testAccuracy, JsonObject start) => new()
+    private JsonObject Metadata(string command, ImageDataset train, List<EpochRecord> history, double seconds, double? testAccuracy, JsonObject start)
     {
-        ["start"] = start.DeepClone(),
-        ["command"] = command,
-        ["options"] = JsonSerializer.SerializeToNode(options),
-        ["trainImages"] = train.Count,
-        ["epochsDone"] = history.Count,
-        ["wallSeconds"] = Math.Round(seconds, 1),
-        ["testAccuracy"] = testAccuracy,
-        ["history"] = JsonSerializer.SerializeToNode(history),
-        ["blas"] = Blas.Gemm.Name,
-        ["processors"] = Environment.ProcessorCount,
-    };
+        var metadata = new JsonObject
+        {
+            ["command"] = command,
+            ["options"] = JsonSerializer.SerializeToNode(options),
+            ["trainImages"] = train.Count,
+            ["epochsDone"] = history.Count,
+            ["wallSeconds"] = Math.Round(seconds, 1),
+            ["testAccuracy"] = testAccuracy,
+            ["history"] = JsonSerializer.SerializeToNode(history),
+            ["blas"] = Blas.Gemm.Name,
+            ["processors"] = Environment.ProcessorCount,
+        };
+        if (start.Count > 0) metadata["start"] = start.DeepClone();   // a ReLU run from random weights records nothing new
+        return metadata;
+    }
 
     private static string Describe(TrainOptions o) =>
         $"epochs {o.Epochs}, batch {o.BatchSize}, {o.Optimizer} lr {o.LearningRate} {o.Schedule}, wd {o.WeightDecay}, seed {o.Seed}, augment {o.Augment}";
