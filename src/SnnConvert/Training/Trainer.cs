@@ -52,7 +52,8 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
             if (checkpoint.Model.Training["start"] is JsonObject started) start = started.DeepClone().AsObject();
             TrainingCheckpoint.RestoreOptimizer(paths.Checkpoint, optimizer, network, checkpoint);
             state = checkpoint.State;
-            observer?.OnMessage($"resuming from {paths.Checkpoint}: epoch {state.Epoch + 1}, batch {state.Batch}");
+            observer?.OnMessage($"resuming from {paths.Checkpoint}: epoch {state.Epoch + 1}, batch {state.Batch}" +
+                (init is null ? "" : $" ({init} is not read: the checkpoint holds the run's weights)"));
         }
         else
         {
