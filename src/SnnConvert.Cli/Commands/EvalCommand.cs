@@ -36,6 +36,7 @@ public static class EvalCommand
             Console.Out.WriteLine($"images: {result.Count}");
             Console.Out.WriteLine($"loss: {result.Loss:F4}");
             Console.Out.WriteLine($"accuracy: {result.AccuracyPercent:F2}%");
+            foreach (string line in QcfsArchitecture.DescribeThresholds(saved.Network)) Console.Out.WriteLine($"threshold {line}");
             if (NearChanceHint(result.AccuracyPercent, saved.ClassNames.Count, source.IsOnnx(parse), source.HasInputScaling(parse)) is { } hint)
                 Console.Out.WriteLine(hint);
             return 0;

@@ -12,16 +12,20 @@ public static class ModelsCommand
     {
         var verbose = new Option<bool>("--layers") { Description = "Also list every layer with its output shape and MACs" };
         var markdown = new Option<bool>("--markdown") { Description = "Print the layer tables as Markdown (used for docs/models.md)" };
-        var command = new Command("models", "List the model zoo: architectures, parameters and MACs per image") { verbose, markdown };
+        var activation = new Option<string>("--activation") { Description = "relu, or qcfs: list the zoo with QCFS in place of every ReLU (as train makes it)", DefaultValueFactory = _ => "relu" };
+        var levels = new Option<int?>("--levels") { Description = "qcfs: quantisation levels L" };
+        var granularity = new Option<string>("--threshold-granularity") { Description = "qcfs: one threshold per layer or per channel", DefaultValueFactory = _ => "layer" };
+        var command = new Command("models", "List the model zoo: architectures, parameters and MACs per image") { verbose, markdown, activation, levels, granularity };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            ZooModel[] zoos = ModelZoo.All.Select(z => TrainCommand.WithActivation(z, parse.GetValue(activation)!, parse.GetValue(levels), parse.GetValue(granularity)!)).ToArray();
             if (parse.GetValue(markdown))
             {
-                Console.Out.Write(ZooMarkdown());
+                Console.Out.Write(ZooMarkdown(zoos));
                 return 0;
             }
             var table = new Table().AddColumns("name", "dataset", "input", "parameters", "MACs/image", "recipe");
-            foreach (ZooModel zoo in ModelZoo.All)
+            foreach (ZooModel zoo in zoos)
             {
                 Network net = zoo.Build(new Random(0));
                 var r = zoo.Recipe;
@@ -29,9 +33,9 @@ public static class ModelsCommand
                     Markup.Escape($"{r.Optimizer} lr {r.LearningRate} batch {r.BatchSize} {r.Epochs} ep {r.Schedule}" + (r.Augment ? " +aug" : "")));
             }
             Terminal.Out.Write(table);
-            foreach (ZooModel zoo in ModelZoo.All) Console.Out.WriteLine($"{zoo.Name}: {zoo.Description}");
+            foreach (ZooModel zoo in zoos) Console.Out.WriteLine($"{zoo.Name}: {zoo.Description}");
             if (!parse.GetValue(verbose)) return 0;
-            foreach (ZooModel zoo in ModelZoo.All)
+            foreach (ZooModel zoo in zoos)
             {
                 Network net = zoo.Build(new Random(0));
                 var layers = new Table().Title(zoo.Name).AddColumns("#", "layer", "output", "parameters", "MACs");
@@ -48,11 +52,11 @@ public static class ModelsCommand
         return command;
     }
 
-    /// <summary>Per model: a summary line and a Markdown table of layers, output shapes, parameters and MACs.</summary>
-    public static string ZooMarkdown()
+    /// <summary>Per model of <paramref name="zoos"/> (default: the zoo): a summary line and a Markdown table of layers, output shapes, parameters and MACs.</summary>
+    public static string ZooMarkdown(IEnumerable<ZooModel>? zoos = null)
     {
         var sb = new System.Text.StringBuilder();
-        foreach (ZooModel zoo in ModelZoo.All)
+        foreach (ZooModel zoo in zoos ?? ModelZoo.All)
         {
             Network net = zoo.Build(new Random(0));
             var r = zoo.Recipe;

@@ -32,18 +32,36 @@ public static class TrainCommand
         var trainLimit = new Option<int?>("--train-limit") { Description = "Use only the first N training images" };
         var testLimit = new Option<int?>("--test-limit") { Description = "Evaluate on only the first N test images" };
         var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Write a resumable checkpoint at least this often within an epoch", DefaultValueFactory = _ => 120 };
+        var activation = new Option<string>("--activation")
+        {
+            Description = "relu, or qcfs: every ReLU becomes the quantisation-clip-floor-shift activation of Bu et al. 2022 with a trainable threshold",
+            DefaultValueFactory = _ => "relu",
+        };
+        var levels = new Option<int?>("--levels") { Description = "qcfs: quantisation levels L (the SNN's time steps it is exact at)" };
+        var granularity = new Option<string>("--threshold-granularity")
+        {
+            Description = "qcfs: one threshold per layer (the paper) or per channel", DefaultValueFactory = _ => "layer",
+        };
+        var init = new Option<string?>("--init")
+        {
+            Description = "Fine-tune: start from this model file's weights (same architecture up to ReLU/QCFS); new QCFS thresholds " +
+                          "start where QCFS is closest to the ReLU on their inputs over the first 256 training images",
+        };
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
         var command = new Command("train", "Train a zoo CNN with SnnConvert's own trainer")
         {
             model, dataset, epochs, batch, optimizer, lr, schedule, stepEpochs, gamma, weightDecay, momentum, nesterov, augment,
-            seed, output, resume, trainLimit, testLimit, checkpointSeconds, dataDir, download,
+            seed, output, resume, trainLimit, testLimit, checkpointSeconds, activation, levels, granularity, init, dataDir, download,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string modelName = parse.GetValue(model)!;
             ZooModel zoo = ModelZoo.Find(modelName)
                 ?? throw new UsageException($"--model: unknown zoo model \"{modelName}\", expected one of {string.Join(", ", ModelZoo.All.Select(m => m.Name))}");
+            zoo = WithActivation(zoo, parse.GetValue(activation)!, parse.GetValue(levels), parse.GetValue(granularity)!);
+            string? initPath = parse.GetValue(init);
+            if (initPath is not null && !File.Exists(initPath)) throw new UsageException($"--init: model file \"{initPath}\" not found");
             var r = zoo.Recipe;
             var options = new TrainOptions(
                 parse.GetValue(epochs) ?? r.Epochs, parse.GetValue(batch) ?? r.BatchSize, parse.GetValue(optimizer) ?? r.Optimizer,
@@ -65,7 +83,7 @@ public static class TrainCommand
             Terminal.Progress().Start(ctx =>
             {
                 var observer = new TrainingProgressObserver(ctx);
-                result = new Trainer(options, paths, observer).Run(zoo, train, test, parse.GetValue(resume), commandLine);
+                result = new Trainer(options, paths, observer).Run(zoo, train, test, parse.GetValue(resume), commandLine, initPath);
             });
             double? accuracy = result.Training["testAccuracy"]?.GetValue<double>();
             Console.Out.WriteLine($"model: {paths.Model} (best: {paths.Best}, checkpoint: {paths.Checkpoint})");
@@ -73,5 +91,27 @@ public static class TrainCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The zoo model with the activation the flags ask for: as it is (relu), or with QCFS in place of every ReLU.</summary>
+    public static ZooModel WithActivation(ZooModel zoo, string activation, int? levels, string granularity)
+    {
+        bool perChannel = granularity switch
+        {
+            "layer" => false,
+            "channel" => true,
+            _ => throw new UsageException($"--threshold-granularity: unknown value \"{granularity}\", expected layer or channel"),
+        };
+        switch (activation)
+        {
+            case "relu":
+                if (levels is not null) throw new UsageException("--levels: only with --activation qcfs");
+                if (perChannel) throw new UsageException("--threshold-granularity: only with --activation qcfs");
+                return zoo;
+            case "qcfs":
+                return QcfsArchitecture.Swap(zoo, levels ?? throw new UsageException("--levels: --activation qcfs needs the quantisation levels L (e.g. --levels 4)"), perChannel);
+            default:
+                throw new UsageException($"--activation: unknown value \"{activation}\", expected relu or qcfs");
+        }
     }
 }

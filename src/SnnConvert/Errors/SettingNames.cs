@@ -36,6 +36,12 @@ public static class SettingNames
     public const string StepEpochs = "step epochs";
     /// <summary>Resuming training from a checkpoint.</summary>
     public const string Resume = "resume";
+    /// <summary>The model file whose weights a training run starts from (fine-tuning).</summary>
+    public const string InitialModel = "initial model";
+    /// <summary>The activation a network is trained with (ReLU or QCFS).</summary>
+    public const string Activation = "activation";
+    /// <summary>The quantisation levels L of a QCFS activation.</summary>
+    public const string QuantisationLevels = "quantisation levels";
     /// <summary>The factor an ONNX model's [0, 1] pixels are scaled by.</summary>
     public const string InputScale = "input scale";
     /// <summary>The per-channel mean an ONNX model's input is shifted by.</summary>

@@ -4,9 +4,12 @@ namespace SnnConvert.Layers;
 
 /// <summary>
 /// h(z) = lambda * clip(floor(z * L / lambda + 1/2) / L, 0, 1) per element, lambda per layer or per channel.
-/// Backward follows the authors' autograd with a straight-through floor: with q = floor(z L / lambda + 1/2) / L,
-/// inside the clip (0 &lt;= q &lt;= 1, bounds included as torch.clamp's gradient) dh/dz = 1 and dh/dlambda = q - z / lambda;
-/// above it (q &gt; 1) dh/dz = 0 and dh/dlambda = 1; below it (q &lt; 0) both are 0.
+/// Backward follows the authors' autograd (h = lambda * floor(clamp(z / lambda, 0, 1) * L + 1/2) / L with a
+/// straight-through floor): inside the clip, 0 &lt;= z / lambda &lt;= 1 (bounds included, as torch.clamp's gradient),
+/// dh/dz = 1 and dh/dlambda = q - z / lambda with q = h / lambda; above it (z / lambda &gt; 1) dh/dz = 0 and
+/// dh/dlambda = 1 (h = lambda); below it (z &lt; 0) both are 0. The clip is on z / lambda, not on the rounded q: in the
+/// bands lambda &lt; z &lt; lambda (1 + 1/(2L)) and -lambda/(2L) &lt;= z &lt; 0, q is already 1 or 0 and h is lambda or 0,
+/// whose true derivatives these are.
 /// </summary>
 public sealed class QcfsLayer : Layer
 {
@@ -92,15 +95,16 @@ public sealed class QcfsLayer : Layer
     /// </summary>
     public static double Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> dy, float lambda, int levels, Span<float> dx)
     {
-        float scale = levels / lambda, inv = 1f / lambda;
+        float scale = levels / lambda;
         double dLambda = 0;
         for (int i = 0; i < z.Length; i++)
         {
-            float k = MathF.Floor(z[i] * scale + 0.5f);
-            if (k < 0f) { dx[i] = 0f; continue; }
-            if (k > levels) { dx[i] = 0f; dLambda += dy[i]; continue; }
+            float x = z[i] / lambda;   // what the authors clamp (a division, so that z = lambda gives exactly 1)
+            if (x < 0f) { dx[i] = 0f; continue; }
+            if (x > 1f) { dx[i] = 0f; dLambda += dy[i]; continue; }
+            float k = Math.Clamp(MathF.Floor(z[i] * scale + 0.5f), 0f, levels);   // the forward's level
             dx[i] = dy[i];
-            dLambda += dy[i] * (k / levels - z[i] * inv);
+            dLambda += dy[i] * (k / levels - x);
         }
         return dLambda;
     }

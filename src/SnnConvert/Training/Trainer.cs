@@ -23,35 +23,94 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
     /// <param name="test">Test images, evaluated after every epoch.</param>
     /// <param name="resume">Continue from <see cref="TrainingPaths.Checkpoint"/> when it exists.</param>
     /// <param name="command">The command line, stored in the model's metadata.</param>
+    /// <param name="init">
+    /// A model file to fine-tune (a new run starts from its weights, <see cref="InitialWeights.Transfer"/>: its architecture must
+    /// be <paramref name="zoo"/>'s up to the activations), or null to start from random weights. QCFS thresholds it does not
+    /// hold are set by <see cref="QcfsThresholdInit"/> from the first <see cref="QcfsThresholdInit.DefaultImages"/> images of
+    /// the first epoch's shuffle, as are all of a new run's QCFS thresholds (at its random weights). Ignored when resuming
+    /// from a checkpoint (which holds the run's weights).
+    /// </param>
     /// <returns>The trained model as saved to <see cref="TrainingPaths.Model"/>.</returns>
-    public SavedModel Run(ZooModel zoo, ImageDataset train, ImageDataset test, bool resume, string command)
+    /// <exception cref="InvalidSettingException">An option is invalid, the checkpoint was made with other options or another
+    /// architecture, or <paramref name="init"/> does not fit <paramref name="zoo"/>.</exception>
+    public SavedModel Run(ZooModel zoo, ImageDataset train, ImageDataset test, bool resume, string command, string? init = null)
     {
         options.Validate();
         Network network;
         TrainingState state;
         IOptimizer optimizer = options.CreateOptimizer();
-        if (resume && File.Exists(paths.Checkpoint))
+        var start = new JsonObject();   // how the run's weights and thresholds started, kept in the model's metadata
+        bool resumed = resume && File.Exists(paths.Checkpoint);
+        if (resumed)
         {
             var checkpoint = TrainingCheckpoint.Load(paths.Checkpoint);
             if (checkpoint.Options with { CheckpointSeconds = options.CheckpointSeconds } != options)
                 throw new InvalidSettingException(SettingNames.Resume, $"{paths.Checkpoint}: the checkpoint was made with other options ({Describe(checkpoint.Options)}); resume with the same options or start a new run without resuming");
             network = checkpoint.Model.Network;
+            if (ArchitectureDifference(network.Architecture, zoo.Architecture) is { } difference)
+                throw new InvalidSettingException(SettingNames.Resume, $"{paths.Checkpoint}: the checkpoint holds another architecture than {zoo.Name} as asked ({difference}); resume with the same {SettingReference.To(SettingNames.Activation)} and {SettingReference.To(SettingNames.QuantisationLevels)} or start a new run without resuming");
+            if (checkpoint.Model.Training["start"] is JsonObject started) start = started.DeepClone().AsObject();
             TrainingCheckpoint.RestoreOptimizer(paths.Checkpoint, optimizer, network, checkpoint);
             state = checkpoint.State;
-            observer?.OnMessage($"resuming from {paths.Checkpoint}: epoch {state.Epoch + 1}, batch {state.Batch}");
+            observer?.OnMessage($"resuming from {paths.Checkpoint}: epoch {state.Epoch + 1}, batch {state.Batch}" +
+                (init is null ? "" : $" ({init} is not read: the checkpoint holds the run's weights)"));
         }
         else
         {
             if (resume) observer?.OnMessage($"no checkpoint at {paths.Checkpoint}; starting a new run");
-            network = zoo.Build(SeedMixer.Random(options.Seed, RandomStreams.Init));
+            network = NewRun(zoo, init, train, start);
             state = TrainingState.Start;
         }
         Evaluator.CheckCompatible(network, train);
         Evaluator.CheckCompatible(network, test);
-        return Train(network, zoo.Dataset, train, test, optimizer, state, command);
+        if (init is not null && !resumed)
+        {
+            double accuracy = Evaluator.Evaluate(network, test).AccuracyPercent;
+            start["initialTestAccuracy"] = accuracy;
+            observer?.OnMessage($"{zoo.Name} from {init}: test accuracy {accuracy:F2}% before training");
+        }
+        return Train(network, zoo.Dataset, train, test, optimizer, state, command, start);
     }
 
-    private SavedModel Train(Network network, string dataset, ImageDataset train, ImageDataset test, IOptimizer optimizer, TrainingState state, string command)
+    // The network of a new run: random weights or those of the model file to fine-tune, and the QCFS thresholds that
+    // neither holds from activation statistics.
+    private Network NewRun(ZooModel zoo, string? init, ImageDataset train, JsonObject start)
+    {
+        Network network;
+        IReadOnlyList<int> newThresholds;
+        if (init is null)
+        {
+            network = zoo.Build(SeedMixer.Random(options.Seed, RandomStreams.Init));
+            newThresholds = QcfsArchitecture.Layers(network).Select(p => p.Index).ToArray();
+        }
+        else
+        {
+            (network, newThresholds) = InitialWeights.Transfer(ModelFile.Load(init), init, zoo);
+            start["init"] = init;
+        }
+        Evaluator.CheckCompatible(network, train);
+        if (newThresholds.Count > 0)
+        {
+            // The first images of the first epoch's shuffle: the run's first batches, fixed by the seed.
+            int[] order = Permutation.Of(train.Count, SeedMixer.Random(options.Seed, RandomStreams.Shuffle, 0));
+            int images = Math.Min(QcfsThresholdInit.DefaultImages, train.Count);
+            QcfsThresholdInit.FromActivations(network, newThresholds, train, order.AsSpan(0, images));
+            start["thresholdInit"] = $"least squared QCFS-ReLU error over the positive inputs of {images} training images, layers {string.Join(", ", newThresholds)}";
+        }
+        foreach (string line in QcfsArchitecture.DescribeThresholds(network)) observer?.OnMessage($"threshold {line}");
+        return network;
+    }
+
+    // The first layer where two architectures differ, as text, or null when they are the same.
+    private static string? ArchitectureDifference(IReadOnlyList<LayerSpec> have, IReadOnlyList<LayerSpec> want)
+    {
+        for (int i = 0; i < Math.Min(have.Count, want.Count); i++)
+            if (JsonSerializer.Serialize(have[i], ModelFile.JsonOptions) != JsonSerializer.Serialize(want[i], ModelFile.JsonOptions))
+                return $"layer {i} is \"{have[i].Describe()}\" there, \"{want[i].Describe()}\" here";
+        return have.Count == want.Count ? null : $"{have.Count} layers there, {want.Count} here";
+    }
+
+    private SavedModel Train(Network network, string dataset, ImageDataset train, ImageDataset test, IOptimizer optimizer, TrainingState state, string command, JsonObject runStart)
     {
         var schedule = LearningRateSchedule.Create(options.Schedule, options.LearningRate, options.Epochs, options.StepEpochs, options.Gamma);
         var augment = options.Augment ? new RandomCropFlip(4) : null;
@@ -59,7 +118,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         IReadOnlyList<Parameter> parameters = network.Parameters;
         var history = state.History.ToList();
         SavedModel Snapshot(double? testAccuracy, double seconds) => new(network, dataset, train.ClassNames,
-            Metadata(command, train, history, seconds, testAccuracy));
+            Metadata(command, train, history, seconds, testAccuracy, runStart));
         var sinceCheckpoint = Stopwatch.StartNew();
 
         for (int epoch = state.Epoch; epoch < options.Epochs; epoch++)
@@ -118,18 +177,23 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         return ModelFile.Load(paths.Model);
     }
 
-    private JsonObject Metadata(string command, ImageDataset train, List<EpochRecord> history, double seconds, double? testAccuracy) => new()
+    private JsonObject Metadata(string command, ImageDataset train, List<EpochRecord> history, double seconds, double? testAccuracy, JsonObject start)
     {
-        ["command"] = command,
-        ["options"] = JsonSerializer.SerializeToNode(options),
-        ["trainImages"] = train.Count,
-        ["epochsDone"] = history.Count,
-        ["wallSeconds"] = Math.Round(seconds, 1),
-        ["testAccuracy"] = testAccuracy,
-        ["history"] = JsonSerializer.SerializeToNode(history),
-        ["blas"] = Blas.Gemm.Name,
-        ["processors"] = Environment.ProcessorCount,
-    };
+        var metadata = new JsonObject
+        {
+            ["command"] = command,
+            ["options"] = JsonSerializer.SerializeToNode(options),
+            ["trainImages"] = train.Count,
+            ["epochsDone"] = history.Count,
+            ["wallSeconds"] = Math.Round(seconds, 1),
+            ["testAccuracy"] = testAccuracy,
+            ["history"] = JsonSerializer.SerializeToNode(history),
+            ["blas"] = Blas.Gemm.Name,
+            ["processors"] = Environment.ProcessorCount,
+        };
+        if (start.Count > 0) metadata["start"] = start.DeepClone();   // a ReLU run from random weights records nothing new
+        return metadata;
+    }
 
     private static string Describe(TrainOptions o) =>
         $"epochs {o.Epochs}, batch {o.BatchSize}, {o.Optimizer} lr {o.LearningRate} {o.Schedule}, wd {o.WeightDecay}, seed {o.Seed}, augment {o.Augment}";
