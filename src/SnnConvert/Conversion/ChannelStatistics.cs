@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -14,8 +13,8 @@ namespace SnnConvert.Conversion;
 /// </summary>
 public sealed class ChannelStatistics
 {
-    private const int BinsPerOctave = 64, MinExponent = -40, Octaves = 80, Bins = BinsPerOctave * Octaves;
-    private const int SpillSlots = 4, Stride = Bins + SpillSlots;   // per group: the bins, then AddToHistogram's spill slots (always 0 between calls)
+    internal const int BinsPerOctave = 64, MinExponent = -40, Octaves = 80, Bins = BinsPerOctave * Octaves;
+    private const int Stride = Bins + HistogramFill.SpillSlots;   // per group: the bins, then HistogramFill's spill slots (always 0 between calls)
     private readonly float[] _max;
     private readonly long[] _positive;
     private readonly long[]? _histogram;   // (groups, Stride)
@@ -142,39 +141,9 @@ public sealed class ChannelStatistics
                 if (v > max) max = v;
                 if (v > 0f) positive++;
             }
-        else AddToHistogram(_histogram.AsSpan(group * Stride, Stride), values, ref max, ref positive);
+        else positive = HistogramFill.Add(_histogram.AsSpan(group * Stride, Stride), values, ref max);
         _max[group] = max;
         _positive[group] += positive;
-    }
-
-    // The histogram's hot loop, without a branch on the value: every value's bin is computed from its bits, and a value
-    // outside the histogram's octaves (not positive, NaN, or beyond 2^-40 .. 2^40) is counted in a spill slot instead
-    // (four, taken in turn, so that a run of them does not wait on one counter). When the spill slots hold more than
-    // the values that are not positive, positive values out of range were among them: a second pass bins those exactly.
-    private static void AddToHistogram(Span<long> counts, ReadOnlySpan<float> values, ref float max, ref long positive)
-    {
-        int[] cells = MantissaCells;
-        long seen = 0;
-        for (int i = 0; i < values.Length; i++)
-        {
-            float v = values[i];
-            if (v > max) max = v;
-            seen += v > 0f ? 1 : 0;
-            int bits = BitConverter.SingleToInt32Bits(v);
-            int octave = (bits >> 23) - 127 - MinExponent;   // negative for negative values (the sign bit)
-            int mantissa = bits & MantissaMask, cell = cells[mantissa >> CellShift];
-            int bin = octave * BinsPerOctave + (cell & (BinsPerOctave - 1)) + (mantissa >= cell >> 6 ? 1 : 0);
-            int inRange = (uint)octave < Octaves ? -1 : 0;
-            counts[(bin & inRange) | ((Bins + (i & (SpillSlots - 1))) & ~inRange)]++;
-        }
-        Span<long> spill = counts.Slice(Bins, SpillSlots);
-        long spilled = 0;
-        foreach (long n in spill) spilled += n;
-        spill.Clear();
-        if (spilled > values.Length - seen)
-            foreach (float v in values)
-                if (v > 0f && (uint)(((BitConverter.SingleToInt32Bits(v) >> 23) & 0xFF) - 127 - MinExponent) >= Octaves) counts[ExactBin(v)]++;
-        positive += seen;
     }
 
     /// <summary>The largest value seen in <paramref name="group"/> (negative infinity when none).</summary>
@@ -232,54 +201,8 @@ public sealed class ChannelStatistics
         return bins.ToArray();
     }
 
-    // The bin of a positive float is its octave (the exponent) times 64 plus the number of bin edges 2^(k/64) its
-    // mantissa has reached. The edges are the same in every octave, so one table over the top 12 mantissa bits holds,
-    // per cell of 2^11 mantissas, the edges below the cell (low 6 bits) and the next edge's mantissa (the bits above):
-    // the edges are at least 9e4 mantissas apart, so a cell holds at most one. Built from ExactBin on [1, 2), and
-    // equal to it in every octave (ChannelStatisticsTests checks every edge); 16 KB, immutable once built.
-    private const int CellBits = 12, CellShift = 23 - CellBits, MantissaMask = (1 << 23) - 1;
-    private static readonly int[] MantissaCells = BuildMantissaCells();
-
-    private static int[] BuildMantissaCells()
-    {
-        int one = ExactBin(1f);
-        int BinOfMantissa(int m) => ExactBin(BitConverter.Int32BitsToSingle((127 << 23) | m)) - one;
-        // edges[k]: the smallest mantissa in bin k of the octave (k = 1 .. 63); edges[64] past every mantissa.
-        var edges = new int[BinsPerOctave + 1];
-        edges[BinsPerOctave] = 1 << 23;
-        for (int k = 1; k < BinsPerOctave; k++)
-        {
-            int low = 0, high = 1 << 23;
-            while (low < high)
-            {
-                int mid = (low + high) / 2;
-                if (BinOfMantissa(mid) >= k) high = mid; else low = mid + 1;
-            }
-            edges[k] = low;
-        }
-        var cells = new int[1 << CellBits];
-        for (int cell = 0, bin = 0; cell < cells.Length; cell++)
-        {
-            while (edges[bin + 1] <= cell << CellShift) bin++;
-            cells[cell] = edges[bin + 1] << 6 | bin;
-        }
-        return cells;
-    }
-
-    /// <summary>
-    /// The histogram bin of a positive value, always <see cref="ExactBin"/>'s (the percentiles do not change), in integer
-    /// arithmetic: the float's exponent gives the octave and a table of the mantissa's bin edges the bin within it;
-    /// values outside the histogram's range (and subnormals) are computed by <see cref="ExactBin"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int Bin(float v)
-    {
-        int bits = BitConverter.SingleToInt32Bits(v);
-        int octave = ((bits >> 23) & 0xFF) - 127 - MinExponent;
-        if ((uint)octave >= Octaves) return ExactBin(v);
-        int mantissa = bits & MantissaMask, cell = MantissaCells[mantissa >> CellShift];
-        return octave * BinsPerOctave + (cell & (BinsPerOctave - 1)) + (mantissa >= cell >> 6 ? 1 : 0);
-    }
+    /// <summary>The histogram bin of a positive value, always <see cref="ExactBin"/>'s, in integer arithmetic (<see cref="HistogramFill.Bin"/>).</summary>
+    internal static int Bin(float v) => HistogramFill.Bin(v);
 
     /// <summary>The bin of a positive value by its definition: floor((log2 v + 40) * 64), clamped to the histogram.</summary>
     internal static int ExactBin(float v)

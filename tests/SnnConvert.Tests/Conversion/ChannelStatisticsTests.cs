@@ -98,4 +98,44 @@ public class ChannelStatisticsTests
         foreach (float v in values.Where(v => v > 0 && float.IsFinite(v)))
             Assert.True(ChannelStatistics.ExactBin(v) == ChannelStatistics.Bin(v), $"{v:R}: exact {ChannelStatistics.ExactBin(v)}, fast {ChannelStatistics.Bin(v)}");
     }
+
+    [Fact]
+    public void The_histogram_counts_every_value_in_its_exact_bin_on_the_vector_and_the_scalar_path()
+    {
+        // Values of every sign and scale (out-of-range positives, zeros, NaN, edges) through Add with 3 channels of 37
+        // (vectors of 16 and scalar tails) and with one group; held to counts made with ExactBin, value by value.
+        var random = new Random(11);
+        var values = new float[3 * 37 * 400];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (i % 7) switch
+            {
+                0 => BitConverter.Int32BitsToSingle(random.Next(1, 0x7F800000)),
+                1 => -(float)random.NextDouble(),
+                2 => 0f,
+                3 => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((float)Math.Pow(2, random.Next(-42 * 64, 42 * 64) / 64.0)) + random.Next(-2, 3)),
+                4 => i % 1000 == 4 ? float.NaN : (float)(random.NextDouble() * 4),
+                _ => (float)Math.Exp(random.NextDouble() * 10 - 5),
+            };
+        foreach (int groups in new[] { 3, 1 })
+        {
+            var stats = new ChannelStatistics(groups, percentiles: true);
+            stats.Add(values, 3, 37);
+            for (int g = 0; g < groups; g++)
+            {
+                var expected = new SortedDictionary<int, long>();
+                float max = float.NegativeInfinity;
+                for (int i = 0; i < values.Length; i++)
+                {
+                    if (groups > 1 && i / 37 % 3 != g) continue;
+                    float v = values[i];
+                    if (v > max) max = v;
+                    if (v > 0f) expected[ChannelStatistics.ExactBin(v)] = expected.GetValueOrDefault(ChannelStatistics.ExactBin(v)) + 1;
+                }
+                var bins = expected.Select(e => (Math.Min(Math.Pow(2, -40 + (e.Key + 0.5) / 64), max), e.Value)).ToArray();
+                Assert.Equal(max, stats.Max(g));
+                Assert.Equal(expected.Values.Sum(), stats.PositiveCount(g));
+                Assert.Equal(bins, stats.Histogram(g));
+            }
+        }
+    }
 }
