@@ -138,4 +138,25 @@ public class ChannelStatisticsTests
             }
         }
     }
+
+    [Fact]
+    public void Every_float_of_an_octave_is_counted_in_its_exact_bin()
+    {
+        // All 2^23 floats in [1, 2): the fill estimates the bin within the octave and corrects it against the edges, so
+        // an estimate off by more than one bin would show here as a count in a wrong bin (the edges repeat in every
+        // octave, which The_fast_bin_is_the_exact_bin_everywhere_and_at_every_edge checks).
+        var values = new float[1 << 23];
+        var expected = new long[64];
+        int first = ChannelStatistics.ExactBin(1f);
+        for (int m = 0; m < values.Length; m++)
+        {
+            values[m] = BitConverter.Int32BitsToSingle((127 << 23) | m);
+            expected[ChannelStatistics.ExactBin(values[m]) - first]++;
+        }
+        var stats = new ChannelStatistics(1, percentiles: true);
+        stats.Add(values, 1, 1 << 10);
+        long[] counts = stats.Histogram(0).Select(b => b.Count).ToArray();
+        Assert.Equal(expected, counts);
+        Assert.Equal(values.Length, stats.PositiveCount(0));
+    }
 }
