@@ -13,10 +13,11 @@ namespace SnnConvert.Conversion;
 /// </summary>
 public sealed class ChannelStatistics
 {
-    private const int BinsPerOctave = 64, MinExponent = -40, Octaves = 80, Bins = BinsPerOctave * Octaves;
+    internal const int BinsPerOctave = 64, MinExponent = -40, Octaves = 80, Bins = BinsPerOctave * Octaves;
+    private const int Stride = Bins + HistogramFill.SpillSlots;   // per group: the bins, then HistogramFill's spill slots (always 0 between calls)
     private readonly float[] _max;
     private readonly long[] _positive;
-    private readonly long[]? _histogram;   // (groups, Bins)
+    private readonly long[]? _histogram;   // (groups, Stride)
     // Without a histogram, Add keeps a running maximum and positive count per element of the (C, S) block, one
     // vector pass per block; they are folded into the groups when read (max and counts are exact in any order).
     private float[] _elementMax = [];
@@ -30,7 +31,7 @@ public sealed class ChannelStatistics
         _max = new float[groups];
         Array.Fill(_max, float.NegativeInfinity);
         _positive = new long[groups];
-        if (percentiles) _histogram = new long[groups * Bins];
+        if (percentiles) _histogram = new long[groups * Stride];
     }
 
     /// <summary>Number of groups.</summary>
@@ -54,9 +55,14 @@ public sealed class ChannelStatistics
             _pendingBlocks += values.Length / block;
             return;
         }
+        if (Groups == 1)
+        {
+            AddGroup(0, values);   // in one pass: with a channel size of 1 (a dense layer) a pass per channel would cost more than the values
+            return;
+        }
         for (int start = 0; start < values.Length; start += block)
             for (int c = 0; c < channels; c++)
-                AddGroup(Groups == 1 ? 0 : c, values.Slice(start + c * channelSize, channelSize));
+                AddGroup(c, values.Slice(start + c * channelSize, channelSize));
     }
 
     /// <summary>
@@ -129,14 +135,13 @@ public sealed class ChannelStatistics
     {
         float max = _max[group];
         long positive = 0;
-        Span<long> histogram = _histogram is null ? [] : _histogram.AsSpan(group * Bins, Bins);
-        foreach (float v in values)
-        {
-            if (v > max) max = v;
-            if (v <= 0f) continue;
-            positive++;
-            if (_histogram is not null) histogram[Bin(v)]++;
-        }
+        if (_histogram is null)
+            foreach (float v in values)
+            {
+                if (v > max) max = v;
+                if (v > 0f) positive++;
+            }
+        else positive = HistogramFill.Add(_histogram.AsSpan(group * Stride, Stride), values, ref max);
         _max[group] = max;
         _positive[group] += positive;
     }
@@ -162,7 +167,7 @@ public sealed class ChannelStatistics
         if (_positive[group] == 0) return 0f;
         if (percentile >= 100) return _max[group];
         if (_histogram is null) throw new InvalidOperationException("percentiles need statistics created with percentiles: true");
-        ReadOnlySpan<long> histogram = _histogram.AsSpan(group * Bins, Bins);
+        ReadOnlySpan<long> histogram = _histogram.AsSpan(group * Stride, Bins);
         double rank = percentile / 100.0 * _positive[group];
         long seen = 0;
         for (int b = 0; b < Bins; b++)
@@ -189,36 +194,15 @@ public sealed class ChannelStatistics
     {
         Fold();
         if (_histogram is null) throw new InvalidOperationException("bins need statistics created with percentiles: true");
-        ReadOnlySpan<long> histogram = _histogram.AsSpan(group * Bins, Bins);
+        ReadOnlySpan<long> histogram = _histogram.AsSpan(group * Stride, Bins);
         var bins = new List<(double, long)>();
         for (int b = 0; b < Bins; b++)
             if (histogram[b] > 0) bins.Add((Math.Min(Math.Pow(2, MinExponent + (b + 0.5) / BinsPerOctave), _max[group]), histogram[b]));
         return bins.ToArray();
     }
 
-    // log2(1 + i / 4096) for i = 0 .. 4096: linear interpolation between them is within 1.1e-8 of log2 of any mantissa
-    // (h^2 / 8 * max |log2''|), 7e-7 of a bin; 32 KB, so the table stays in the first-level cache. Immutable once built.
-    private static readonly double[] Log2Mantissa = Enumerable.Range(0, 4097).Select(i => Math.Log2(1 + i / 4096.0)).ToArray();
-
-    /// <summary>
-    /// The histogram bin of a positive value: <see cref="ExactBin"/>, found from the float's exponent and an interpolated
-    /// table of the mantissa's logarithm, which is off by less than 1e-6 bin; a position within 1e-4 of a bin edge (or
-    /// outside the range) is computed exactly, so the result is always <see cref="ExactBin"/>'s (the percentiles do not change).
-    /// </summary>
-    internal static int Bin(float v)
-    {
-        int bits = BitConverter.SingleToInt32Bits(v);
-        int exponent = (bits >> 23) & 0xFF;
-        if (exponent is > 0 and < 255)
-        {
-            int index = (bits >> 11) & 0xFFF;
-            double low = Log2Mantissa[index], log2 = low + (Log2Mantissa[index + 1] - low) * ((bits & 0x7FF) * (1.0 / 2048));
-            double position = (exponent - 127 - MinExponent + log2) * BinsPerOctave;
-            double fraction = position - Math.Floor(position);
-            if (fraction is > 1e-4 and < 1 - 1e-4 && position is > 0 and < Bins - 1) return (int)position;
-        }
-        return ExactBin(v);
-    }
+    /// <summary>The histogram bin of a positive value, always <see cref="ExactBin"/>'s, in integer arithmetic (<see cref="HistogramFill.Bin"/>).</summary>
+    internal static int Bin(float v) => HistogramFill.Bin(v);
 
     /// <summary>The bin of a positive value by its definition: floor((log2 v + 40) * 64), clamped to the histogram.</summary>
     internal static int ExactBin(float v)
