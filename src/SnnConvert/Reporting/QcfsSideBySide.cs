@@ -32,7 +32,7 @@ public static class QcfsSideBySide
         for (int i = 0; i < report.Settings.Timesteps.Count; i++)
         {
             MethodResult best = standard.MaxBy(m => m.Report.Rows[i].Accuracy)!;   // the first of equals
-            sb.Append($"| {best.Report.Rows[i].T} | {best.Label} | {Cells(best, i)}");
+            sb.Append($"| {best.Report.Rows[i].T} | {best.Label} |{Cells(best, i)}");
             foreach (var r in rows) sb.Append(Cells(r, i));
             sb.AppendLine();
         }
