@@ -37,6 +37,7 @@ public static class SettingFlags
         [SettingNames.AsWritten] = "--as-written",
         [SettingNames.TargetSteps] = "--target-T",
         [SettingNames.LowLatencyRows] = "--low-latency-rows",
+        [SettingNames.QcfsModel] = "--qcfs-model",
         [SettingNames.DataDirectory] = "--data-dir",
         [SettingNames.GraphOutput] = "--output",
     };

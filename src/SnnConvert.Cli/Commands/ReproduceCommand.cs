@@ -40,6 +40,11 @@ public static class ReproduceCommand
                 $"\"{LowLatencyRows.PresetLabel(8).Replace("8", "T", StringComparison.Ordinal)}\" (--low-latency T), comma-separated, or none " +
                 "(default with --variants: mnist 2,4,8; fmnist 8,16,32; cifar10 16,32,64)",
         };
+        var qcfsModel = new Option<string?>("--qcfs-model")
+        {
+            Description = "QCFS version of the CNN (.snnm: the same architecture with QCFS activations) converted with the qcfs method in a row of its own, " +
+                "\"qcfs L=<levels>\", compared with its own CNN; or none. Default: models/<zoo model>-qcfs.snnm beside the bundled CNN, when there is one",
+        };
         var seed = CommonOptions.Seed();
         var dataDir = CommonOptions.DataDir();
         var download = CommonOptions.Download();
@@ -47,7 +52,7 @@ public static class ReproduceCommand
         shard.Description = $"Simulate only shard K of N (K from 0, e.g. 0/4) of the test images (or, with --shard-by methods, of the methods), writing <out>/{ReproduceShardOutput.FileName(new ShardSpec(0, 4)).Replace("0-of-4", "K-of-N", StringComparison.Ordinal)} for `snnconvert merge`";
         var command = new Command("reproduce", "Reproduce the paper on a dataset: convert with every method, simulate T = 1..256, write report.md, results.json and plots")
         {
-            dataset, source.Model, source.Onnx, train, outDir, methods, variants, lowLatencyRows, seed, dataDir, download, shard,
+            dataset, source.Model, source.Onnx, train, outDir, methods, variants, lowLatencyRows, qcfsModel, seed, dataDir, download, shard,
         };
         var conversions = new ConversionsOptions();
         conversions.AddTo(command);
@@ -65,6 +70,8 @@ public static class ReproduceCommand
             bool explicitModel = source.Path(parse) is not null;
             if (explicitModel && datasets.Length > 1) throw new UsageException("--model/--onnx name one CNN; use them with a single --dataset, not all");
             if (explicitModel && parse.GetValue(train)) throw new UsageException("--train trains the zoo model; do not also give --model or --onnx");
+            string? qcfsFile = parse.GetValue(qcfsModel) is { } q && !q.Trim().Equals("none", StringComparison.OrdinalIgnoreCase) ? q : null;
+            if (qcfsFile is not null && datasets.Length > 1) throw new UsageException("--qcfs-model names one QCFS CNN; use it with a single --dataset, not all");
             ShardSpec? shardSpec = CommonOptions.WithShardAxis(parse, parse.GetValue(shard) is { } shardText ? ShardSpec.Parse(shardText) : null, shardBy);
             if (shardSpec is not null && (datasets.Length > 1 || parse.GetValue(train)))
                 throw new UsageException("--shard: shard one --dataset with a trained model (not all, not --train)");
@@ -90,7 +97,7 @@ public static class ReproduceCommand
             Terminal.LogBackend();
             foreach (string d in datasets)
             {
-                ReproductionOptions options = optionsOf[d];
+                ReproductionOptions baseOptions = optionsOf[d];
                 string folder = parse.GetValue(outDir) is { } root ? (datasets.Length > 1 ? Path.Combine(root, d) : root) : Path.Combine("results", d);
                 var trainSplit = DatasetAccess.Load(d, "train", parse.GetValue(dataDir), parse.GetValue(download), null);
                 var testSplit = DatasetAccess.Load(d, "test", parse.GetValue(dataDir), parse.GetValue(download), parse.GetValue(o.Limit));
@@ -121,6 +128,8 @@ public static class ReproduceCommand
                     modelPath = BundledModels.RelativePath(BundledModels.ForDataset(d));   // the report names the file as the repository does
 
                 }
+                ReproductionOptions options = parse.GetValue(qcfsModel) is not null && qcfsFile is null ? baseOptions   // --qcfs-model none
+                    : WithQcfsRow(baseOptions, cnn, qcfsFile, explicitModel || parse.GetValue(train) ? null : (BundledModels.ForDataset(d), bundled[d]));
                 Terminal.Log($"{d}: {cnn.Network.Name} from {modelPath}; {options.Methods.Count} methods, T up to {options.Timesteps.Max()}");
                 if (conversions.TryCalibrateOnly(parse, cnn, d, trainSplit, options, new ConsoleReproductionObserver())) continue;
                 ConversionsFolder? calibrated = conversions.Open(parse, cnn, d, trainSplit, options);
@@ -155,6 +164,22 @@ public static class ReproduceCommand
             steps.Add(int.TryParse(part, out int t) && t > 0 ? t
                 : throw new UsageException($"--low-latency-rows: \"{part}\" is not a positive number of time steps (expected e.g. 4,8,16, or none)"));
         return steps.Count > 0 ? [.. steps.Distinct().Order()] : throw new UsageException("--low-latency-rows: give target latencies, e.g. 4,8,16, or none");
+    }
+
+    // The row of the QCFS CNN: the file given, else the one bundled beside the bundled CNN (models/<zoo>-qcfs.snnm; left
+    // out, with a line saying why, when this run cannot convert it), else none.
+    private static ReproductionOptions WithQcfsRow(ReproductionOptions options, SavedModel cnn, string? given, (ZooModel Zoo, string File)? bundledCnn)
+    {
+        if (given is not null) return QcfsRow.Add(options, cnn, ModelFile.Load(given), given);
+        if (bundledCnn is not var (zoo, file) || BundledModels.TryFindQcfs(zoo, file) is not { } path) return options;
+        SavedModel qcfs = ModelFile.Load(path);
+        if (QcfsRow.Problem(cnn, qcfs, options) is { } problem)
+        {
+            Terminal.Log($"{zoo.Dataset}: no qcfs row for {BundledModels.QcfsRelativePath(zoo)}: {problem}");
+            return options;
+        }
+        Terminal.Log($"{zoo.Dataset}: adding the row of the bundled QCFS CNN {BundledModels.QcfsRelativePath(zoo)} (--qcfs-model none leaves it out)");
+        return QcfsRow.Add(options, cnn, qcfs, BundledModels.QcfsRelativePath(zoo));
     }
 
     // The library's own message knows no flags; this one says which to give.

@@ -66,6 +66,8 @@ public static class SettingNames
     public const string Split = "split";
     /// <summary>A model to convert.</summary>
     public const string Model = "model";
+    /// <summary>The QCFS version of a reproduction's CNN, converted in a row of its own.</summary>
+    public const string QcfsModel = "QCFS model";
     /// <summary>Which shard of how many a run evaluates ("K/N").</summary>
     public const string Shard = "shard";
 }

@@ -12,6 +12,19 @@ public static class BundledModels
     /// <summary>The path of the bundled model of <paramref name="zoo"/> relative to the repository root, e.g. "models/mnist-seed.snnm".</summary>
     public static string RelativePath(ZooModel zoo) => $"models/{zoo.Name}.snnm";
 
+    /// <summary>The path of the QCFS version of <paramref name="zoo"/> relative to the repository root, e.g. "models/mnist-seed-qcfs.snnm".</summary>
+    public static string QcfsRelativePath(ZooModel zoo) => $"models/{zoo.Name}-qcfs.snnm";
+
+    /// <summary>
+    /// The QCFS version of <paramref name="zoo"/> (<see cref="QcfsRelativePath"/>) in the folder of its bundled model
+    /// <paramref name="bundledModel"/>, or null when that folder has none.
+    /// </summary>
+    public static string? TryFindQcfs(ZooModel zoo, string bundledModel)
+    {
+        string candidate = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(bundledModel))!, zoo.Name + "-qcfs.snnm");
+        return File.Exists(candidate) ? candidate : null;
+    }
+
     /// <summary>The folders searched by default: the current directory and the program's folder.</summary>
     public static IReadOnlyList<string> DefaultRoots => [Directory.GetCurrentDirectory(), AppContext.BaseDirectory];
 

@@ -14,10 +14,10 @@ namespace SnnConvert.Reporting;
 public sealed record CalibratedMethod(SpikingNetwork Snn, IReadOnlyList<string> Warnings, double CalibrationSeconds)
 {
     /// <summary>
-    /// Converts <paramref name="cnn"/> with <paramref name="variant"/>'s method and its own conversion settings
-    /// (<see cref="MethodVariant.Apply"/>), calibrating on <paramref name="calibration"/>.
+    /// Converts <paramref name="cnn"/> (or the row's own CNN, <see cref="MethodVariant.Model"/>) with <paramref name="variant"/>'s
+    /// method and its own conversion settings (<see cref="MethodVariant.Apply"/>), calibrating on <paramref name="calibration"/>.
     /// </summary>
-    /// <param name="cnn">The trained CNN.</param>
+    /// <param name="cnn">The run's trained CNN.</param>
     /// <param name="conversion">The settings every method shares (<see cref="ReproductionOptions.Conversion"/>); the row's own target latency and post-calibration are applied to them.</param>
     /// <param name="variant">The method.</param>
     /// <param name="calibration">The calibration subset.</param>
@@ -27,7 +27,7 @@ public sealed record CalibratedMethod(SpikingNetwork Snn, IReadOnlyList<string> 
     {
         var clock = Stopwatch.StartNew();
         var (snn, warnings) = observer.Calibrating(variant.Label,
-            progress => SnnConverter.Convert(cnn, variant.Apply(conversion), calibration, progress));
+            progress => SnnConverter.Convert(variant.Model?.Cnn ?? cnn, variant.Apply(conversion), calibration, progress));
         observer.Converted(variant.Label, snn, warnings);
         double seconds = clock.Elapsed.TotalSeconds;
         observer.Log($"{variant.Label}: calibrated in {seconds.ToString("F1", CultureInfo.InvariantCulture)} s");

@@ -21,18 +21,23 @@ internal static class MethodShards
             {
                 // One shard's sums over all images, added as the unsharded run adds them: the same bits.
                 var (result, accuracy) = PartialSimulation.Merge([m.Simulation], _ => source(part));
-                if (cnnAccuracy is not null && accuracy != cnnAccuracy)
-                    throw new ShardMismatchException($"{source(part)}: the CNN's accuracy is {accuracy}, in another part {cnnAccuracy}; parts of different runs");
-                cnnAccuracy = accuracy;
+                // A row converting another CNN (QcfsRow) has that CNN's accuracy, not the run's.
+                if (m.Cnn is null)
+                {
+                    if (cnnAccuracy is not null && accuracy != cnnAccuracy)
+                        throw new ShardMismatchException($"{source(part)}: the CNN's accuracy is {accuracy}, in another part {cnnAccuracy}; parts of different runs");
+                    cnnAccuracy = accuracy;
+                }
                 methods.Add(new MethodResult(m.Label, m.Method, m.Granularity, m.Percentile, m.RescaleInputs, m.CalibrationSeconds, m.SimulationSeconds,
-                    m.Warnings, m.Thresholds, SimulationReport.From(result, head.Settings.Timesteps, accuracy), m.TargetSteps, m.PostCalibration));
+                    m.Warnings, m.Thresholds, SimulationReport.From(result, head.Settings.Timesteps, accuracy), m.TargetSteps, m.PostCalibration,
+                    m.Cnn?.WithAccuracy(accuracy)));
             }
         }
         string[] labels = [.. methods.Select(m => m.Label)];
         if (!labels.SequenceEqual(head.RunMethods!))
             throw new PartialResultFormatException($"the parts hold the methods {string.Join(", ", labels)}, but the run has {string.Join(", ", head.RunMethods!)}; " +
                 "a part is damaged");
-        var firstReport = methods[0].Report;
+        var firstReport = methods.First(m => m.Cnn is null).Report;
         RunInfo run = head.Run with { CnnSeconds = parts.Sum(p => p.Run.CnnSeconds), TotalSeconds = parts.Sum(p => p.Run.TotalSeconds) };
         return new ReproductionReport(1, head.Dataset, head.Model, head.Network, head.Settings, cnnAccuracy ?? 0, firstReport.CnnMacsPerImage,
             firstReport.CnnEnergyMicrojoules, methods, run);

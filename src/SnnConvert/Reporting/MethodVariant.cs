@@ -12,7 +12,9 @@ namespace SnnConvert.Reporting;
 /// <param name="Method">The configured method.</param>
 /// <param name="TargetSteps">This row's target latency (<see cref="ConversionOptions.TargetSteps"/>), replacing the run's; null: the run's.</param>
 /// <param name="PostCalibration">This row's corrections after the thresholds, added to the run's (<see cref="ConversionOptions.PostCalibration"/>).</param>
-public sealed record MethodVariant(string Label, IThresholdMethod Method, int? TargetSteps = null, PostCalibration PostCalibration = PostCalibration.None)
+/// <param name="Model">The CNN this row converts instead of the run's (<see cref="QcfsRow"/>); null: the run's.</param>
+public sealed record MethodVariant(string Label, IThresholdMethod Method, int? TargetSteps = null, PostCalibration PostCalibration = PostCalibration.None,
+    RowCnn? Model = null)
 {
     /// <summary>Label of max-current as the paper writes it (copied weights), beside the default "max-current" (synapses scaled by the thresholds).</summary>
     public const string AsWrittenLabel = "max-current as written";
@@ -20,18 +22,19 @@ public sealed record MethodVariant(string Label, IThresholdMethod Method, int? T
     /// <summary>Label of the max-current variant that takes the 99.9th percentile of the currents.</summary>
     public const string Percentile999Label = "max-current p99.9";
 
-    /// <summary>Whether this row has conversion settings of its own (<see cref="TargetSteps"/> or <see cref="PostCalibration"/>).</summary>
-    public bool HasOwnConversion => TargetSteps is not null || PostCalibration != PostCalibration.None;
+    /// <summary>Whether this row has conversion settings of its own (<see cref="TargetSteps"/>, <see cref="PostCalibration"/> or <see cref="Model"/>).</summary>
+    public bool HasOwnConversion => TargetSteps is not null || PostCalibration != PostCalibration.None || Model is not null;
 
     /// <summary>
-    /// This row's own conversion settings as text ("target-T 8, calibrate bias, membrane"), or "" when it has none; part of
-    /// the fingerprints of the conversions folder and the checkpoints only when not empty, so that those of rows without
-    /// them stay as they were.
+    /// This row's own conversion settings as text ("target-T 8, calibrate bias, membrane"; "model sha256 ..." for a row
+    /// converting another CNN), or "" when it has none; part of the fingerprints of the conversions folder and the
+    /// checkpoints only when not empty, so that those of rows without them stay as they were.
     /// </summary>
     public string OwnConversion => !HasOwnConversion ? "" : string.Join(", ", new[]
     {
         TargetSteps is { } t ? "target-T " + t.ToString(CultureInfo.InvariantCulture) : null,
         PostCalibration != PostCalibration.None ? "calibrate " + PostCalibration.ToString().ToLowerInvariant() : null,
+        Model is { } model ? "model sha256 " + model.Sha256 : null,
     }.OfType<string>());
 
     /// <summary>This row's own post-calibration as reported ("bias, membrane"), or null when it has none.</summary>

@@ -21,6 +21,7 @@ public static class ReproductionMarkdown
                       (s.PostCalibration is { } post ? $"Post-calibration: {post}. " : "") +
                       $"Methods: {string.Join(", ", report.Methods.Select(m => m.Label))}.").AppendLine();
         LowLatencyNotes(sb, report.Methods);
+        QcfsNotes(sb, report);
         sb.AppendLine($"Command: `{run.Command}`").AppendLine();
         sb.AppendLine($"Run {run.StartedUtc} on {run.ProcessorCount} logical processors ({run.OperatingSystem}, {run.Runtime}; matrix products: {run.Blas}).")
             .AppendLine();
@@ -30,7 +31,12 @@ public static class ReproductionMarkdown
         // The comparison's tables, so compare and reproduce reports read the same.
         sb.AppendLine($"CNN: **{report.CnnAccuracy.ToString("F2", inv)} %** on {s.TestImages} test images, {report.CnnMacsPerImage:N0} MACs and " +
                       $"{report.CnnEnergyMicrojoules.ToString("F3", inv)} uJ per image.").AppendLine();
+        foreach (var m in report.Methods.Where(m => m.Cnn is not null))
+            sb.AppendLine($"QCFS CNN of {m.Label}: **{m.Report.CnnAccuracy?.ToString("F2", inv)} %** on the same images, {m.Report.CnnMacsPerImage:N0} MACs and " +
+                          $"{m.Report.CnnEnergyMicrojoules.ToString("F3", inv)} uJ per image; in the tables below, the {m.Label} column's conversion loss, " +
+                          "agreement and energy / CNN are relative to this CNN, every other column's to the CNN above.").AppendLine();
         ComparisonMarkdown.AppendTables(sb, report.Methods.Select(m => (m.Label, m.Report)).ToArray());
+        QcfsSideBySide.Append(sb, report);
 
         sb.AppendLine("## Thresholds per layer").AppendLine();
         sb.AppendLine("| method | stage | layer | thresholds | min | mean | max | dead channels |").AppendLine("|---|---|---|---|---|---|---|---|");
@@ -57,6 +63,17 @@ public static class ReproductionMarkdown
         sb.AppendLine($"| total | {run.TotalSeconds.ToString("F1", inv)} | |").AppendLine();
         sb.AppendLine("Every number above is in results.json beside this file.");
         return sb.ToString();
+    }
+
+    // What the rows converting a QCFS version of the CNN are (QcfsRow), only when the run has them.
+    private static void QcfsNotes(StringBuilder sb, ReproductionReport report)
+    {
+        foreach (var m in report.Methods.Where(m => m.Cnn is not null))
+            sb.AppendLine($"Row {m.Label} converts another CNN: `{m.Cnn!.Model}` ({m.Cnn.Network}), the same architecture with its ReLUs replaced by " +
+                          "QCFS activations (quantisation-clip-floor-shift with trained thresholds lambda; Bu et al. 2022, ICLR), converted with " +
+                          "thresholds theta = lambda, synapses scaled by the thresholds of the layer before and membranes starting at theta/2 " +
+                          "(no calibration image), and simulated on the same test images and T as the other rows. Its conversion loss and " +
+                          "agreement are relative to that CNN.").AppendLine();
     }
 
     // What the rows with a conversion of their own are (LowLatencyRows), one line per kind, only when the run has them.

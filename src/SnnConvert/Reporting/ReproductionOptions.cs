@@ -37,7 +37,8 @@ public sealed record ReproductionOptions(IReadOnlyList<MethodVariant> Methods, I
     /// <summary>Throws <see cref="InvalidSettingException"/> for an empty method or latency list or non-positive sizes.</summary>
     public void Validate()
     {
-        if (Methods.Count == 0) throw new InvalidSettingException(SettingNames.ThresholdMethods, "name at least one threshold method");
+        // At least one row converts the run's CNN: the report's CNN accuracy and energy are read from such rows.
+        if (Methods.All(m => m.Model is not null)) throw new InvalidSettingException(SettingNames.ThresholdMethods, "name at least one threshold method");
         if (Timesteps.Count == 0 || Timesteps.Any(t => t <= 0)) throw new InvalidSettingException(SettingNames.TimeSteps, "give positive latencies, e.g. 1,2,4,8");
         if (CalibrationSamples is <= 0) throw new InvalidSettingException(SettingNames.CalibrationSamples, $"calibration needs at least one image, got {CalibrationSamples}");
         if (CalibrationSteps <= 0) throw new InvalidSettingException(SettingNames.CalibrationSteps, $"must be at least 1, got {CalibrationSteps}");

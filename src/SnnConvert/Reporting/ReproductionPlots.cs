@@ -43,6 +43,13 @@ public static class ReproductionPlots
             line.LineWidth = 2;
             line.MarkerSize = 7;
             line.LinePattern = Pattern(m);
+            if (m.Cnn?.Accuracy is not { } own) continue;
+            // A row converting another CNN (QcfsRow): that CNN too, dashed in the row's colour.
+            var its = plot.Add.HorizontalLine(own);
+            its.LegendText = $"{m.Label} CNN ({own:F2} %)";
+            its.Color = line.Color;
+            its.LinePattern = LinePattern.Dashed;
+            its.LineWidth = 2;
         }
         var cnn = plot.Add.HorizontalLine(report.CnnAccuracy);
         cnn.LegendText = $"CNN ({report.CnnAccuracy:F2} %)";

@@ -72,10 +72,13 @@ public sealed record ReproductionSettings(int TestImages, int CalibrationImages,
 /// <param name="Report">Accuracy, activity and energy versus T, and per-layer activity at the largest T.</param>
 /// <param name="TargetSteps">The row's own target latency (<see cref="MethodVariant.TargetSteps"/>), or null (absent from the JSON).</param>
 /// <param name="PostCalibration">The row's own post-calibration ("bias, membrane"), or null (absent from the JSON).</param>
+/// <param name="Cnn">The CNN this row converted when it is not the run's (<see cref="QcfsRow"/>), with its accuracy; null (absent from
+/// the JSON) for the rows converting the run's CNN. <see cref="Report"/>'s CNN accuracy, conversion loss and agreement are this CNN's.</param>
 public sealed record MethodResult(string Label, string Method, string? Granularity, double? Percentile, bool RescaleInputs, double CalibrationSeconds,
     double SimulationSeconds, IReadOnlyList<string> Warnings, IReadOnlyList<LayerThresholds> Thresholds, SimulationReport Report,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TargetSteps = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PostCalibration = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PostCalibration = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MethodCnn? Cnn = null);
 
 /// <summary>When, where and how long a reproduction ran.</summary>
 /// <param name="Command">The command line.</param>

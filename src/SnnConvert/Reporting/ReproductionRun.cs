@@ -60,19 +60,30 @@ public static class ReproductionRun
                 continue;
             }
             var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
+            // A row converting another CNN (QcfsRow) is compared with that CNN: its predictions, accuracy and MACs.
+            var (reference, predictions, accuracy) = (cnn, cnnPredictions, cnnAccuracy);
+            if (variant.Model is { } row)
+            {
+                clock.Restart();
+                reference = row.Cnn;
+                (predictions, accuracy) = Evaluator.Reference(row.Cnn.Network, test);
+                cnnSeconds += clock.Elapsed.TotalSeconds;
+                observer.Log($"{variant.Label}: its CNN {row.Path} scores {accuracy.ToString("F2", CultureInfo.InvariantCulture)}% on the test images");
+            }
             clock.Restart();
             SimulationResult result = observer.Simulating(variant.Label, test.Count, simulation.Steps,
-                progress => SnnSimulator.Run(snn, test, simulation, cnnPredictions, cnn.Network.Macs, progress));
+                progress => SnnSimulator.Run(snn, test, simulation, predictions, reference.Network.Macs, progress));
             double simulationSeconds = clock.Elapsed.TotalSeconds;
             ConversionRecord record = snn.Conversion;
             var method = new MethodResult(variant.Label, record.Method ?? variant.Label, record.Granularity,
                 record.Percentile, record.RescaleInputs ?? false, calibrationSeconds, simulationSeconds,
-                warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, cnnAccuracy), variant.TargetSteps, variant.PostCalibrationText);
+                warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, accuracy), variant.TargetSteps, variant.PostCalibrationText,
+                variant.Model?.Describe(accuracy));
             checkpoints?.Save(variant, method);
             results.Add(method);
         }
 
-        var first = results[0].Report;
+        var first = results.First(m => m.Cnn is null).Report;
         var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
             options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize).With(options);
         var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,

@@ -25,10 +25,13 @@ namespace SnnConvert.Reporting;
 /// <param name="Simulation">The shard's sums.</param>
 /// <param name="TargetSteps">The row's own target latency, or null (absent from the JSON).</param>
 /// <param name="PostCalibration">The row's own post-calibration ("bias, membrane"), or null (absent from the JSON).</param>
+/// <param name="Cnn">The CNN this row converted when it is not the run's (without its accuracy: <see cref="Simulation"/> counts its
+/// correct predictions), or null (absent from the JSON).</param>
 public sealed record MethodPartial(string Label, string Method, string? Granularity, double? Percentile, bool RescaleInputs, double CalibrationSeconds,
     double SimulationSeconds, IReadOnlyList<string> Warnings, IReadOnlyList<LayerThresholds> Thresholds, PartialSimulation Simulation,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? TargetSteps = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PostCalibration = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PostCalibration = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MethodCnn? Cnn = null);
 
 /// <summary>What a shard of <c>reproduce</c> or <c>compare</c> measured: the report's fixed fields and every method's partial.</summary>
 /// <param name="Dataset">Dataset name.</param>
@@ -38,8 +41,11 @@ public sealed record MethodPartial(string Label, string Method, string? Granular
 /// <param name="Run">When, where and how long this shard ran.</param>
 /// <param name="Methods">One partial per method of this shard, in report order.</param>
 /// <param name="RunMethods">Every method's label of the whole run, when the shards split the methods (else null).</param>
+/// <param name="RowModels">"label = sha256" of every row of the whole run that converts another CNN (<see cref="QcfsRow"/>), so that
+/// the merge refuses shards given different ones; null (absent from the JSON) when the run has none.</param>
 public sealed record ReproducePartial(string Dataset, string Model, string Network, ReproductionSettings Settings, RunInfo Run, IReadOnlyList<MethodPartial> Methods,
-    IReadOnlyList<string>? RunMethods = null);
+    IReadOnlyList<string>? RunMethods = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? RowModels = null);
 
 /// <summary>
 /// One shard of <see cref="ReproductionRun"/>: every method is loaded from the <see cref="ConversionsFolder"/> calibrated
@@ -73,21 +79,31 @@ public static class ReproductionShard
         foreach (MethodVariant variant in shard.Methods(options.Methods))
         {
             var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
+            // A row converting another CNN (QcfsRow) is compared with that CNN, on the same images in the same batches.
+            var (reference, predictions, correct) = (cnn, cnnPredictions, cnnCorrect);
+            if (variant.Model is { } row)
+            {
+                clock.Restart();
+                reference = row.Cnn;
+                (predictions, correct) = ShardReference.Predict(row.Cnn.Network, test, range);
+                cnnSeconds += clock.Elapsed.TotalSeconds;
+            }
             clock.Restart();
             var ledger = new SynOpsLedger();
             SimulationResult result = observer.Simulating(variant.Label, range.Count, simulation.Steps,
-                progress => SnnSimulator.Run(snn, test, simulation, range, ledger, cnnPredictions, cnn.Network.Macs, progress));
+                progress => SnnSimulator.Run(snn, test, simulation, range, ledger, predictions, reference.Network.Macs, progress));
             ConversionRecord record = snn.Conversion;
             methods.Add(new MethodPartial(variant.Label, record.Method ?? variant.Label, record.Granularity, record.Percentile, record.RescaleInputs ?? false,
                 calibrationSeconds, clock.Elapsed.TotalSeconds, warnings, LayerThresholds.Of(snn),
-                PartialSimulation.From(result, ledger, snn.Layers.Count, cnnCorrect), variant.TargetSteps, variant.PostCalibrationText));
+                PartialSimulation.From(result, ledger, snn.Layers.Count, correct), variant.TargetSteps, variant.PostCalibrationText, variant.Model?.Describe()));
         }
+        string[] rowModels = [.. options.Methods.Where(m => m.Model is not null).Select(m => $"{m.Label} = {m.Model!.Sha256}")];
         var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
             options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize).With(options);
         var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,
             RuntimeInformation.FrameworkDescription, null, cnnSeconds, total.Elapsed.TotalSeconds);
         return new ReproducePartial(dataset, modelPath, cnn.Network.Name, settingsReport, run, methods,
-            shard.By == ShardAxis.Methods ? [.. options.Methods.Select(m => m.Label)] : null);
+            shard.By == ShardAxis.Methods ? [.. options.Methods.Select(m => m.Label)] : null, rowModels.Length > 0 ? rowModels : null);
     }
 
     /// <summary>
@@ -117,6 +133,8 @@ public static class ReproductionShard
         }
         else
             fingerprint["shard by"] = "methods";   // absent for image shards, as in the files written before methods could be split
+        // The CNNs of the rows that convert another one (every shard lists the run's, whatever it split); absent without such rows.
+        if (partial.RowModels is not null) fingerprint["row models"] = string.Join("; ", partial.RowModels);
         return fingerprint;
     }
 
@@ -135,12 +153,12 @@ public static class ReproductionShard
         {
             MethodPartial first = head.Methods[m];
             var (result, accuracy) = PartialSimulation.Merge(parts.Select(p => p.Methods[m].Simulation).ToArray(), source);
-            cnnAccuracy = accuracy;
+            if (first.Cnn is null) cnnAccuracy = accuracy;   // a row converting another CNN has that CNN's accuracy
             methods.Add(new MethodResult(first.Label, first.Method, first.Granularity, first.Percentile, first.RescaleInputs,
                 parts.Max(p => p.Methods[m].CalibrationSeconds), parts.Sum(p => p.Methods[m].SimulationSeconds), first.Warnings, first.Thresholds,
-                SimulationReport.From(result, head.Settings.Timesteps, accuracy), first.TargetSteps, first.PostCalibration));
+                SimulationReport.From(result, head.Settings.Timesteps, accuracy), first.TargetSteps, first.PostCalibration, first.Cnn?.WithAccuracy(accuracy)));
         }
-        var firstReport = methods[0].Report;
+        var firstReport = methods.First(m => m.Cnn is null).Report;
         RunInfo run = head.Run with { CnnSeconds = parts.Sum(p => p.Run.CnnSeconds), TotalSeconds = parts.Sum(p => p.Run.TotalSeconds) };
         return new ReproductionReport(1, head.Dataset, head.Model, head.Network, head.Settings, cnnAccuracy ?? 0, firstReport.CnnMacsPerImage,
             firstReport.CnnEnergyMicrojoules, methods, run);

@@ -54,12 +54,13 @@ public sealed class QcfsRealModelTests(ITestOutputHelper output) : IDisposable
     }
 
     // ReLU -> QCFS with the same weights; each lambda the 99th percentile of its layer's (or channel's) positive
-    // pre-activations on the images, set layer after layer (dropout is the identity in evaluation).
-    private static SavedModel QcfsVersion(SavedModel relu, ImageDataset images, bool perChannel)
+    // pre-activations on the images, set layer after layer (dropout is the identity in evaluation). Also the QCFS model
+    // of the reproduction tests (Reporting/QcfsRowTests).
+    internal static SavedModel QcfsVersion(SavedModel relu, ImageDataset images, bool perChannel, int levels = Levels)
     {
         Network source = relu.Network;
         LayerSpec[] specs = source.Architecture.Select((s, i) => s is ReluSpec
-            ? new QcfsSpec(Levels, perChannel ? source.LayerShapes[i][0] : 1) : s).ToArray();
+            ? new QcfsSpec(levels, perChannel ? source.LayerShapes[i][0] : 1) : s).ToArray();
         var network = new Network(source.Name + "-qcfs", specs, source.InputShape, new Random(1));
         var parameters = source.NamedParameters.ToDictionary(p => p.Name, p => p.Parameter);
         foreach (var (name, parameter) in network.NamedParameters)
