@@ -252,21 +252,10 @@ public sealed class QcfsConversionTests
         Tensor x = images;
         foreach (Layer layer in network.Layers)
         {
-            if (layer is QcfsLayer q) SetThresholds(q, x);
+            if (layer is QcfsLayer q) QcfsRealModelTests.SetThresholds(q, x, 0.95);
             x = layer.Forward(x, ForwardContext.Eval);
         }
         return new SavedModel(network, "test/grey", TestNets.Classes(5), new JsonObject());
-    }
-
-    private static void SetThresholds(QcfsLayer layer, Tensor input)
-    {
-        float[] lambda = layer.Threshold.Value.Data;
-        int n = input.Dim(0), c = input.Dim(1), plane = input.Length / (n * c);
-        var groups = Enumerable.Range(0, lambda.Length).Select(_ => new List<float>()).ToArray();
-        for (int i = 0; i < input.Length; i++)
-            if (input.Data[i] > 0) groups[lambda.Length == 1 ? 0 : i / plane % c].Add(input.Data[i]);
-        for (int g = 0; g < lambda.Length; g++)
-            lambda[g] = groups[g].Count == 0 ? 1f : groups[g].Order().ElementAt((int)(0.95 * (groups[g].Count - 1)));
     }
 
     // The same weights and thresholds with every QCFS activation at other levels.

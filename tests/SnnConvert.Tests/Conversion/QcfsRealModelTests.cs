@@ -75,7 +75,8 @@ public sealed class QcfsRealModelTests(ITestOutputHelper output) : IDisposable
         return relu with { Network = network };
     }
 
-    private static void SetThresholds(QcfsLayer layer, Tensor input)
+    /// <summary>Sets each lambda to the <paramref name="quantile"/> of the positive values entering its layer or channel (1 when none).</summary>
+    internal static void SetThresholds(QcfsLayer layer, Tensor input, double quantile = 0.99)
     {
         float[] lambda = layer.Threshold.Value.Data;
         int n = input.Dim(0), c = input.Dim(1), plane = input.Length / (n * c);
@@ -83,6 +84,6 @@ public sealed class QcfsRealModelTests(ITestOutputHelper output) : IDisposable
         for (int i = 0; i < input.Length; i++)
             if (input.Data[i] > 0) groups[lambda.Length == 1 ? 0 : i / plane % c].Add(input.Data[i]);
         for (int g = 0; g < lambda.Length; g++)
-            lambda[g] = groups[g].Count == 0 ? 1f : groups[g].Order().ElementAt((int)(0.99 * (groups[g].Count - 1)));
+            lambda[g] = groups[g].Count == 0 ? 1f : groups[g].Order().ElementAt((int)(quantile * (groups[g].Count - 1)));
     }
 }
