@@ -35,6 +35,18 @@ public sealed class QcfsLayer : Layer
     /// <inheritdoc/>
     public override IReadOnlyList<Parameter> Parameters => [_threshold];
 
+    /// <summary>Smallest threshold training leaves: a lambda driven to zero or below would flip the activation's sign,
+    /// which no IF neuron can follow; held here its channel is practically silent.</summary>
+    public const float MinThreshold = 1e-3f;
+
+    /// <summary>Raises every threshold below <see cref="MinThreshold"/> to it (after each optimiser step).</summary>
+    public void KeepThresholdsPositive()
+    {
+        var lambda = _threshold.Value.Span;
+        for (int i = 0; i < lambda.Length; i++)
+            if (!(lambda[i] >= MinThreshold)) lambda[i] = MinThreshold;
+    }
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input, ForwardContext context)
     {

@@ -144,6 +144,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
                 network.Backward(grad);
                 lr = schedule.At(epoch, b, batches);
                 optimizer.Step(parameters, lr);
+                foreach (Layer layer in network.Layers) (layer as QcfsLayer)?.KeepThresholdsPositive();
                 lossSum += loss * count;
                 correct += Evaluator.CountCorrect(logits, labels);
                 seen += count;

@@ -246,4 +246,19 @@ public class QcfsLayerTests
         Assert.Contains("initial threshold", Assert.Throws<ArgumentException>(() => new QcfsSpec(4, 1, float.NaN).Build(new Random(0))).Message);
         Assert.Equal(3, new QcfsSpec(4, 3).ParameterCount);
     }
+
+    [Fact]
+    public void Thresholds_driven_to_zero_or_below_are_held_at_the_minimum_and_others_untouched()
+    {
+        var layer = (QcfsLayer)new QcfsSpec(4, 5).Build(new Random(0));
+        float[] lambda = layer.Threshold.Value.Data;
+        float[] before = [-1.1295105e-6f, 0f, 5e-4f, 2.5f, float.NaN];
+        before.CopyTo(lambda, 0);
+        layer.KeepThresholdsPositive();
+        Assert.Equal([QcfsLayer.MinThreshold, QcfsLayer.MinThreshold, QcfsLayer.MinThreshold, 2.5f, QcfsLayer.MinThreshold], lambda);
+        // Then the activation keeps its sign: a positive input gives a non-negative output, at most the threshold.
+        var input = new Tensor([1f, 1f, 1f, 1f, 1f], 1, 5);
+        float[] output = layer.Forward(input, ForwardContext.Eval).Data;
+        Assert.All(output.Zip(lambda), p => Assert.InRange(p.First, 0f, p.Second));
+    }
 }
