@@ -21,7 +21,7 @@ public static class BundledModels
     /// </summary>
     public static string? TryFindQcfs(ZooModel zoo, string bundledModel)
     {
-        string candidate = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(bundledModel))!, zoo.Name + "-qcfs.snnm");
+        string candidate = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(bundledModel))!, Path.GetFileName(QcfsRelativePath(zoo)));
         return File.Exists(candidate) ? candidate : null;
     }
 

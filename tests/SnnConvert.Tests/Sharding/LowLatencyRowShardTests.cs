@@ -23,7 +23,7 @@ public sealed class LowLatencyRowShardTests : IDisposable
     [Fact]
     public void Shards_of_a_run_with_low_latency_rows_merge_to_the_unsharded_report()
     {
-        string full = _dir.Sub("full"), conv = _dir.Sub("conv"), parts = _dir.Sub("parts"), merged = _dir.Sub("merged");
+        string full = _dir.Sub("full"), conv = _dir.Sub("conv");
         var (code, err) = CliInProcess.Run(["reproduce", .. Settings, "--out", full]);
         Assert.True(code == 0, err);
         JsonNode results = JsonNode.Parse(File.ReadAllText(Path.Combine(full, ReproductionOutput.ResultsFile)))!;
@@ -47,25 +47,7 @@ public sealed class LowLatencyRowShardTests : IDisposable
         Assert.Equal(4, preset.Conversion.TargetSteps);
         Assert.Equal("bias,membrane", preset.Conversion.PostCalibration!.Steps);
         Assert.Null(SnnFile.Load(Path.Combine(conv, "max-current.snn")).Conversion.PostCalibration);
-        for (int k = 0; k < 2; k++)
-        {
-            (code, err) = CliInProcess.Run(["reproduce", .. Settings, "--shard", $"{k}/2", "--conversions", conv, "--out", parts]);
-            Assert.True(code == 0, err);
-        }
-        (code, err) = CliInProcess.Run(["merge", merged, .. Directory.GetFiles(parts, "partial-*.json")]);
-        Assert.True(code == 0, err);
-        AssertSameOutput(full, merged);
-
-        // Split by methods, each shard calibrating its own rows.
-        string byMethods = _dir.Sub("by-methods"), merged2 = _dir.Sub("merged2");
-        for (int k = 0; k < 3; k++)
-        {
-            (code, err) = CliInProcess.Run(["reproduce", .. Settings, "--shard", $"{k}/3", "--shard-by", "methods", "--out", byMethods]);
-            Assert.True(code == 0, err);
-        }
-        (code, err) = CliInProcess.Run(["merge", merged2, .. Directory.GetFiles(byMethods, "partial-*.json")]);
-        Assert.True(code == 0, err);
-        AssertSameOutput(full, merged2);
+        ReproduceShardTests.AssertShardsMergeTo(full, Settings, conv, _dir);
     }
 
     [Fact]
@@ -87,14 +69,6 @@ public sealed class LowLatencyRowShardTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 9).Select(k => 1 << k), timesteps);
         Assert.Equal(ReproductionOptions.PaperTimesteps, timesteps);
         Assert.Null(parse.GetValue<string?>("--low-latency-rows"));   // not given: the dataset's default rows
-    }
-
-    private static void AssertSameOutput(string full, string merged)
-    {
-        Assert.Equal(ReproduceShardTests.Results(full), ReproduceShardTests.Results(merged));
-        Assert.Equal(ReproduceShardTests.Markdown(full), ReproduceShardTests.Markdown(merged));
-        foreach (string plot in Directory.GetFiles(full, "*.png"))
-            Assert.Equal(File.ReadAllBytes(plot), File.ReadAllBytes(Path.Combine(merged, Path.GetFileName(plot))));
     }
 
     public void Dispose() => _dir.Dispose();

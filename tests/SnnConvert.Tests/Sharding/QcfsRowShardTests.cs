@@ -34,7 +34,7 @@ public sealed class QcfsRowShardTests : IDisposable
     {
         string model = QcfsModel("q.snnm", perChannel: true);
         string[] settings = [.. ReproduceShardTests.Settings, "--qcfs-model", model];
-        string full = _dir.Sub("full"), conv = _dir.Sub("conv"), parts = _dir.Sub("parts"), merged = _dir.Sub("merged");
+        string full = _dir.Sub("full"), conv = _dir.Sub("conv");
         var (code, err) = CliInProcess.Run(["reproduce", .. settings, "--out", full]);
         Assert.True(code == 0, err);
         JsonNode results = JsonNode.Parse(File.ReadAllText(Path.Combine(full, ReproductionOutput.ResultsFile)))!;
@@ -51,25 +51,8 @@ public sealed class QcfsRowShardTests : IDisposable
         // Calibrated once, two image shards loading it, merged.
         (code, err) = CliInProcess.Run(["reproduce", .. settings, "--calibrate-only", "--conversions", conv]);
         Assert.True(code == 0, err);
-        for (int k = 0; k < 2; k++)
-        {
-            (code, err) = CliInProcess.Run(["reproduce", .. settings, "--shard", $"{k}/2", "--conversions", conv, "--out", parts]);
-            Assert.True(code == 0, err);
-        }
-        (code, err) = CliInProcess.Run(["merge", merged, .. Directory.GetFiles(parts, "partial-*.json")]);
-        Assert.True(code == 0, err);
-        AssertSameOutput(full, merged);
-
-        // Split by methods (the qcfs row alone in the last shard), each shard calibrating its own.
-        string byMethods = _dir.Sub("by-methods"), merged2 = _dir.Sub("merged2");
-        for (int k = 0; k < 3; k++)
-        {
-            (code, err) = CliInProcess.Run(["reproduce", .. settings, "--shard", $"{k}/3", "--shard-by", "methods", "--out", byMethods]);
-            Assert.True(code == 0, err);
-        }
-        (code, err) = CliInProcess.Run(["merge", merged2, .. Directory.GetFiles(byMethods, "partial-*.json")]);
-        Assert.True(code == 0, err);
-        AssertSameOutput(full, merged2);
+        ReproduceShardTests.AssertShardsMergeTo(full, settings, conv, _dir);
+        string byMethods = _dir.Sub("by-methods");   // where it wrote the three method shards
 
         // Another QCFS model: its run does not load this calibration, and its shard does not merge with these.
         string other = QcfsModel("layer.snnm", perChannel: false);
@@ -102,13 +85,5 @@ public sealed class QcfsRowShardTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--qcfs-model: ", err);
         Assert.Contains("no QCFS activation", err);
-    }
-
-    private static void AssertSameOutput(string full, string merged)
-    {
-        Assert.Equal(ReproduceShardTests.Results(full), ReproduceShardTests.Results(merged));
-        Assert.Equal(ReproduceShardTests.Markdown(full), ReproduceShardTests.Markdown(merged));
-        foreach (string plot in Directory.GetFiles(full, "*.png"))
-            Assert.Equal(File.ReadAllBytes(plot), File.ReadAllBytes(Path.Combine(merged, Path.GetFileName(plot))));
     }
 }

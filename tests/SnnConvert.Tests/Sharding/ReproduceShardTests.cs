@@ -58,6 +58,43 @@ public sealed class ReproduceShardTests : IDisposable
     }
 
     // results.json without the fields that time the run.
+    /// <summary>
+    /// Runs <paramref name="settings"/> as two image shards loading the conversions folder <paramref name="conversions"/>
+    /// (already calibrated) into dir/parts and as three method shards calibrating their own rows into dir/by-methods,
+    /// merges each set, and asserts that both give the unsharded run's output in <paramref name="full"/>.
+    /// </summary>
+    internal static void AssertShardsMergeTo(string full, string[] settings, string conversions, TempDirectory dir)
+    {
+        string parts = dir.Sub("parts"), merged = dir.Sub("merged");
+        for (int k = 0; k < 2; k++)
+        {
+            var (code, err) = CliInProcess.Run(["reproduce", .. settings, "--shard", $"{k}/2", "--conversions", conversions, "--out", parts]);
+            Assert.True(code == 0, err);
+        }
+        var (mergeCode, mergeErr) = CliInProcess.Run(["merge", merged, .. Directory.GetFiles(parts, "partial-*.json")]);
+        Assert.True(mergeCode == 0, mergeErr);
+        AssertSameOutput(full, merged);
+
+        string byMethods = dir.Sub("by-methods"), merged2 = dir.Sub("merged2");
+        for (int k = 0; k < 3; k++)
+        {
+            var (code, err) = CliInProcess.Run(["reproduce", .. settings, "--shard", $"{k}/3", "--shard-by", "methods", "--out", byMethods]);
+            Assert.True(code == 0, err);
+        }
+        (mergeCode, mergeErr) = CliInProcess.Run(["merge", merged2, .. Directory.GetFiles(byMethods, "partial-*.json")]);
+        Assert.True(mergeCode == 0, mergeErr);
+        AssertSameOutput(full, merged2);
+    }
+
+    /// <summary>Asserts that <paramref name="merged"/> holds the results, report and plots of <paramref name="full"/>.</summary>
+    internal static void AssertSameOutput(string full, string merged)
+    {
+        Assert.Equal(Results(full), Results(merged));
+        Assert.Equal(Markdown(full), Markdown(merged));
+        foreach (string plot in Directory.GetFiles(full, "*.png"))
+            Assert.Equal(File.ReadAllBytes(plot), File.ReadAllBytes(Path.Combine(merged, Path.GetFileName(plot))));
+    }
+
     internal static string Results(string folder)
     {
         JsonNode json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, ReproductionOutput.ResultsFile)))!;
