@@ -13,6 +13,7 @@ public static class SettingFlags
     {
         [SettingNames.CalibrationSamples] = "--calib-samples",
         [SettingNames.CalibrationSteps] = "--calib-steps",
+        [SettingNames.PostCalibrationSamples] = "--post-calib-samples",
         [SettingNames.BatchSize] = "--batch-size",
         [SettingNames.TimeSteps] = "--timesteps",
         [SettingNames.Shard] = "--shard",

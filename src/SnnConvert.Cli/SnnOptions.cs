@@ -37,6 +37,11 @@ public sealed class SnnOptions
         Description = "The recommendation for an SNN at latency T: --method max-current --target-T T --calibrate bias,membrane " +
             "(compare, reproduce: --target-T T --calibrate bias,membrane for every method)",
     };
+    /// <summary>--post-calib-samples (convert only).</summary>
+    public Option<int?> PostCalibSamples { get; } = new("--post-calib-samples")
+    {
+        Description = $"--calibrate, --low-latency: the images bias and membrane calibration use, a seeded subset of the calibration images (default {PostCalibrator.DefaultImages})",
+    };
     /// <summary>--reset.</summary>
     public Option<string> Reset { get; } = new("--reset") { Description = "IF reset: soft (subtract the threshold, the seed) or hard (to zero)", DefaultValueFactory = _ => "soft" };
     /// <summary>--initial-membrane.</summary>
@@ -142,7 +147,21 @@ public sealed class SnnOptions
         Engine = EngineChoice(parse),
         TargetSteps = TargetSteps(parse),
         PostCalibration = PostCalibrationChoice(parse),
+        PostCalibrationSamples = PostCalibrationSamples(parse),
     };
+
+    /// <summary>
+    /// The images post-calibration uses at most: --post-calib-samples (convert's), refused without --calibrate or
+    /// --low-latency (it would change nothing), else the library's default.
+    /// </summary>
+    public int PostCalibrationSamples(ParseResult parse)
+    {
+        if (parse.GetValue(PostCalibSamples) is not { } samples) return PostCalibrator.DefaultImages;
+        if (samples <= 0) throw new UsageException($"--post-calib-samples: post-calibration needs at least one image, got {samples}");
+        if (PostCalibrationChoice(parse) == PostCalibration.None)
+            throw new UsageException("--post-calib-samples: only sets the images of --calibrate bias/membrane or --low-latency; give one of them");
+        return samples;
+    }
 
     /// <summary>The settings of compare and reproduce for <paramref name="methods"/> (every method shares them).</summary>
     public ReproductionOptions Reproduction(ParseResult parse, IReadOnlyList<MethodVariant> methods, int seed) => new(

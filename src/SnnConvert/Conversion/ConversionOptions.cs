@@ -37,7 +37,12 @@ public sealed record ConversionOptions
     public int? TargetSteps { get; init; }
     /// <summary>
     /// Bias and/or membrane calibration after the threshold method, at T = <see cref="TargetSteps"/> (else
-    /// <see cref="CalibrationSteps"/>) on up to <see cref="PostCalibrator.MaxImages"/> of the calibration images.
+    /// <see cref="CalibrationSteps"/>) on up to <see cref="PostCalibrationSamples"/> of the calibration images.
     /// </summary>
     public PostCalibration PostCalibration { get; init; }
+    /// <summary>
+    /// Images <see cref="PostCalibration"/> uses at most: a seeded subset of the calibration images when they are more
+    /// (default <see cref="PostCalibrator.DefaultImages"/>).
+    /// </summary>
+    public int PostCalibrationSamples { get; init; } = PostCalibrator.DefaultImages;
 }

@@ -1,12 +1,13 @@
 using SnnConvert.Data;
+using SnnConvert.Errors;
 using SnnConvert.Snn;
 
 namespace SnnConvert.Conversion;
 
 /// <summary>
 /// Post-calibration (docs/method.md): after a threshold method, corrects the mean error each layer's spike rate still
-/// has at the target latency T, layer by layer in order with every earlier layer final, on up to <see cref="MaxImages"/>
-/// calibration images under direct input. For weighted layer l and output channel c, the error is
+/// has at the target latency T, layer by layer in order with every earlier layer final, on up to <see cref="DefaultImages"/>
+/// calibration images (or as many as asked) under direct input. For weighted layer l and output channel c, the error is
 /// d_c = mean(SNN output) - mean(analog activation), means over images and positions, where the SNN output is
 /// spikes / T x theta_c (IF neurons) or the mean current (membrane-readout output layer), and the analog activation is
 /// the rate model of the same balanced network (<see cref="AnalogForward"/> with rates: ReLU(z) / theta feeds the next
@@ -20,19 +21,23 @@ namespace SnnConvert.Conversion;
 /// </summary>
 public static class PostCalibrator
 {
-    /// <summary>Calibration images used at most (Li et al. use a few hundred); a seeded subset of the calibration images.</summary>
-    public const int MaxImages = 512;
+    /// <summary>Calibration images used at most unless asked otherwise (Li et al. use a few hundred); a seeded subset of the calibration images.</summary>
+    public const int DefaultImages = 512;
 
     /// <summary>Calibrates <paramref name="balanced"/>; returns it unchanged for <see cref="PostCalibration.None"/>.</summary>
     /// <param name="balanced">The threshold method's network.</param>
     /// <param name="steps">What to calibrate.</param>
-    /// <param name="settings">The calibration images (of which up to <see cref="MaxImages"/>), T as <see cref="CalibrationSettings.Steps"/>, seed, batch, engine.</param>
+    /// <param name="settings">The calibration images (of which up to <paramref name="images"/>), T as <see cref="CalibrationSettings.Steps"/>, seed, batch, engine.</param>
     /// <param name="progress">Progress per layer.</param>
-    public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null)
+    /// <param name="images">Images used at most: a seeded subset of the calibration images when they are more.</param>
+    /// <exception cref="InvalidSettingException">A setting is out of range, or <paramref name="images"/> is not positive.</exception>
+    public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null,
+        int images = DefaultImages)
     {
+        CheckImages(images);
         if (steps == PostCalibration.None) return balanced;
         settings.Validate();
-        settings = settings with { Data = SnnConverter.CalibrationSubset(settings.Data, MaxImages, settings.Seed) };
+        settings = settings with { Data = SnnConverter.CalibrationSubset(settings.Data, images, settings.Seed) };
         bool bias = steps.HasFlag(PostCalibration.Bias), membrane = steps.HasFlag(PostCalibration.Membrane);
         Dictionary<int, double[]> targets = AnalogMeans(balanced, settings.Data, settings.BatchSize, settings.Qcfs);
         SpikingNetwork net = balanced;
@@ -72,6 +77,12 @@ public static class PostCalibrator
         }
         string name = string.Join(",", new[] { bias ? "bias" : null, membrane ? "membrane" : null }.OfType<string>());
         return net with { Conversion = net.Conversion with { PostCalibration = new PostCalibrationRecord(name, settings.Steps, settings.Data.Count, report) } };
+    }
+
+    /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="images"/> is at least 1.</summary>
+    public static void CheckImages(int images)
+    {
+        if (images <= 0) throw new InvalidSettingException(SettingNames.PostCalibrationSamples, $"post-calibration needs at least one image, got {images}");
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ public static class SnnConverter
     {
         LatencyTarget? target = Target(options);
         target?.Validate();   // before any image is read
+        PostCalibrator.CheckImages(options.PostCalibrationSamples);
         ImageDataset subset = CalibrationSubset(calibration, options.CalibrationSamples, options.Seed);
         Evaluator.CheckCompatible(model.Network, subset);
         ConversionTemplate template = SnnTemplateBuilder.Build(model, options.MaxPool, options.Neuron, options.Readout);
@@ -36,7 +37,8 @@ public static class SnnConverter
         SpikingNetwork balanced = options.Method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
-        balanced = PostCalibrator.Calibrate(balanced, options.PostCalibration, settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress);
+        balanced = PostCalibrator.Calibrate(balanced, options.PostCalibration, settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress,
+            options.PostCalibrationSamples);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };

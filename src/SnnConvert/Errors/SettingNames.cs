@@ -8,6 +8,8 @@ public static class SettingNames
 {
     /// <summary>The number of images thresholds are calibrated on.</summary>
     public const string CalibrationSamples = "calibration samples";
+    /// <summary>The number of images bias and membrane calibration use at most.</summary>
+    public const string PostCalibrationSamples = "post-calibration samples";
     /// <summary>The time steps of a calibration run.</summary>
     public const string CalibrationSteps = "calibration steps";
     /// <summary>The images per batch.</summary>

@@ -91,7 +91,7 @@ public static class ReproductionMarkdown
             sb.AppendLine($"- {string.Join(", ", preset)}: the recommended low-latency preset: those thresholds (for the rounding error, as the " +
                           "neurons start near theta/2), then bias calibration (Li et al. 2021) and membrane calibration (theta/2 start, " +
                           "Deng & Gu 2021, ICLR; shifted by the measured offset spikes, Hao et al. 2023, ICLR), layer by layer at T on up to " +
-                          $"{Conversion.PostCalibrator.MaxImages} calibration images.");
+                          $"{Conversion.PostCalibrator.DefaultImages} calibration images.");
         sb.AppendLine();
     }
 }

@@ -18,7 +18,7 @@ public sealed class PostCalibrationTests : IDisposable
 
     // The dyadic conv template balanced by max-current with rescaled inputs on grey images (so currents are not dyadic
     // and spike counts differ between images).
-    private static (SpikingNetwork Net, ImageDataset Data) Balanced(Readout readout, ResetMode reset = ResetMode.Soft, bool offTies = true)
+    internal static (SpikingNetwork Net, ImageDataset Data) Balanced(Readout readout, ResetMode reset = ResetMode.Soft, bool offTies = true)
     {
         ImageDataset data = TestNets.Grey(24, 1, 6, 6, 3, seed: 5);
         SpikingNetwork template = TestNets.DyadicConvTemplate(7) with { Readout = readout, Neuron = new NeuronModel(reset) };
