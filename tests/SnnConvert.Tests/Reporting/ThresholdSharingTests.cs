@@ -28,17 +28,23 @@ public sealed class ThresholdSharingTests : IDisposable
         return (ModelFile.Load(RepositoryFiles.Path("models/mnist-seed.snnm")), SnnConverter.CalibrationSubset(train, 60, seed: 1));
     }
 
+    // Keeps the log and, per row, what its calibration reported doing (synchronously, unlike Progress<T>).
     private sealed class Recorder : IReproductionObserver
     {
         public List<string> Logs { get; } = [];
-        public int Calibrations { get; private set; }
+        public Dictionary<string, List<string>> Steps { get; } = [];
         public void Log(string message) => Logs.Add(message);
         public T Calibrating<T>(string label, Func<IProgress<CalibrationProgress>?, T> work)
         {
-            Calibrations++;
-            return work(null);
+            var steps = Steps[label] = [];
+            return work(new Sink(p => steps.Add(p.Description)));
         }
         public T Simulating<T>(string label, int images, int steps, Func<IProgress<int>?, T> work) => work(null);
+    }
+
+    private sealed class Sink(Action<CalibrationProgress> report) : IProgress<CalibrationProgress>
+    {
+        public void Report(CalibrationProgress value) => report(value);
     }
 
     // The .snn file's bytes: thresholds, weights, biases, initial membranes and the conversion record, all at once.
@@ -129,7 +135,11 @@ public sealed class ThresholdSharingTests : IDisposable
         string preset = LowLatencyRows.PresetLabel(4);
         // By default the preset's thresholds are another search's (rounding, not floor): calibrated apart, as before.
         Assert.Equal(half, recorder.Logs.Any(l => l.StartsWith($"{preset}: thresholds shared with {LowLatencyRows.TargetLabel(4)} (calibrated in ", StringComparison.Ordinal)));
-        Assert.Equal(3, recorder.Calibrations);
+        // Shared: the preset's calibration ran post-calibration only; alone: the threshold search first, as the search row's.
+        bool PostOnly(string label) => recorder.Steps[label].All(d => d.StartsWith("post-calibration", StringComparison.Ordinal));
+        Assert.Equal(half, PostOnly(preset));
+        Assert.NotEmpty(recorder.Steps[preset]);
+        Assert.False(PostOnly(LowLatencyRows.TargetLabel(4)));
         // The shared row's time counts the thresholds it was given: at least the search row's threshold time.
         if (half) Assert.True(rows[2].CalibrationSeconds >= rows[1].CalibrationSeconds * 0.5, $"{rows[2].CalibrationSeconds} vs {rows[1].CalibrationSeconds}");
     }
