@@ -25,6 +25,16 @@ public static class SnnConverter
     /// <exception cref="ConversionException">The model cannot be converted as asked, or a whole layer stays silent.</exception>
     /// <exception cref="ModelFormatException">The model records an input preprocessing that cannot be read.</exception>
     public static ConversionResult Convert(SavedModel model, ConversionOptions options, ImageDataset calibration,
+        IProgress<CalibrationProgress>? progress = null) => PostCalibrate(Threshold(model, options, calibration, progress), options, progress);
+
+    /// <summary>
+    /// The first part of <see cref="Convert"/>: the thresholds of <paramref name="model"/> calibrated with
+    /// <paramref name="options"/>' method on <paramref name="calibration"/>, before any post-calibration.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">As <see cref="Convert"/>.</exception>
+    /// <exception cref="ModelDataMismatchException">As <see cref="Convert"/>.</exception>
+    /// <exception cref="ConversionException">As <see cref="Convert"/>.</exception>
+    public static ThresholdedNetwork Threshold(SavedModel model, ConversionOptions options, ImageDataset calibration,
         IProgress<CalibrationProgress>? progress = null)
     {
         LatencyTarget? target = Target(options);
@@ -37,14 +47,45 @@ public static class SnnConverter
         SpikingNetwork balanced = options.Method.Balance(template.Network, settings, progress);
         balanced.Validate(model.Network.Name, requireThresholds: true);
         RequireLiveLayers(model.Network.Name, balanced, settings.Data.Count);
-        balanced = PostCalibrator.Calibrate(balanced, options.PostCalibration, settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress,
-            options.PostCalibrationSamples);
+        string[] warnings = [.. template.Warnings, .. new[] { AsWrittenBiasWarning(template.Network, options.Method) }.OfType<string>()];
+        return new ThresholdedNetwork(model, options, balanced, settings, warnings);
+    }
+
+    /// <summary>
+    /// The second part of <see cref="Convert"/>: the post-calibration of <paramref name="options"/> (none: the thresholds'
+    /// network as it is) run on <paramref name="thresholds"/>, and the record of the model's input preprocessing. With
+    /// the options the thresholds were calibrated with, <c>PostCalibrate(Threshold(m, o, d), o)</c> is <c>Convert(m, o, d)</c>;
+    /// with any other options that share those thresholds (<see cref="SharesThresholds"/>), it is their conversion, to the
+    /// bit, without calibrating the thresholds again.
+    /// </summary>
+    /// <exception cref="ConversionException"><paramref name="options"/> do not share the thresholds' options (<see cref="SharesThresholds"/>).</exception>
+    /// <exception cref="InvalidSettingException">A post-calibration setting is out of range.</exception>
+    /// <exception cref="ModelFormatException">The model records an input preprocessing that cannot be read.</exception>
+    public static ConversionResult PostCalibrate(ThresholdedNetwork thresholds, ConversionOptions options, IProgress<CalibrationProgress>? progress = null)
+    {
+        if (!SharesThresholds(thresholds.Options, options))
+            throw new ConversionException($"{thresholds.Model.Network.Name}: these conversion options calibrate other thresholds than those given " +
+                "(options differ beyond their post-calibration, or the latency target differs); convert from scratch");
+        PostCalibrator.CheckImages(options.PostCalibrationSamples);
+        SavedModel model = thresholds.Model;
+        SpikingNetwork balanced = PostCalibrator.Calibrate(thresholds.Balanced, options.PostCalibration,
+            thresholds.Settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress, options.PostCalibrationSamples);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };
-        string?[] extra = [AsWrittenBiasWarning(template.Network, options.Method), QcfsTargetWarning(options)];
-        return new ConversionResult(balanced, [.. template.Warnings, .. extra.OfType<string>()]);
+        return new ConversionResult(balanced, [.. thresholds.Warnings, .. new[] { QcfsTargetWarning(options) }.OfType<string>()]);
     }
+
+    /// <summary>
+    /// Whether conversions with <paramref name="a"/> and <paramref name="b"/> calibrate the same thresholds (of the same
+    /// model and images): their options are equal except for the post-calibration (steps and images), and their
+    /// thresholds are chosen for the same latency target. Membrane calibration makes the target's error a rounding
+    /// (<see cref="Target"/>), so a row with it shares the thresholds of a row without it only when the neurons start at
+    /// theta/2 anyway.
+    /// </summary>
+    public static bool SharesThresholds(ConversionOptions a, ConversionOptions b) =>
+        Equals(Target(a), Target(b)) && a with { PostCalibration = PostCalibration.None, PostCalibrationSamples = PostCalibrator.DefaultImages }
+            == b with { PostCalibration = PostCalibration.None, PostCalibrationSamples = PostCalibrator.DefaultImages };
 
     /// <summary>
     /// The warning for a target latency given to the qcfs method without post-calibration, or null: qcfs takes the

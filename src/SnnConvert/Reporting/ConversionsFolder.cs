@@ -65,10 +65,11 @@ public sealed class ConversionsFolder
         File.Delete(manifestPath);   // until the new one is written, the folder is not taken for a finished calibration
         ImageDataset calibration = SnnConverter.CalibrationSubset(train, options.CalibrationSamples, options.Seed);
         ConversionOptions conversion = options.Conversion();
+        var calibrator = new RowCalibrator(cnn, conversion, options.Methods, calibration, observer);
         var entries = new List<ConvertedMethod>();
         foreach (MethodVariant variant in options.Methods)
         {
-            CalibratedMethod done = CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
+            CalibratedMethod done = calibrator.Calibrate(variant);
             string file = FileName(variant.Label, entries.Select(e => e.File));
             string path = Path.Combine(folder, file);
             SnnFile.Save(path, done.Snn);

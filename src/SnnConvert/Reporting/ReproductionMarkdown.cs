@@ -61,6 +61,11 @@ public static class ReproductionMarkdown
         foreach (var m in report.Methods)
             sb.AppendLine($"| {m.Label} | {m.CalibrationSeconds.ToString("F1", inv)} | {m.SimulationSeconds.ToString("F1", inv)} |");
         sb.AppendLine($"| total | {run.TotalSeconds.ToString("F1", inv)} | |").AppendLine();
+        if (report.Methods.Any(m => m.PostCalibration is not null))
+            sb.AppendLine("A row with post-calibration counts its thresholds' calibration and its own post-calibration. Where its thresholds " +
+                          "are those of another row of the run (the same method and T, with neurons that start at theta/2, so that both " +
+                          "minimise the rounding error), they were calibrated once, for the first of the two, and that time is counted in " +
+                          "both rows; the total is the time spent.").AppendLine();
         sb.AppendLine("Every number above is in results.json beside this file.");
         return sb.ToString();
     }

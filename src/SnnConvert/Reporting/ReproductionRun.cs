@@ -50,6 +50,7 @@ public static class ReproductionRun
         var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout, options.Engine);
         simulation.Validate();
 
+        var calibrator = new RowCalibrator(cnn, conversion, options.Methods, calibration, observer);
         var results = new List<MethodResult>();
         foreach (MethodVariant variant in options.Methods)
         {
@@ -59,7 +60,7 @@ public static class ReproductionRun
                 results.Add(saved);
                 continue;
             }
-            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
+            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? calibrator.Calibrate(variant);
             // A row converting another CNN (QcfsRow) is compared with that CNN: its predictions, accuracy and MACs.
             var (reference, predictions, accuracy) = (cnn, cnnPredictions, cnnAccuracy);
             if (variant.Model is { } row)

@@ -75,10 +75,13 @@ public static class ReproductionShard
         ConversionOptions conversion = options.Conversion();
         var simulation = new SimulationOptions(timesteps[^1], options.Encoding, options.Seed, options.BatchSize, options.Readout, options.Engine);
         simulation.Validate();
+        IReadOnlyList<MethodVariant> rows = [.. shard.Methods(options.Methods)];
+        // A shard shares thresholds only between its own rows: one holding a preset row alone calibrates its thresholds.
+        var calibrator = new RowCalibrator(cnn, conversion, rows, calibration, observer);
         var methods = new List<MethodPartial>();
-        foreach (MethodVariant variant in shard.Methods(options.Methods))
+        foreach (MethodVariant variant in rows)
         {
-            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? CalibratedMethod.Calibrate(cnn, conversion, variant, calibration, observer);
+            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? calibrator.Calibrate(variant);
             // A row converting another CNN (QcfsRow) is compared with that CNN, on the same images in the same batches.
             var (reference, predictions, correct) = (cnn, cnnPredictions, cnnCorrect);
             if (variant.Model is { } row)

@@ -51,6 +51,36 @@ public sealed class LowLatencyRowShardTests : IDisposable
     }
 
     [Fact]
+    public void With_neurons_at_half_threshold_the_shared_thresholds_give_the_same_report_whether_or_not_a_shard_holds_the_search_row()
+    {
+        // With neurons at theta/2 the preset's thresholds are the search row's: the whole run, the calibration into the
+        // folder and a methods shard holding both rows calibrate them once; a methods shard holding the preset alone
+        // calibrates them itself. Every way gives the same numbers.
+        string[] settings = [.. Settings, "--initial-membrane", "half"];
+        string full = _dir.Sub("full"), conv = _dir.Sub("conv"), alone = _dir.Sub("alone"), merged = _dir.Sub("merged-alone");
+        var (code, err) = CliInProcess.Run(["reproduce", .. settings, "--out", full]);
+        Assert.True(code == 0, err);
+        Assert.Contains("A row with post-calibration counts its thresholds' calibration and its own post-calibration.",
+            File.ReadAllText(Path.Combine(full, ReproductionOutput.ReportFile)));
+        (code, err) = CliInProcess.Run(["reproduce", .. settings, "--calibrate-only", "--conversions", conv]);
+        Assert.True(code == 0, err);
+        SynapticLayer[] search = [.. SnnFile.Load(Path.Combine(conv, "max-current_target-T_4.snn")).Layers.OfType<SynapticLayer>()];
+        SynapticLayer[] preset = [.. SnnFile.Load(Path.Combine(conv, "low-latency_T_4.snn")).Layers.OfType<SynapticLayer>()];
+        Assert.Equal(search.Select(l => l.Thresholds), preset.Select(l => l.Thresholds));
+        Assert.NotEqual(search[0].Bias, preset[0].Bias);
+        ReproduceShardTests.AssertShardsMergeTo(full, settings, conv, _dir);
+
+        for (int k = 0; k < 5; k++)   // one method per shard: the preset row alone in the last
+        {
+            (code, err) = CliInProcess.Run(["reproduce", .. settings, "--shard", $"{k}/5", "--shard-by", "methods", "--out", alone]);
+            Assert.True(code == 0, err);
+        }
+        (code, err) = CliInProcess.Run(["merge", merged, .. Directory.GetFiles(alone, "partial-*.json")]);
+        Assert.True(code == 0, err);
+        ReproduceShardTests.AssertSameOutput(full, merged);
+    }
+
+    [Fact]
     public void Rows_of_their_own_and_a_run_wide_target_are_refused_together_and_bad_latencies_are_usage_errors()
     {
         var (code, err) = CliInProcess.Run(["reproduce", .. Settings, "--low-latency", "8", "--out", _dir.Sub("a")]);
