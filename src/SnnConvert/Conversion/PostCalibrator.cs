@@ -28,7 +28,19 @@ public static class PostCalibrator
     /// <param name="steps">What to calibrate.</param>
     /// <param name="settings">The calibration images (of which up to <see cref="MaxImages"/>), T as <see cref="CalibrationSettings.Steps"/>, seed, batch, engine.</param>
     /// <param name="progress">Progress per layer.</param>
-    public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null)
+    public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null) =>
+        Calibrate(balanced, steps, settings, progress, ReplayBudgetBytes);
+
+    /// <summary>Bytes of recorded layer inputs (<see cref="ProbeInputLog"/>) that the second measurement of a layer may replay.</summary>
+    internal const long ReplayBudgetBytes = 256L << 20;
+
+    /// <summary>
+    /// <see cref="Calibrate(SpikingNetwork, PostCalibration, CalibrationSettings, IProgress{CalibrationProgress}?)"/>
+    /// with the memory for replays given: with bias and membrane each layer is measured twice, its bias changed in
+    /// between; the first measurement records the layer's inputs (within <paramref name="replayBudget"/> bytes) and the
+    /// second replays them instead of simulating the layers before it again, which gives the same currents bit for bit.
+    /// </summary>
+    internal static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress, long replayBudget)
     {
         if (steps == PostCalibration.None) return balanced;
         settings.Validate();
@@ -50,7 +62,8 @@ public static class PostCalibrator
                 layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => 0.5f * Theta(c)).ToArray() };
                 net = net.WithLayer(stage, layer);
             }
-            double[] error = Error(net, stage, targets[stage], settings, progress);
+            ProbeInputLog? log = bias && shiftMembrane && ReplayPays(net, stage) ? new ProbeInputLog(replayBudget) : null;
+            double[] error = Error(net, stage, targets[stage], settings, progress, record: log);
             double meanError = error.Average(Math.Abs);
             double? biasShift = null, meanStart = null;
             if (bias)
@@ -60,7 +73,7 @@ public static class PostCalibrator
                 biasShift = error.Average(Math.Abs);
                 layer = layer with { Bias = b };
                 net = net.WithLayer(stage, layer);
-                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress);
+                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress, replay: log);
             }
             if (shiftMembrane)
             {
@@ -99,8 +112,13 @@ public static class PostCalibrator
         return sums;
     }
 
-    /// <summary>d_c: the SNN's mean output per channel (spikes / T x theta, or the mean current) minus <paramref name="target"/>.</summary>
-    internal static double[] Error(SpikingNetwork net, int stage, double[] target, CalibrationSettings settings, IProgress<CalibrationProgress>? progress)
+    /// <summary>
+    /// d_c: the SNN's mean output per channel (spikes / T x theta, or the mean current) minus <paramref name="target"/>.
+    /// Records the layer's inputs into <paramref name="record"/>, or takes the batches that <paramref name="replay"/>
+    /// holds from there instead of simulating the layers before it (the network may differ only in this layer's bias).
+    /// </summary>
+    internal static double[] Error(SpikingNetwork net, int stage, double[] target, CalibrationSettings settings, IProgress<CalibrationProgress>? progress,
+        ProbeInputLog? record = null, ProbeInputLog? replay = null)
     {
         var layer = (SynapticLayer)net.Layers[stage];
         bool integrate = layer.Spiking || net.Readout == Readout.SpikeCount;
@@ -112,19 +130,29 @@ public static class PostCalibrator
         var probe = new SpikeRateProbe(net, stage, batch, settings.Steps, integrate, initial) { IsConstantCall = constant };
         int steps = constant ? 1 : settings.Steps;
         int block = SnnBlockRunner.BlockSteps(net, batch, steps);
-        var runner = new SnnBlockRunner(net, batch, block, InputEncoding.Direct, net.Readout, settings.Engine, probe);
-        for (int start = 0; start < settings.Data.Count; start += settings.BatchSize)
+        var runner = new SnnBlockRunner(net, batch, block, InputEncoding.Direct, net.Readout, settings.Engine, probe) { InputLog = record };
+        for (int start = 0, index = 0; start < settings.Data.Count; start += settings.BatchSize, index++)
         {
             int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
             probe.Begin(n);
-            runner.Start(settings.Data, start, n, settings.Seed);
-            for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
+            if (replay is not null && index < replay.Batches) runner.Replay(replay, index);
+            else
+            {
+                runner.Start(settings.Data, start, n, settings.Seed);
+                for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
+            }
             probe.End(n);
             progress?.Report(new CalibrationProgress(stage, $"post-calibration: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
         }
         double perChannel = (double)settings.Data.Count * probe.ChannelSize * settings.Steps;
         return Enumerable.Range(0, channels).Select(c => probe.Totals[c] / perChannel * (integrate ? Theta(c) : 1f) - target[c]).ToArray();
     }
+
+    // Whether replaying the layer's recorded inputs costs less than simulating the layers before it again: only when
+    // one of them computes currents at every step. The first weighted layer's current is constant under direct input,
+    // so re-running it (its neurons and a pooling) costs about what recording and decoding its spikes would.
+    private static bool ReplayPays(SpikingNetwork net, int stage) =>
+        net.SynapticIndices.Any(s => s < stage && !InputEncoder.GivesConstantCurrent(net, InputEncoding.Direct, s));
 
     private static int ChannelSize(int[] shape) => shape.Length == 3 ? shape[1] * shape[2] : 1;
 }

@@ -54,6 +54,9 @@ public sealed class SnnBlockRunner
         return (int)Math.Clamp(BlockBudgetFloats / largest, 1, steps);
     }
 
+    /// <summary>Where the probed layer's inputs are recorded for <see cref="Replay"/>, or null.</summary>
+    internal ProbeInputLog? InputLog { get; set; }
+
     /// <summary>Images in the current batch.</summary>
     public int BatchSize => _block.Images;
 
@@ -98,6 +101,25 @@ public sealed class SnnBlockRunner
         _counters.BeginBlock(0);
         _t = 0;
         foreach (SynapseStage stage in _plan.Synapses) stage.Reset(count);
+        InputLog?.BeginBatch();
+    }
+
+    /// <summary>
+    /// Runs batch <paramref name="batch"/> of <paramref name="log"/> (recorded by a runner of the same network, its
+    /// probed layer's bias aside, with the same batch and block sizes) through the probed layer: the probe receives what
+    /// <see cref="Start"/> and <see cref="Run"/> would hand it for that batch, without the stages before it running.
+    /// </summary>
+    internal void Replay(ProbeInputLog log, int batch)
+    {
+        SynapseStage probed = _plan.Probed ?? throw new InvalidOperationException("replay needs a probed layer");
+        _t = 0;
+        for (int b = 0; b < log.BlockCount(batch); b++)
+        {
+            log.Restore(batch, b, _mapA, _block);
+            _counters.BeginBlock(_block.Steps);
+            Probe(probed, _mapA);
+            _t += _block.Steps;
+        }
     }
 
     /// <summary>Advances the whole batch by <paramref name="steps"/> time steps (at most the block size given at construction).</summary>
@@ -145,8 +167,10 @@ public sealed class SnnBlockRunner
         if (probed.IsConstant)
         {
             if (_t == 0) _probe!.Record(probed.ConstantCurrent(n), n, 1);
+            InputLog?.Stop();   // the first weighted layer under direct input: nothing before it to skip
             return;
         }
+        InputLog?.Add(input.AsSpan(0, _block.Pairs * probed.Synapses.InSize), _block);
         probed.ComputeAllCurrents(input, _block, _counters);
         _probe!.Record(_block.Current.AsMemory(0, _block.Pairs * probed.Synapses.OutSize), n, _block.Steps);
     }
