@@ -32,13 +32,15 @@ public static class PostCalibrator
         Calibrate(balanced, steps, settings, progress, ReplayBudgetBytes);
 
     /// <summary>Bytes of recorded layer inputs (<see cref="ProbeInputLog"/>) that the second measurement of a layer may replay.</summary>
-    internal const long ReplayBudgetBytes = 256L << 20;
+    internal const long ReplayBudgetBytes = 160L << 20;
 
     /// <summary>
     /// <see cref="Calibrate(SpikingNetwork, PostCalibration, CalibrationSettings, IProgress{CalibrationProgress}?)"/>
-    /// with the memory for replays given: with bias and membrane each layer is measured twice, its bias changed in
-    /// between; the first measurement records the layer's inputs (within <paramref name="replayBudget"/> bytes) and the
-    /// second replays them instead of simulating the layers before it again, which gives the same currents bit for bit.
+    /// with the memory for replays given. Each layer is measured with every earlier one final, and with bias and
+    /// membrane twice, its bias changed in between. The first measurement records the layer's inputs (within
+    /// <paramref name="replayBudget"/> bytes); the second replays them instead of simulating the layers before it
+    /// again, and the next layer's first measurement replays them through this layer (now final) and on, which gives the
+    /// same currents bit for bit. At most two such records are held at once.
     /// </summary>
     internal static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress, long replayBudget)
     {
@@ -49,6 +51,8 @@ public static class PostCalibrator
         Dictionary<int, double[]> targets = AnalogMeans(balanced, settings.Data, settings.BatchSize, settings.Qcfs);
         SpikingNetwork net = balanced;
         var report = new List<PostCalibrationLayer>();
+        int last = net.SynapticIndices.Last();
+        (ProbeInputLog, int)? previous = null;   // the inputs of the last layer measured, whose own inputs are final
         foreach (int stage in net.SynapticIndices)
         {
             var layer = (SynapticLayer)net.Layers[stage];
@@ -62,8 +66,9 @@ public static class PostCalibrator
                 layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => 0.5f * Theta(c)).ToArray() };
                 net = net.WithLayer(stage, layer);
             }
-            ProbeInputLog? log = bias && shiftMembrane && ReplayPays(net, stage) ? new ProbeInputLog(replayBudget) : null;
-            double[] error = Error(net, stage, targets[stage], settings, progress, record: log);
+            ProbeInputLog? log = ReplayPays(net, stage) && (bias && shiftMembrane || stage != last) ? new ProbeInputLog(replayBudget) : null;
+            double[] error = Error(net, stage, targets[stage], settings, progress, record: log, source: previous);
+            previous = log is null ? null : (log, stage);
             double meanError = error.Average(Math.Abs);
             double? biasShift = null, meanStart = null;
             if (bias)
@@ -73,7 +78,7 @@ public static class PostCalibrator
                 biasShift = error.Average(Math.Abs);
                 layer = layer with { Bias = b };
                 net = net.WithLayer(stage, layer);
-                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress, replay: log);
+                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress, source: log is null ? null : (log, stage));
             }
             if (shiftMembrane)
             {
@@ -114,11 +119,12 @@ public static class PostCalibrator
 
     /// <summary>
     /// d_c: the SNN's mean output per channel (spikes / T x theta, or the mean current) minus <paramref name="target"/>.
-    /// Records the layer's inputs into <paramref name="record"/>, or takes the batches that <paramref name="replay"/>
-    /// holds from there instead of simulating the layers before it (the network may differ only in this layer's bias).
+    /// Records the layer's inputs into <paramref name="record"/>; takes the batches that <paramref name="source"/> holds,
+    /// the recorded inputs of this or an earlier weighted layer, from there instead of simulating the layers before it
+    /// (which must be as they were when it was recorded).
     /// </summary>
     internal static double[] Error(SpikingNetwork net, int stage, double[] target, CalibrationSettings settings, IProgress<CalibrationProgress>? progress,
-        ProbeInputLog? record = null, ProbeInputLog? replay = null)
+        ProbeInputLog? record = null, (ProbeInputLog Log, int Stage)? source = null)
     {
         var layer = (SynapticLayer)net.Layers[stage];
         bool integrate = layer.Spiking || net.Readout == Readout.SpikeCount;
@@ -135,7 +141,7 @@ public static class PostCalibrator
         {
             int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
             probe.Begin(n);
-            if (replay is not null && index < replay.Batches) runner.Replay(replay, index);
+            if (source is { } from && index < from.Log.Batches) runner.Replay(from.Log, index, from.Stage);
             else
             {
                 runner.Start(settings.Data, start, n, settings.Seed);

@@ -105,19 +105,31 @@ public sealed class SnnBlockRunner
     }
 
     /// <summary>
-    /// Runs batch <paramref name="batch"/> of <paramref name="log"/> (recorded by a runner of the same network, its
-    /// probed layer's bias aside, with the same batch and block sizes) through the probed layer: the probe receives what
-    /// <see cref="Start"/> and <see cref="Run"/> would hand it for that batch, without the stages before it running.
+    /// Runs batch <paramref name="batch"/> of <paramref name="log"/>, the recorded inputs of weighted layer
+    /// <paramref name="from"/> (recorded while it was probed, by a runner of a network that differs only in that layer
+    /// and later ones, with the same batch and block sizes), through the stages from <paramref name="from"/> on to the
+    /// probed layer: the probe receives what <see cref="Start"/> and <see cref="Run"/> would hand it for that batch,
+    /// without the stages before <paramref name="from"/> running. <paramref name="from"/> may be the probed layer.
     /// </summary>
-    internal void Replay(ProbeInputLog log, int batch)
+    internal void Replay(ProbeInputLog log, int batch, int from)
     {
         SynapseStage probed = _plan.Probed ?? throw new InvalidOperationException("replay needs a probed layer");
+        IReadOnlyList<BlockStage> stages = _plan.Stages;
+        int first = from == probed.Index ? stages.Count : Enumerable.Range(0, stages.Count).First(k => stages[k] is SynapseStage { Index: var i } && i == from);
         _t = 0;
+        InputLog?.BeginBatch();
         for (int b = 0; b < log.BlockCount(batch); b++)
         {
             log.Restore(batch, b, _mapA, _block);
+            if (b == 0) foreach (SynapseStage stage in _plan.Synapses) stage.Reset(_block.Images);
             _counters.BeginBlock(_block.Steps);
-            Probe(probed, _mapA);
+            float[] x = _mapA, other = _mapB;
+            for (int k = first; k < stages.Count; k++)
+            {
+                stages[k].Run(x, other, _block, _counters);
+                (x, other) = (other, x);
+            }
+            Probe(probed, x);
             _t += _block.Steps;
         }
     }

@@ -61,13 +61,35 @@ public sealed class PostCalibrationReplayTests : IDisposable
         SpikingNetwork shifted = ShiftBias(net, stage);
         double[] simulated = PostCalibrator.Error(shifted, stage, target, settings, null);
         Assert.NotEqual(before, simulated);
-        Assert.Equal(simulated, PostCalibrator.Error(shifted, stage, target, settings, null, replay: log));
+        Assert.Equal(simulated, PostCalibrator.Error(shifted, stage, target, settings, null, source: (log, stage)));
 
         // A budget for part of the batches: those replayed, the rest simulated, the same result.
         var part = new ProbeInputLog(log.BytesUsed / 2);
         PostCalibrator.Error(net, stage, target, settings, null, record: part);
         Assert.InRange(part.Batches, 1, Images / Batch - 1);
-        Assert.Equal(simulated, PostCalibrator.Error(shifted, stage, target, settings, null, replay: part));
+        Assert.Equal(simulated, PostCalibrator.Error(shifted, stage, target, settings, null, source: (part, stage)));
+    }
+
+    [Theory]
+    [InlineData(false, SynapseEngine.Auto, 2, 4, Readout.Membrane)]
+    [InlineData(true, SynapseEngine.Auto, 2, 4, Readout.Membrane)]
+    [InlineData(true, SynapseEngine.EventDriven, 4, 5, Readout.SpikeCount)]
+    [InlineData(false, SynapseEngine.Dense, 2, 5, Readout.Membrane)]
+    public void Replaying_an_earlier_layers_inputs_through_it_changed_gives_the_simulated_error_bit_for_bit(bool gate, SynapseEngine engine, int from, int stage, Readout readout)
+    {
+        var (net, data) = Balanced(gate, readout);
+        var settings = new CalibrationSettings(data, T, Seed: 1, BatchSize: Batch, Engine: engine);
+        var log = new ProbeInputLog(long.MaxValue);
+        PostCalibrator.Error(net, from, new double[((SynapticLayer)net.Layers[from]).OutputChannels], settings, null, record: log);
+        // The earlier layer calibrated since: another bias and v(0).
+        SpikingNetwork shifted = ShiftBias(net, from);
+        var layer = (SynapticLayer)shifted.Layers[from];
+        float[] v0 = Enumerable.Range(0, layer.OutputChannels).Select(c => 0.3f * layer.Thresholds[layer.Thresholds.Length == 1 ? 0 : c]).ToArray();
+        SpikingNetwork changed = shifted.WithLayer(from, layer with { InitialPotential = v0 });
+        double[] target = new double[((SynapticLayer)net.Layers[stage]).OutputChannels];
+        double[] simulated = PostCalibrator.Error(changed, stage, target, settings, null);
+        Assert.NotEqual(PostCalibrator.Error(net, stage, target, settings, null), simulated);
+        Assert.Equal(simulated, PostCalibrator.Error(changed, stage, target, settings, null, source: (log, from)));
     }
 
     [Fact]
@@ -80,16 +102,18 @@ public sealed class PostCalibrationReplayTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false, Readout.Membrane)]
-    [InlineData(true, Readout.SpikeCount)]
-    public void Bias_and_membrane_calibration_with_replays_writes_the_file_of_the_simulating_path(bool gate, Readout readout)
+    [InlineData(false, Readout.Membrane, PostCalibration.Bias | PostCalibration.Membrane)]
+    [InlineData(true, Readout.SpikeCount, PostCalibration.Bias | PostCalibration.Membrane)]
+    [InlineData(false, Readout.Membrane, PostCalibration.Bias)]
+    [InlineData(true, Readout.SpikeCount, PostCalibration.Membrane)]
+    public void Calibration_with_replays_writes_the_file_of_the_simulating_path(bool gate, Readout readout, PostCalibration steps)
     {
         var (net, data) = Balanced(gate, readout);
         var settings = new CalibrationSettings(data, T, Seed: 1, BatchSize: Batch);
         byte[] Written(long budget, string name)
         {
             string path = Path.Combine(_temp.Path, name);
-            SnnFile.Save(path, PostCalibrator.Calibrate(net, PostCalibration.Bias | PostCalibration.Membrane, settings, null, budget));
+            SnnFile.Save(path, PostCalibrator.Calibrate(net, steps, settings, null, budget));
             return File.ReadAllBytes(path);
         }
         byte[] simulating = Written(0, "simulating.snn");
