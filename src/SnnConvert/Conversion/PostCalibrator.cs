@@ -31,7 +31,7 @@ public static class PostCalibrator
     public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null) =>
         Calibrate(balanced, steps, settings, progress, ReplayBudgetBytes);
 
-    /// <summary>Bytes of recorded layer inputs (<see cref="ProbeInputLog"/>) that the second measurement of a layer may replay.</summary>
+    /// <summary>Bytes of one layer's recorded inputs (<see cref="ProbeInputLog"/>; the batches beyond are simulated again).</summary>
     internal const long ReplayBudgetBytes = 160L << 20;
 
     /// <summary>
