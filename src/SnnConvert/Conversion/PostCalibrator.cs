@@ -32,7 +32,22 @@ public static class PostCalibrator
     /// <param name="images">Images used at most: a seeded subset of the calibration images when they are more.</param>
     /// <exception cref="InvalidSettingException">A setting is out of range, or <paramref name="images"/> is not positive.</exception>
     public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null,
-        int images = DefaultImages)
+        int images = DefaultImages) =>
+        Calibrate(balanced, steps, settings, progress, images, ReplayBudgetBytes);
+
+    /// <summary>Bytes of one layer's recorded inputs (<see cref="ProbeInputLog"/>; the batches beyond are simulated again).</summary>
+    internal const long ReplayBudgetBytes = 160L << 20;
+
+    /// <summary>
+    /// <see cref="Calibrate(SpikingNetwork, PostCalibration, CalibrationSettings, IProgress{CalibrationProgress}?, int)"/>
+    /// with the memory for replays given. Each layer is measured with every earlier one final, and with bias and
+    /// membrane twice, its bias changed in between. The first measurement records the layer's inputs (within
+    /// <paramref name="replayBudget"/> bytes); the second replays them instead of simulating the layers before it
+    /// again, and the next layer's first measurement replays them through this layer (now final) and on, which gives the
+    /// same currents bit for bit. At most two such records are held at once.
+    /// </summary>
+    internal static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress,
+        int images, long replayBudget)
     {
         CheckImages(images);
         if (steps == PostCalibration.None) return balanced;
@@ -42,6 +57,8 @@ public static class PostCalibrator
         Dictionary<int, double[]> targets = AnalogMeans(balanced, settings.Data, settings.BatchSize, settings.Qcfs);
         SpikingNetwork net = balanced;
         var report = new List<PostCalibrationLayer>();
+        int last = net.SynapticIndices.Last();
+        (ProbeInputLog, int)? previous = null;   // the inputs of the last layer measured, whose own inputs are final
         foreach (int stage in net.SynapticIndices)
         {
             var layer = (SynapticLayer)net.Layers[stage];
@@ -55,7 +72,9 @@ public static class PostCalibrator
                 layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => 0.5f * Theta(c)).ToArray() };
                 net = net.WithLayer(stage, layer);
             }
-            double[] error = Error(net, stage, targets[stage], settings, progress);
+            ProbeInputLog? log = ReplayPays(net, stage) && (bias && shiftMembrane || stage != last) ? new ProbeInputLog(replayBudget) : null;
+            double[] error = Error(net, stage, targets[stage], settings, progress, record: log, source: previous);
+            previous = log is null ? null : (log, stage);
             double meanError = error.Average(Math.Abs);
             double? biasShift = null, meanStart = null;
             if (bias)
@@ -65,7 +84,7 @@ public static class PostCalibrator
                 biasShift = error.Average(Math.Abs);
                 layer = layer with { Bias = b };
                 net = net.WithLayer(stage, layer);
-                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress);
+                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress, source: log is null ? null : (log, stage));
             }
             if (shiftMembrane)
             {
@@ -110,8 +129,14 @@ public static class PostCalibrator
         return sums;
     }
 
-    /// <summary>d_c: the SNN's mean output per channel (spikes / T x theta, or the mean current) minus <paramref name="target"/>.</summary>
-    internal static double[] Error(SpikingNetwork net, int stage, double[] target, CalibrationSettings settings, IProgress<CalibrationProgress>? progress)
+    /// <summary>
+    /// d_c: the SNN's mean output per channel (spikes / T x theta, or the mean current) minus <paramref name="target"/>.
+    /// Records the layer's inputs into <paramref name="record"/>; takes the batches that <paramref name="source"/> holds,
+    /// the recorded inputs of this or an earlier weighted layer, from there instead of simulating the layers before it
+    /// (which must be as they were when it was recorded).
+    /// </summary>
+    internal static double[] Error(SpikingNetwork net, int stage, double[] target, CalibrationSettings settings, IProgress<CalibrationProgress>? progress,
+        ProbeInputLog? record = null, (ProbeInputLog Log, int Stage)? source = null)
     {
         var layer = (SynapticLayer)net.Layers[stage];
         bool integrate = layer.Spiking || net.Readout == Readout.SpikeCount;
@@ -123,19 +148,29 @@ public static class PostCalibrator
         var probe = new SpikeRateProbe(net, stage, batch, settings.Steps, integrate, initial) { IsConstantCall = constant };
         int steps = constant ? 1 : settings.Steps;
         int block = SnnBlockRunner.BlockSteps(net, batch, steps);
-        var runner = new SnnBlockRunner(net, batch, block, InputEncoding.Direct, net.Readout, settings.Engine, probe);
-        for (int start = 0; start < settings.Data.Count; start += settings.BatchSize)
+        var runner = new SnnBlockRunner(net, batch, block, InputEncoding.Direct, net.Readout, settings.Engine, probe) { InputLog = record };
+        for (int start = 0, index = 0; start < settings.Data.Count; start += settings.BatchSize, index++)
         {
             int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
             probe.Begin(n);
-            runner.Start(settings.Data, start, n, settings.Seed);
-            for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
+            if (source is { } from && index < from.Log.Batches) runner.Replay(from.Log, index, from.Stage);
+            else
+            {
+                runner.Start(settings.Data, start, n, settings.Seed);
+                for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
+            }
             probe.End(n);
             progress?.Report(new CalibrationProgress(stage, $"post-calibration: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
         }
         double perChannel = (double)settings.Data.Count * probe.ChannelSize * settings.Steps;
         return Enumerable.Range(0, channels).Select(c => probe.Totals[c] / perChannel * (integrate ? Theta(c) : 1f) - target[c]).ToArray();
     }
+
+    // Whether replaying the layer's recorded inputs costs less than simulating the layers before it again: only when
+    // one of them computes currents at every step. The first weighted layer's current is constant under direct input,
+    // so re-running it (its neurons and a pooling) costs about what recording and decoding its spikes would.
+    private static bool ReplayPays(SpikingNetwork net, int stage) =>
+        net.SynapticIndices.Any(s => s < stage && !InputEncoder.GivesConstantCurrent(net, InputEncoding.Direct, s));
 
     private static int ChannelSize(int[] shape) => shape.Length == 3 ? shape[1] * shape[2] : 1;
 }

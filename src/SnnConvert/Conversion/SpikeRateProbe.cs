@@ -8,14 +8,16 @@ namespace SnnConvert.Conversion;
 /// Post-calibration's probe: the output of one weighted layer over T steps while the layers before it run as IF
 /// neurons. It receives the layer's currents from the runner and integrates them itself with the layer's own IF
 /// dynamics (<see cref="IfNeuron"/>, its thresholds, the given v(0), the network's reset), so that trying another v(0)
-/// or bias needs no change in the runner. Per image it sums the spikes (IF neurons) or the currents (the
-/// membrane-readout output layer), and per batch adds them up per output channel.
+/// or bias needs no change in the runner. Per image it counts the spikes per channel (IF neurons; summed per position
+/// where a channel is one neuron) or sums the currents (the membrane-readout output layer), and per batch adds them up
+/// per output channel.
 /// </summary>
 internal sealed class SpikeRateProbe : CurrentProbe
 {
     private readonly float[] _thresholds, _initial, _membrane, _spikes, _sums;
     private readonly int _steps, _outSize, _channelSize, _channels;
-    private readonly bool _integrate, _softReset;
+    private readonly bool _integrate, _softReset, _countPerChannel;
+    private readonly long[] _counts;   // (N, C) spikes, when counted per channel
     private readonly double[] _totals;
 
     /// <param name="net">The network.</param>
@@ -36,6 +38,9 @@ internal sealed class SpikeRateProbe : CurrentProbe
         _spikes = new float[maxBatch * _outSize];
         _sums = new float[maxBatch * _outSize];
         _totals = new double[_channels];
+        // Per channel where channels are maps (a call per channel is cheap next to its positions).
+        _countPerChannel = integrate && _channelSize >= 16;
+        _counts = new long[_countPerChannel ? maxBatch * _channels : 0];
     }
 
     /// <summary>Spikes (or currents) per output channel summed over images, positions and steps so far.</summary>
@@ -51,6 +56,7 @@ internal sealed class SpikeRateProbe : CurrentProbe
             for (int c = 0; c < _channels; c++)
                 _membrane.AsSpan(i * _outSize + c * _channelSize, _channelSize).Fill(_initial[c]);
         _sums.AsSpan(0, images * _outSize).Clear();
+        Array.Clear(_counts);
     }
 
     /// <inheritdoc/>
@@ -69,12 +75,25 @@ internal sealed class SpikeRateProbe : CurrentProbe
                     for (int r = 0; r < repeat; r++)
                     {
                         if (!_integrate) { TensorPrimitives.Add(sum, z, sum); continue; }
+                        if (_countPerChannel) { StepCounting(z, v, s, _counts.AsSpan(i * _channels, _channels)); continue; }
                         IfNeuron.Step(z, v, _thresholds, s, _channelSize, _softReset);
                         TensorPrimitives.Add(sum, s, sum);
                     }
                 }
             }
         });
+    }
+
+    // Channel by channel, the IF step's spike count is the channel's: counted so, the spikes need no second pass. The
+    // totals are the same integers as the per-position sums give.
+    private void StepCounting(ReadOnlySpan<float> z, Span<float> v, Span<float> s, Span<long> counts)
+    {
+        int size = _channelSize;
+        for (int c = 0; c < _channels; c++)
+        {
+            var range = new Range(c * size, (c + 1) * size);
+            counts[c] += IfNeuron.Step(z[range], v[range], _thresholds.AsSpan(_thresholds.Length == 1 ? 0 : c, 1), s[range], size, _softReset);
+        }
     }
 
     /// <summary>Whether the runner hands this stage's current once per batch (direct input, first weighted layer).</summary>
@@ -86,6 +105,7 @@ internal sealed class SpikeRateProbe : CurrentProbe
         for (int i = 0; i < images; i++)
             for (int c = 0; c < _channels; c++)
             {
+                if (_countPerChannel) { _totals[c] += _counts[i * _channels + c]; continue; }
                 double total = 0;
                 foreach (float x in _sums.AsSpan(i * _outSize + c * _channelSize, _channelSize)) total += x;
                 _totals[c] += total;

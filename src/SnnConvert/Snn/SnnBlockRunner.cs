@@ -54,6 +54,9 @@ public sealed class SnnBlockRunner
         return (int)Math.Clamp(BlockBudgetFloats / largest, 1, steps);
     }
 
+    /// <summary>Where the probed layer's inputs are recorded for <see cref="Replay"/>, or null.</summary>
+    internal ProbeInputLog? InputLog { get; set; }
+
     /// <summary>Images in the current batch.</summary>
     public int BatchSize => _block.Images;
 
@@ -98,6 +101,37 @@ public sealed class SnnBlockRunner
         _counters.BeginBlock(0);
         _t = 0;
         foreach (SynapseStage stage in _plan.Synapses) stage.Reset(count);
+        InputLog?.BeginBatch();
+    }
+
+    /// <summary>
+    /// Runs batch <paramref name="batch"/> of <paramref name="log"/>, the recorded inputs of weighted layer
+    /// <paramref name="from"/> (recorded while it was probed, by a runner of a network that differs only in that layer
+    /// and later ones, with the same batch and block sizes), through the stages from <paramref name="from"/> on to the
+    /// probed layer: the probe receives what <see cref="Start"/> and <see cref="Run"/> would hand it for that batch,
+    /// without the stages before <paramref name="from"/> running. <paramref name="from"/> may be the probed layer.
+    /// </summary>
+    internal void Replay(ProbeInputLog log, int batch, int from)
+    {
+        SynapseStage probed = _plan.Probed ?? throw new InvalidOperationException("replay needs a probed layer");
+        IReadOnlyList<BlockStage> stages = _plan.Stages;
+        int first = from == probed.Index ? stages.Count : Enumerable.Range(0, stages.Count).First(k => stages[k] is SynapseStage { Index: var i } && i == from);
+        _t = 0;
+        InputLog?.BeginBatch();
+        for (int b = 0; b < log.BlockCount(batch); b++)
+        {
+            log.Restore(batch, b, _mapA, _block);
+            if (b == 0) foreach (SynapseStage stage in _plan.Synapses) stage.Reset(_block.Images);
+            _counters.BeginBlock(_block.Steps);
+            float[] x = _mapA, other = _mapB;
+            for (int k = first; k < stages.Count; k++)
+            {
+                stages[k].Run(x, other, _block, _counters);
+                (x, other) = (other, x);
+            }
+            Probe(probed, x);
+            _t += _block.Steps;
+        }
     }
 
     /// <summary>Advances the whole batch by <paramref name="steps"/> time steps (at most the block size given at construction).</summary>
@@ -145,8 +179,10 @@ public sealed class SnnBlockRunner
         if (probed.IsConstant)
         {
             if (_t == 0) _probe!.Record(probed.ConstantCurrent(n), n, 1);
+            InputLog?.Stop();   // the first weighted layer under direct input: nothing before it to skip
             return;
         }
+        InputLog?.Add(input.AsSpan(0, _block.Pairs * probed.Synapses.InSize), _block);
         probed.ComputeAllCurrents(input, _block, _counters);
         _probe!.Record(_block.Current.AsMemory(0, _block.Pairs * probed.Synapses.OutSize), n, _block.Steps);
     }
