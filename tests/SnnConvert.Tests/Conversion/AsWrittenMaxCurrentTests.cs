@@ -1,4 +1,3 @@
-using System.CommandLine;
 using SnnConvert.Cli;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
@@ -14,16 +13,7 @@ namespace SnnConvert.Tests.Conversion;
 /// </summary>
 public class AsWrittenMaxCurrentTests
 {
-    private static ConversionOptions Parsed(params string[] args)
-    {
-        var o = new SnnOptions();
-        var command = new RootCommand();
-        foreach (Option option in o.Calibration) command.Add(option);
-        command.Add(o.BatchSize);
-        ParseResult parse = command.Parse(args);
-        Assert.Empty(parse.Errors);
-        return o.Conversion(parse, "max-current", 1);
-    }
+    private static ConversionOptions Parsed(params string[] args) => ConversionFlagParsing.Parse(o => o.BatchSize, args);
 
     [Fact]
     public void The_flags_map_to_the_default_and_the_as_written_form()

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using SnnConvert.Cli;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
@@ -63,16 +62,7 @@ public sealed class PostCalibrationSamplesTests
         Assert.Equal(SettingNames.PostCalibrationSamples, e.Setting);
     }
 
-    private static ConversionOptions Parsed(params string[] args)
-    {
-        var o = new SnnOptions();
-        var command = new RootCommand();
-        foreach (Option option in o.Calibration) command.Add(option);
-        command.Add(o.PostCalibSamples);
-        ParseResult parse = command.Parse(args);
-        Assert.Empty(parse.Errors);
-        return o.Conversion(parse, "max-current", 1);
-    }
+    private static ConversionOptions Parsed(params string[] args) => ConversionFlagParsing.Parse(o => o.PostCalibSamples, args);
 
     [Fact]
     public void The_flag_sets_the_number_and_is_refused_without_post_calibration_or_below_one()
