@@ -66,7 +66,6 @@ public static class SnnConverter
         if (!SharesThresholds(thresholds.Options, options))
             throw new ConversionException($"{thresholds.Model.Network.Name}: these conversion options calibrate other thresholds than those given " +
                 "(options differ beyond their post-calibration, or the latency target differs); convert from scratch");
-        PostCalibrator.CheckImages(options.PostCalibrationSamples);
         SavedModel model = thresholds.Model;
         SpikingNetwork balanced = PostCalibrator.Calibrate(thresholds.Balanced, options.PostCalibration,
             thresholds.Settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress, options.PostCalibrationSamples);
