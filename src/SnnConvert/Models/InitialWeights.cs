@@ -1,4 +1,3 @@
-using System.Text.Json;
 using SnnConvert.Errors;
 using SnnConvert.Layers;
 
@@ -23,17 +22,14 @@ public static class InitialWeights
         Network from = source.Network;
         if (!from.InputShape.AsSpan().SequenceEqual(target.InputShape))
             throw Mismatch(path, target, $"its input is {Tensors.Tensor.ShapeToText(from.InputShape)}, {target.Name} takes {Tensors.Tensor.ShapeToText(target.InputShape)}");
-        for (int i = 0; i < Math.Min(from.Architecture.Count, target.Architecture.Count); i++)
+        if (ArchitectureComparison.FirstDifference(from.Architecture, target.Architecture, ignoreActivations: true) is { } i)
         {
+            if (i == Math.Min(from.Architecture.Count, target.Architecture.Count))
+                throw Mismatch(path, target, $"it has {from.Architecture.Count} layers, {target.Name} has {target.Architecture.Count}");
             LayerSpec have = from.Architecture[i], want = target.Architecture[i];
-            if (QcfsArchitecture.IsActivation(have) && QcfsArchitecture.IsActivation(want)) continue;
-            string a = Json(have), b = Json(want);
-            if (a == b) continue;
-            string detail = have.Describe() == want.Describe() ? $" ({a} against {b})" : "";
+            string detail = have.Describe() == want.Describe() ? $" ({ArchitectureComparison.Json(have)} against {ArchitectureComparison.Json(want)})" : "";
             throw Mismatch(path, target, $"layer {i} is \"{have.Describe()}\" where {target.Name} has \"{want.Describe()}\"{detail}");
         }
-        if (from.Architecture.Count != target.Architecture.Count)
-            throw Mismatch(path, target, $"it has {from.Architecture.Count} layers, {target.Name} has {target.Architecture.Count}");
 
         Network network = target.Build(new Random(0));   // every value is overwritten below, but for new thresholds
         var stored = from.StateTensors.ToDictionary(t => t.Name, t => t.Value);
@@ -54,8 +50,6 @@ public static class InitialWeights
         }
         return (network, newThresholds);
     }
-
-    private static string Json(LayerSpec spec) => JsonSerializer.Serialize(spec, ModelFile.JsonOptions);
 
     private static InvalidSettingException Mismatch(string path, ZooModel target, string what) =>
         new(SettingNames.InitialModel, $"{path}: its architecture is not that of {target.Name} up to the activations: {what}");

@@ -38,6 +38,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         options.Validate();
         Network network;
         TrainingState state;
+        IReadOnlyList<int> newThresholds = [];
         IOptimizer optimizer = options.CreateOptimizer();
         var start = new JsonObject();   // how the run's weights and thresholds started, kept in the model's metadata
         bool resumed = resume && File.Exists(paths.Checkpoint);
@@ -58,11 +59,12 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         else
         {
             if (resume) observer?.OnMessage($"no checkpoint at {paths.Checkpoint}; starting a new run");
-            network = NewRun(zoo, init, train, start);
+            (network, newThresholds) = NewRun(zoo, init, start);
             state = TrainingState.Start;
         }
         Evaluator.CheckCompatible(network, train);
         Evaluator.CheckCompatible(network, test);
+        if (!resumed) StartThresholds(network, newThresholds, train, start);
         if (init is not null && !resumed)
         {
             double accuracy = Evaluator.Evaluate(network, test).AccuracyPercent;
@@ -72,23 +74,23 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
         return Train(network, zoo.Dataset, train, test, optimizer, state, command, start);
     }
 
-    // The network of a new run: random weights or those of the model file to fine-tune, and the QCFS thresholds that
-    // neither holds from activation statistics.
-    private Network NewRun(ZooModel zoo, string? init, ImageDataset train, JsonObject start)
+    // The network of a new run: random weights or those of the model file to fine-tune, and the QCFS layers whose
+    // thresholds neither holds.
+    private (Network Network, IReadOnlyList<int> NewThresholds) NewRun(ZooModel zoo, string? init, JsonObject start)
     {
-        Network network;
-        IReadOnlyList<int> newThresholds;
-        if (init is null)
+        if (init is not null)
         {
-            network = zoo.Build(SeedMixer.Random(options.Seed, RandomStreams.Init));
-            newThresholds = QcfsArchitecture.Layers(network).Select(p => p.Index).ToArray();
-        }
-        else
-        {
-            (network, newThresholds) = InitialWeights.Transfer(ModelFile.Load(init), init, zoo);
             start["init"] = init;
+            return InitialWeights.Transfer(ModelFile.Load(init), init, zoo);
         }
-        Evaluator.CheckCompatible(network, train);
+        Network network = zoo.Build(SeedMixer.Random(options.Seed, RandomStreams.Init));
+        return (network, QcfsArchitecture.Layers(network).Select(p => p.Index).ToArray());
+    }
+
+    // A new run's QCFS thresholds that neither the random start nor the model file set, from activation statistics
+    // (the training set already checked against the network).
+    private void StartThresholds(Network network, IReadOnlyList<int> newThresholds, ImageDataset train, JsonObject start)
+    {
         if (newThresholds.Count > 0)
         {
             // The first images of the first epoch's shuffle: the run's first batches, fixed by the seed.
@@ -98,17 +100,16 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
             start["thresholdInit"] = $"least squared QCFS-ReLU error over the positive inputs of {images} training images, layers {string.Join(", ", newThresholds)}";
         }
         foreach (string line in QcfsArchitecture.DescribeThresholds(network)) observer?.OnMessage($"threshold {line}");
-        return network;
     }
 
     // The first layer where two architectures differ, as text, or null when they are the same.
-    private static string? ArchitectureDifference(IReadOnlyList<LayerSpec> have, IReadOnlyList<LayerSpec> want)
-    {
-        for (int i = 0; i < Math.Min(have.Count, want.Count); i++)
-            if (JsonSerializer.Serialize(have[i], ModelFile.JsonOptions) != JsonSerializer.Serialize(want[i], ModelFile.JsonOptions))
-                return $"layer {i} is \"{have[i].Describe()}\" there, \"{want[i].Describe()}\" here";
-        return have.Count == want.Count ? null : $"{have.Count} layers there, {want.Count} here";
-    }
+    private static string? ArchitectureDifference(IReadOnlyList<LayerSpec> have, IReadOnlyList<LayerSpec> want) =>
+        ArchitectureComparison.FirstDifference(have, want) switch
+        {
+            null => null,
+            int i when i < Math.Min(have.Count, want.Count) => $"layer {i} is \"{have[i].Describe()}\" there, \"{want[i].Describe()}\" here",
+            _ => $"{have.Count} layers there, {want.Count} here",
+        };
 
     private SavedModel Train(Network network, string dataset, ImageDataset train, ImageDataset test, IOptimizer optimizer, TrainingState state, string command, JsonObject runStart)
     {
