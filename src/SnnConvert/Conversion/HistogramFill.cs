@@ -74,7 +74,15 @@ internal static class HistogramFill
         int bits = BitConverter.SingleToInt32Bits(v);
         int octave = ((bits >> 23) & 0xFF) - 127 - MinExponent;
         if ((uint)octave >= Octaves) return ExactBin(v);
-        int mantissa = bits & MantissaMask, cell = MantissaCells[mantissa >> CellShift];
+        return OctaveBin(octave, bits & MantissaMask, MantissaCells);
+    }
+
+    // The bin of a mantissa in an octave of the histogram: the edges below its cell, plus one where it reached the
+    // cell's next edge (a cell holds at most one).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int OctaveBin(int octave, int mantissa, int[] cells)
+    {
+        int cell = cells[mantissa >> CellShift];
         return octave * BinsPerOctave + (cell & (BinsPerOctave - 1)) + (mantissa >= cell >> 6 ? 1 : 0);
     }
 
@@ -106,8 +114,7 @@ internal static class HistogramFill
             seen += v > 0f ? 1 : 0;
             int bits = BitConverter.SingleToInt32Bits(v);
             int octave = (bits >> 23) - 127 - MinExponent;   // negative for negative values (the sign bit)
-            int mantissa = bits & MantissaMask, cell = cells[mantissa >> CellShift];
-            int bin = octave * BinsPerOctave + (cell & (BinsPerOctave - 1)) + (mantissa >= cell >> 6 ? 1 : 0);
+            int bin = OctaveBin(octave, bits & MantissaMask, cells);
             int inRange = (uint)octave < Octaves ? -1 : 0;
             counts[(bin & inRange) | ((Bins + (i & (SpillSlots - 1))) & ~inRange)]++;
         }
