@@ -107,14 +107,13 @@ public sealed class QcfsLayer : Layer
     /// </summary>
     public static double Backward(ReadOnlySpan<float> z, ReadOnlySpan<float> dy, float lambda, int levels, Span<float> dx)
     {
-        float scale = levels / lambda;
         double dLambda = 0;
         for (int i = 0; i < z.Length; i++)
         {
             float x = z[i] / lambda;   // what the authors clamp (a division, so that z = lambda gives exactly 1)
             if (x < 0f) { dx[i] = 0f; continue; }
             if (x > 1f) { dx[i] = 0f; dLambda += dy[i]; continue; }
-            float k = Math.Clamp(MathF.Floor(z[i] * scale + 0.5f), 0f, levels);   // the forward's level
+            float k = MathF.Floor(x * levels + 0.5f);   // the forward's level, computed as Forward computes it (x in [0, 1] here)
             dx[i] = dy[i];
             dLambda += dy[i] * (k / levels - x);
         }
