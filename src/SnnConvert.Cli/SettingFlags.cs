@@ -24,6 +24,8 @@ public static class SettingFlags
         [SettingNames.Optimizer] = "--optimizer",
         [SettingNames.WeightDecay] = "--weight-decay",
         [SettingNames.Momentum] = "--momentum",
+        [SettingNames.Cutout] = "--cutout",
+        [SettingNames.LabelSmoothing] = "--label-smoothing",
         [SettingNames.LearningRateSchedule] = "--schedule",
         [SettingNames.LearningRate] = "--lr",
         [SettingNames.StepEpochs] = "--step-epochs",

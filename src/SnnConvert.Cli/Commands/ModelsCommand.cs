@@ -30,7 +30,7 @@ public static class ModelsCommand
                 Network net = zoo.Build(new Random(0));
                 var r = zoo.Recipe;
                 table.AddRow(zoo.Name, zoo.Dataset, string.Join("x", zoo.InputShape), $"{net.ParameterCount:N0}", $"{net.Macs:N0}",
-                    Markup.Escape($"{r.Optimizer} lr {r.LearningRate} batch {r.BatchSize} {r.Epochs} ep {r.Schedule}" + (r.Augment ? " +aug" : "")));
+                    Markup.Escape($"{r.Optimizer} lr {r.LearningRate} batch {r.BatchSize} {r.Epochs} ep {r.Schedule}" + (r.Augment ? " +aug" : "") + (r.Cutout > 0 ? $" +cutout {r.Cutout}" : "") + (r.LabelSmoothing > 0 ? $" +ls {r.LabelSmoothing}" : "")));
             }
             Terminal.Out.Write(table);
             foreach (ZooModel zoo in zoos) Console.Out.WriteLine($"{zoo.Name}: {zoo.Description}");
@@ -64,7 +64,8 @@ public static class ModelsCommand
               .AppendLine($"{zoo.Description}").AppendLine()
               .AppendLine($"Dataset `{zoo.Dataset}`, input {string.Join("x", zoo.InputShape)}; **{net.ParameterCount:N0} parameters, {net.Macs:N0} MACs per image**. " +
                           $"Default recipe: {r.Optimizer}, lr {r.LearningRate}, batch {r.BatchSize}, {r.Epochs} epochs, {r.Schedule} schedule, weight decay {r.WeightDecay}" +
-                          (r.Optimizer == "sgd" ? $", momentum {r.Momentum}" + (r.Nesterov ? " (Nesterov)" : "") : "") + (r.Augment ? ", random crop + flip" : "") + ".")
+                          (r.Optimizer == "sgd" ? $", momentum {r.Momentum}" + (r.Nesterov ? " (Nesterov)" : "") : "") + (r.Augment ? ", random crop + flip" : "") +
+                          (r.Cutout > 0 ? $", cutout {r.Cutout}x{r.Cutout}" : "") + (r.LabelSmoothing > 0 ? $", label smoothing {r.LabelSmoothing}" : "") + ".")
               .AppendLine()
               .AppendLine("| # | layer | output | parameters | MACs |").AppendLine("|---|---|---|---|---|");
             for (int i = 0; i < net.Architecture.Count; i++)

@@ -26,6 +26,8 @@ public static class TrainCommand
         var momentum = new Option<float?>("--momentum") { Description = "SGD momentum (default: recipe)" };
         var nesterov = new Option<bool?>("--nesterov") { Description = "SGD with Nesterov momentum (default: recipe)" };
         var augment = new Option<bool?>("--augment") { Description = "Random crop (4-pixel padding) and horizontal flip (default: recipe; on for CIFAR-10)" };
+        var cutout = new Option<int?>("--cutout") { Description = "Blank a random N x N square of every training image (Cutout, DeVries & Taylor 2017; 0: off; default: recipe)" };
+        var labelSmoothing = new Option<float?>("--label-smoothing") { Description = "Label smoothing eps of the training loss (0: off; default: recipe)" };
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out") { Description = "Model file to write (also writes <name>.best.snnm and <name>.ckpt)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from <out>.ckpt when it exists" };
@@ -52,7 +54,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a zoo CNN with SnnConvert's own trainer")
         {
             model, dataset, epochs, batch, optimizer, lr, schedule, stepEpochs, gamma, weightDecay, momentum, nesterov, augment,
-            seed, output, resume, trainLimit, testLimit, checkpointSeconds, activation, levels, granularity, init, dataDir, download,
+            cutout, labelSmoothing, seed, output, resume, trainLimit, testLimit, checkpointSeconds, activation, levels, granularity, init, dataDir, download,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -67,7 +69,8 @@ public static class TrainCommand
                 parse.GetValue(epochs) ?? r.Epochs, parse.GetValue(batch) ?? r.BatchSize, parse.GetValue(optimizer) ?? r.Optimizer,
                 parse.GetValue(lr) ?? r.LearningRate, parse.GetValue(schedule) ?? r.Schedule, parse.GetValue(stepEpochs), parse.GetValue(gamma),
                 parse.GetValue(weightDecay) ?? r.WeightDecay, parse.GetValue(momentum) ?? r.Momentum, parse.GetValue(nesterov) ?? r.Nesterov,
-                parse.GetValue(augment) ?? r.Augment, parse.GetValue(seed), parse.GetValue(checkpointSeconds));
+                parse.GetValue(augment) ?? r.Augment, parse.GetValue(seed), parse.GetValue(checkpointSeconds),
+                parse.GetValue(cutout) ?? r.Cutout, parse.GetValue(labelSmoothing) ?? r.LabelSmoothing);
             options.Validate();
             SnnOptions.CheckLimit("--train-limit", parse.GetValue(trainLimit));   // before either split is read
             SnnOptions.CheckLimit("--test-limit", parse.GetValue(testLimit));

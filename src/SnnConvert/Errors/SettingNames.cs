@@ -30,6 +30,10 @@ public static class SettingNames
     public const string WeightDecay = "weight decay";
     /// <summary>The SGD momentum.</summary>
     public const string Momentum = "momentum";
+    /// <summary>The side of the cutout square of training augmentation.</summary>
+    public const string Cutout = "cutout";
+    /// <summary>The label smoothing of the training loss.</summary>
+    public const string LabelSmoothing = "label smoothing";
     /// <summary>The learning-rate schedule's kind.</summary>
     public const string LearningRateSchedule = "learning-rate schedule";
     /// <summary>The base learning rate.</summary>

@@ -17,7 +17,7 @@ public sealed record ZooModel(string Name, string Dataset, string Description, i
 
 /// <summary>Default training settings of a zoo model (each can be overridden on the command line).</summary>
 public sealed record TrainingRecipe(string Optimizer, float LearningRate, int BatchSize, int Epochs, string Schedule,
-    float WeightDecay = 0f, float Momentum = 0.9f, bool Nesterov = false, bool Augment = false);
+    float WeightDecay = 0f, float Momentum = 0.9f, bool Nesterov = false, bool Augment = false, int Cutout = 0, float LabelSmoothing = 0f);
 
 /// <summary>The named architectures SnnConvert trains and converts. All use average pooling (conversion-friendly).</summary>
 public static class ModelZoo

@@ -16,16 +16,19 @@ namespace SnnConvert.Training;
 /// <param name="Augment">Random crop (4-pixel padding) and horizontal flip.</param>
 /// <param name="Seed">Seed of initialisation, shuffling, augmentation and dropout.</param>
 /// <param name="CheckpointSeconds">A resumable checkpoint is written at least this often (and after every epoch).</param>
+/// <param name="Cutout">Side of the square <see cref="Training.Cutout"/> blanks in every training image (after crop and flip); 0: none.</param>
+/// <param name="LabelSmoothing">Label smoothing eps of the training loss (<see cref="Layers.SoftmaxCrossEntropy"/>); 0: none.</param>
 public sealed record TrainOptions(int Epochs, int BatchSize, string Optimizer, float LearningRate, string Schedule,
     int StepEpochs, float Gamma, float WeightDecay, float Momentum, bool Nesterov, bool Augment, int Seed,
-    double CheckpointSeconds = 120)
+    double CheckpointSeconds = 120, int Cutout = 0, float LabelSmoothing = 0f)
 {
     /// <summary>Known optimiser names.</summary>
     public static readonly string[] Optimizers = ["sgd", "adam"];
 
     /// <summary>The options of a zoo model's recipe as they are (what <c>train</c> uses without overrides), with <paramref name="seed"/>.</summary>
     public static TrainOptions FromRecipe(Models.TrainingRecipe r, int seed) =>
-        new(r.Epochs, r.BatchSize, r.Optimizer, r.LearningRate, r.Schedule, 10, 0.1f, r.WeightDecay, r.Momentum, r.Nesterov, r.Augment, seed);
+        new(r.Epochs, r.BatchSize, r.Optimizer, r.LearningRate, r.Schedule, 10, 0.1f, r.WeightDecay, r.Momentum, r.Nesterov, r.Augment, seed,
+            Cutout: r.Cutout, LabelSmoothing: r.LabelSmoothing);
 
     /// <summary>Throws <see cref="InvalidSettingException"/> naming the first invalid option.</summary>
     public void Validate()
@@ -35,6 +38,8 @@ public sealed record TrainOptions(int Epochs, int BatchSize, string Optimizer, f
         if (!Optimizers.Contains(Optimizer)) throw new InvalidSettingException(SettingNames.Optimizer, $"unknown optimizer \"{Optimizer}\", expected sgd or adam");
         if (WeightDecay < 0) throw new InvalidSettingException(SettingNames.WeightDecay, $"must not be negative, got {WeightDecay}");
         if (Momentum < 0 || Momentum >= 1) throw new InvalidSettingException(SettingNames.Momentum, $"must be in [0, 1), got {Momentum}");
+        if (Cutout < 0) throw new InvalidSettingException(SettingNames.Cutout, $"must not be negative (0 turns it off), got {Cutout}");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) throw new InvalidSettingException(SettingNames.LabelSmoothing, $"must be in [0, 1), got {LabelSmoothing}");
         LearningRateSchedule.Create(Schedule, LearningRate, Epochs, StepEpochs, Gamma);
     }
 

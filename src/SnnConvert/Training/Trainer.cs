@@ -115,6 +115,7 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
     {
         var schedule = LearningRateSchedule.Create(options.Schedule, options.LearningRate, options.Epochs, options.StepEpochs, options.Gamma);
         var augment = options.Augment ? new RandomCropFlip(4) : null;
+        var cutout = options.Cutout > 0 ? new Cutout(options.Cutout) : null;
         int batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
         IReadOnlyList<Parameter> parameters = network.Parameters;
         var history = state.History.ToList();
@@ -133,12 +134,14 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
             {
                 int start = b * options.BatchSize, count = Math.Min(options.BatchSize, train.Count - start);
                 var (images, labels) = BatchLoader.Load(train, order.AsSpan(start, count));
-                augment?.Apply(images.Span, count, train.Channels, train.Height, train.Width, SeedMixer.Random(options.Seed, RandomStreams.Augment, epoch, b));
+                Random augmentRandom = SeedMixer.Random(options.Seed, RandomStreams.Augment, epoch, b);
+                augment?.Apply(images.Span, count, train.Channels, train.Height, train.Width, augmentRandom);
+                cutout?.Apply(images.Span, count, train.Channels, train.Height, train.Width, augmentRandom);   // draws after crop and flip
                 // Logits and gradients are read only within this step, so layers may reuse last step's arrays.
                 var context = new ForwardContext(true, SeedMixer.Random(options.Seed, RandomStreams.Dropout, epoch, b)) { ReuseBuffers = true };
                 Tensor logits = network.Forward(images, context);
                 var grad = new Tensor(logits.Shape);
-                float loss = SoftmaxCrossEntropy.Compute(logits, labels, grad);
+                float loss = SoftmaxCrossEntropy.Compute(logits, labels, grad, options.LabelSmoothing);
                 if (!float.IsFinite(loss))
                     throw new InvalidOperationException($"training diverged: loss is {loss} at epoch {epoch + 1}, batch {b}; lower {SettingReference.To(SettingNames.LearningRate)}");
                 network.ZeroGrad();
@@ -198,5 +201,5 @@ public sealed class Trainer(TrainOptions options, TrainingPaths paths, ITraining
     }
 
     private static string Describe(TrainOptions o) =>
-        $"epochs {o.Epochs}, batch {o.BatchSize}, {o.Optimizer} lr {o.LearningRate} {o.Schedule}, wd {o.WeightDecay}, seed {o.Seed}, augment {o.Augment}";
+        $"epochs {o.Epochs}, batch {o.BatchSize}, {o.Optimizer} lr {o.LearningRate} {o.Schedule}, wd {o.WeightDecay}, seed {o.Seed}, augment {o.Augment}, cutout {o.Cutout}, label smoothing {o.LabelSmoothing}";
 }

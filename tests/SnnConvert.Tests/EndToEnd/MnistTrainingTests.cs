@@ -77,6 +77,42 @@ public sealed class MnistTrainingTests : IDisposable
         for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Value.Data, b[i].Value.Data);
     }
 
+    [Fact]
+    public void Cutout_and_label_smoothing_change_the_weights_and_resume_bit_for_bit()
+    {
+        ImageDataset train = DatasetLoader.Load("mnist", "train", null).Take(600);
+        ImageDataset test = DatasetLoader.Load("mnist", "test", null).Take(200);
+        ZooModel zoo = ModelZoo.Find("mnist-seed")!;
+        TrainOptions plain = Options(epochs: 1) with { CheckpointSeconds = 0, Augment = true };
+        TrainOptions options = plain with { Cutout = 8, LabelSmoothing = 0.1f };
+
+        var reference = new TrainingPaths(Path.Combine(_dir, "plain.snnm"));
+        new Trainer(plain, reference, null).Run(zoo, train, test, resume: false, "test");
+        var straight = new TrainingPaths(Path.Combine(_dir, "straight.snnm"));
+        new Trainer(options, straight, null).Run(zoo, train, test, resume: false, "test");
+        var interrupted = new TrainingPaths(Path.Combine(_dir, "interrupted.snnm"));
+        new Trainer(options, interrupted, new StopAfterBatches(5)).RunCatchingStop(zoo, train, test);
+        Assert.Equal(options, TrainingCheckpoint.Load(interrupted.Checkpoint).Options with { CheckpointSeconds = 0 });
+        new Trainer(options, interrupted, null).Run(zoo, train, test, resume: true, "test");
+
+        var p = ModelFile.Load(reference.Model).Network.StateTensors.ToList();
+        var a = ModelFile.Load(straight.Model).Network.StateTensors.ToList();
+        var b = ModelFile.Load(interrupted.Model).Network.StateTensors.ToList();
+        for (int i = 0; i < a.Count; i++) Assert.Equal(a[i].Value.Data, b[i].Value.Data);
+        Assert.Contains(Enumerable.Range(0, a.Count), i => !a[i].Value.Data.AsSpan().SequenceEqual(p[i].Value.Data));
+    }
+
+    [Fact]
+    public void Options_stored_before_cutout_and_label_smoothing_existed_read_as_both_off()
+    {
+        // A checkpoint header of the earlier format: the options object without the two fields.
+        const string old = """{"epochs":8,"batchSize":128,"optimizer":"sgd","learningRate":0.01,"schedule":"cosine","stepEpochs":10,"gamma":0.1,"weightDecay":0.0005,"momentum":0.9,"nesterov":true,"augment":true,"seed":1,"checkpointSeconds":120}""";
+        var read = System.Text.Json.JsonSerializer.Deserialize<TrainOptions>(old,
+            new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase })!;
+        Assert.Equal(new TrainOptions(8, 128, "sgd", 0.01f, "cosine", 10, 0.1f, 0.0005f, 0.9f, true, true, 1), read);
+        Assert.Equal((0, 0f), (read.Cutout, read.LabelSmoothing));
+    }
+
     /// <summary>Simulates a kill: throws from the observer after the given number of epochs.</summary>
     private sealed class StopAfterEpochs(int epochs) : ITrainingObserver
     {

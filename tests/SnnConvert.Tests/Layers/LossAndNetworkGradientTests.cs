@@ -43,6 +43,63 @@ public class LossAndNetworkGradientTests(ITestOutputHelper output)
         for (int i = 0; i < 4; i++) Assert.Equal(0, grad.Data.AsSpan(i * 5, 5).ToArray().Sum(), 1e-6);
     }
 
+    // Label-smoothed cross-entropy from its definition: -sum_j q_j log p_j with q = (1 - eps) onehot + eps / K.
+    private static double ReferenceSmoothedLoss(Tensor logits, int[] labels, double eps)
+    {
+        int n = logits.Dim(0), k = logits.Dim(1);
+        double total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double[] z = Enumerable.Range(0, k).Select(j => (double)logits.Data[i * k + j]).ToArray();
+            double logSum = Math.Log(z.Sum(Math.Exp));
+            for (int j = 0; j < k; j++)
+                total -= ((j == labels[i] ? 1 - eps : 0) + eps / k) * (z[j] - logSum);
+        }
+        return total / n;
+    }
+
+    [Theory]
+    [InlineData(0.1f)]
+    [InlineData(0.5f)]
+    public void Label_smoothed_cross_entropy_matches_its_definition_and_central_differences(float eps)
+    {
+        var rng = new Random(23);
+        Tensor logits = GradientCheck.RandomTensor(rng, [4, 5], -2, 2);
+        int[] labels = [0, 3, 4, 3];
+        var grad = new Tensor(logits.Shape);
+        float loss = SoftmaxCrossEntropy.Compute(logits, labels, grad, eps);
+        Assert.Equal(ReferenceSmoothedLoss(logits, labels, eps), loss, 1e-6);
+        Assert.NotEqual(ReferenceLoss(logits, labels), loss, 1e-3);
+        var result = GradientCheck.Compare("smoothed cross-entropy logits", logits.Data, grad.Data,
+            () => SoftmaxCrossEntropy.Compute(logits, labels, null, eps), new GradientCheck.Options(1e-2, 1e-2, Floor: 0.01));
+        output.WriteLine($"{result.Name}: max |error| {result.MaxError:g3}, max |gradient| {result.MaxAbsAnalytic:g3}");
+        for (int i = 0; i < 4; i++) Assert.Equal(0, grad.Data.AsSpan(i * 5, 5).ToArray().Sum(), 1e-6);
+    }
+
+    [Fact]
+    public void Label_smoothing_has_its_minimum_at_the_smoothed_target()
+    {
+        // Logits with softmax = q = (1 - eps) onehot + eps / K: the gradient vanishes there (closed form: p - q).
+        const int k = 4;
+        const double eps = 0.2;
+        double top = 1 - eps + eps / k, rest = eps / k;
+        var logits = new Tensor(new float[] { (float)Math.Log(rest), (float)Math.Log(top), (float)Math.Log(rest), (float)Math.Log(rest) }, 1, k);
+        var grad = new Tensor(1, k);
+        SoftmaxCrossEntropy.Compute(logits, [1], grad, (float)eps);
+        Assert.All(grad.Data, g => Assert.Equal(0f, g, 1e-6));
+        var plain = new Tensor(1, k);
+        SoftmaxCrossEntropy.Compute(logits, [1], plain);
+        Assert.Equal(top - 1, plain.Data[1], 1e-6);   // without smoothing the same logits still pull up class 1
+    }
+
+    [Fact]
+    public void Label_smoothing_outside_0_to_1_is_refused()
+    {
+        var logits = new Tensor(1, 3);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxCrossEntropy.Compute(logits, [0], null, 1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxCrossEntropy.Compute(logits, [0], null, -0.1f));
+    }
+
     [Fact]
     public void SoftmaxCrossEntropy_is_stable_for_large_logits()
     {
