@@ -119,6 +119,8 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposab
         ["unknown-dataset"] = t => new(Usage, ["eval", "--model", SeedModel, "--dataset", "imagenet"], "imagenet"),
         ["percentile-out-of-range"] = t => new(Usage, ["convert", "--model", SeedModel, "--data-dir", TinyMnist(t), "--percentile", "150", "--out", t.File("s.snn")], "--percentile", "150"),
         ["epochs-zero"] = t => new(Usage, ["train", "--model", "mnist-seed", "--epochs", "0", "--out", t.File("m.snnm")], "--epochs"),
+        ["cutout-negative"] = t => new(Usage, ["train", "--model", "mnist-seed", "--cutout=-2", "--out", t.File("m.snnm")], "--cutout", "got -2"),
+        ["label-smoothing-one"] = t => new(Usage, ["train", "--model", "mnist-seed", "--label-smoothing", "1", "--out", t.File("m.snnm")], "--label-smoothing", "[0, 1)"),
 
         // ---- options are checked before any model or data is read: the model file and the --data-dir given here are
         // broken, so reading either first would end in exit code 5 or 3 instead of the usage error ----
