@@ -60,7 +60,21 @@ public static class ReproductionRun
                 results.Add(saved);
                 continue;
             }
-            var (snn, warnings, calibrationSeconds) = conversions?.Load(variant, observer) ?? calibrator.Calibrate(variant);
+            // Within a method, a run that was killed goes on from its saved conversion and simulation chunks.
+            CalibratedMethod calibrated;
+            string? conversionSha;
+            if (checkpoints?.TryLoadConversion(variant) is { } kept)
+            {
+                observer.Log($"{variant.Label}: conversion reused from the checkpoint of an earlier run of the same command");
+                observer.Converted(variant.Label, kept.Conversion.Snn, kept.Conversion.Warnings);
+                (calibrated, conversionSha) = kept;
+            }
+            else
+            {
+                calibrated = conversions?.Load(variant, observer) ?? calibrator.Calibrate(variant);
+                conversionSha = checkpoints?.SaveConversion(variant, calibrated);
+            }
+            var (snn, warnings, calibrationSeconds) = calibrated;
             // A row converting another CNN (QcfsRow) is compared with that CNN: its predictions, accuracy and MACs.
             var (reference, predictions, accuracy) = (cnn, cnnPredictions, cnnAccuracy);
             if (variant.Model is { } row)
@@ -72,15 +86,17 @@ public static class ReproductionRun
                 observer.Log($"{variant.Label}: its CNN {row.Path} scores {accuracy.ToString("F2", CultureInfo.InvariantCulture)}% on the test images");
             }
             clock.Restart();
-            SimulationResult result = observer.Simulating(variant.Label, test.Count, simulation.Steps,
-                progress => SnnSimulator.Run(snn, test, simulation, predictions, reference.Network.Macs, progress));
-            double simulationSeconds = clock.Elapsed.TotalSeconds;
+            // Without checkpoints in one pass (the tuple's elements are evaluated in order: the clock is read after the run).
+            var (result, simulationSeconds) = observer.Simulating(variant.Label, test.Count, simulation.Steps, progress => checkpoints is null
+                ? (SnnSimulator.Run(snn, test, simulation, predictions, reference.Network.Macs, progress), clock.Elapsed.TotalSeconds)
+                : ChunkedSimulation.Run(snn, conversionSha!, variant, checkpoints, test, simulation, predictions, reference.Network.Macs, progress));
             ConversionRecord record = snn.Conversion;
             var method = new MethodResult(variant.Label, record.Method ?? variant.Label, record.Granularity,
                 record.Percentile, record.RescaleInputs ?? false, calibrationSeconds, simulationSeconds,
                 warnings, LayerThresholds.Of(snn), SimulationReport.From(result, timesteps, accuracy), variant.TargetSteps, variant.PostCalibrationText,
                 variant.Model?.Describe(accuracy));
             checkpoints?.Save(variant, method);
+            checkpoints?.ClearProgress(variant);
             results.Add(method);
         }
 
