@@ -61,6 +61,9 @@ public static class ReproductionMarkdown
         foreach (var m in report.Methods)
             sb.AppendLine($"| {m.Label} | {m.CalibrationSeconds.ToString("F1", inv)} | {m.SimulationSeconds.ToString("F1", inv)} |");
         sb.AppendLine($"| total | {run.TotalSeconds.ToString("F1", inv)} | |").AppendLine();
+        if (run.ReusedMethods is { } reused)
+            sb.AppendLine($"This run went on from an interrupted run of the same command: {reused} of the {report.Methods.Count} methods were " +
+                          "taken from its checkpoints with the times measured there, which the total (this run's wall time) does not include.").AppendLine();
         if (report.Methods.Any(m => m.PostCalibration is not null))
             sb.AppendLine("A row with post-calibration counts its thresholds' calibration and its own post-calibration. Where its thresholds " +
                           "are those of another row of the run (the same method and T, with neurons that start at theta/2, so that both " +

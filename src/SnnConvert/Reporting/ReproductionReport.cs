@@ -90,5 +90,8 @@ public sealed record MethodResult(string Label, string Method, string? Granulari
 /// <param name="TrainingSeconds">Wall time of --train, or null.</param>
 /// <param name="CnnSeconds">Wall time of the CNN's evaluation.</param>
 /// <param name="TotalSeconds">Wall time of the whole reproduction (training included).</param>
+/// <param name="ReusedMethods">Methods whose results this run took from the checkpoints of an earlier, interrupted run of the same
+/// command (their times are that run's, not counted in <paramref name="TotalSeconds"/>); null (absent from the JSON) when none.</param>
 public sealed record RunInfo(string Command, string StartedUtc, int ProcessorCount, string Blas, string OperatingSystem, string Runtime,
-    double? TrainingSeconds, double CnnSeconds, double TotalSeconds);
+    double? TrainingSeconds, double CnnSeconds, double TotalSeconds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ReusedMethods = null);

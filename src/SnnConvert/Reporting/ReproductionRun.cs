@@ -52,12 +52,14 @@ public static class ReproductionRun
 
         var calibrator = new RowCalibrator(cnn, conversion, options.Methods, calibration, observer);
         var results = new List<MethodResult>();
+        int reused = 0;
         foreach (MethodVariant variant in options.Methods)
         {
             if (checkpoints?.TryLoad(variant) is { } saved)
             {
                 observer.Log($"{variant.Label}: reused from the checkpoint of an earlier run of the same command");
                 results.Add(saved);
+                reused++;
                 continue;
             }
             // Within a method, a run that was killed goes on from its saved conversion and simulation chunks.
@@ -104,7 +106,7 @@ public static class ReproductionRun
         var settingsReport = new ReproductionSettings(test.Count, calibration.Count, options.CalibrationSteps, timesteps,
             options.Encoding.ToString().ToLowerInvariant(), options.Seed, options.BatchSize).With(options);
         var run = new RunInfo(command ?? "", started, Environment.ProcessorCount, Blas.Gemm.Name, RuntimeInformation.OSDescription,
-            RuntimeInformation.FrameworkDescription, trainingSeconds, cnnSeconds, total.Elapsed.TotalSeconds + (trainingSeconds ?? 0));
+            RuntimeInformation.FrameworkDescription, trainingSeconds, cnnSeconds, total.Elapsed.TotalSeconds + (trainingSeconds ?? 0), reused > 0 ? reused : null);
         return new ReproductionReport(1, dataset, modelPath, cnn.Network.Name, settingsReport, cnnAccuracy, first.CnnMacsPerImage,
             first.CnnEnergyMicrojoules, results, run);
     }

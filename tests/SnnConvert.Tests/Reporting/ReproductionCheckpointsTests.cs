@@ -56,6 +56,11 @@ public sealed class ReproductionCheckpointsTests : IDisposable
         Assert.Empty(second.ConvertedLabels);
         Assert.Equal(["max-current", "max-activation"], second.Reused);
         Assert.Equal(JsonSerializer.Serialize(a.Methods, ReproductionReport.Json), JsonSerializer.Serialize(b.Methods, ReproductionReport.Json));
+        // The report says so: the total is this run's time, without the reused methods'.
+        Assert.Null(a.Run.ReusedMethods);
+        Assert.Equal(2, b.Run.ReusedMethods);
+        Assert.Contains("2 of the 2 methods were taken from its checkpoints", ReproductionMarkdown.Render(b, []));
+        Assert.DoesNotContain("interrupted run", ReproductionMarkdown.Render(a, []));
 
         // A damaged file is computed again; another seed invalidates every file.
         File.WriteAllText(Directory.GetFiles(folder, "max-activation*.json").Single(), "{ not json");
