@@ -33,15 +33,17 @@ public static class ReproductionPlots
     /// <summary>Accuracy versus T on a log-2 axis, one line per method, the CNN as a dashed horizontal line.</summary>
     public static Plot AccuracyVersusT(ReproductionReport report)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         double[] ts = report.Settings.Timesteps.Select(t => (double)t).ToArray();
         double[] xs = ts.Select(Math.Log2).ToArray();
-        foreach (var m in report.Methods)
+        for (int i = 0; i < report.Methods.Count; i++)
         {
+            MethodResult m = report.Methods[i];
             var line = plot.Add.Scatter(xs, m.Report.Rows.Select(r => r.Accuracy).ToArray());
             line.LegendText = m.Label;
             line.LineWidth = 2;
             line.MarkerSize = 7;
+            line.MarkerShape = Marker(i);
             line.LinePattern = Pattern(m);
             if (m.Cnn?.Accuracy is not { } own) continue;
             // A row converting another CNN (QcfsRow): that CNN too, dashed in the row's colour.
@@ -68,15 +70,17 @@ public static class ReproductionPlots
     /// <summary>Firing rate (spikes per neuron per step) of every spiking layer at the largest T, one line per method.</summary>
     public static Plot FiringRate(ReproductionReport report)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         var layers = report.Methods[0].Report.Layers;
         double[] xs = Enumerable.Range(0, layers.Count).Select(i => (double)i).ToArray();
-        foreach (var m in report.Methods)
+        for (int i = 0; i < report.Methods.Count; i++)
         {
+            MethodResult m = report.Methods[i];
             var line = plot.Add.Scatter(xs, m.Report.Layers.Select(l => l.FiringRate).ToArray());
             line.LegendText = m.Label;
             line.LineWidth = 2;
             line.MarkerSize = 8;
+            line.MarkerShape = Marker(i);
             line.LinePattern = Pattern(m);
         }
         plot.Axes.Bottom.TickGenerator = new NumericManual(xs, layers.Select(l => $"{l.Stage}: {Short(l.Layer)}").ToArray());
@@ -139,6 +143,20 @@ public static class ReproductionPlots
 
     // Solid for the methods of the paper and its variants; the low-latency rows, whose colours repeat those of the first
     // rows once a run has more lines than the palette has colours, dotted (threshold search alone) or dashed (the preset).
+    // A reproduction has up to 14 rows: ScottPlot's default palette repeats after 10 colours, so two rows would share one.
+    // Tsitsulin's 25 distinct colours, and a marker shape cycling with another period, keep every row apart.
+    private static Plot NewPlot()
+    {
+        var plot = new Plot();
+        plot.Add.Palette = new ScottPlot.Palettes.Tsitsulin();
+        return plot;
+    }
+
+    private static readonly MarkerShape[] Markers =
+        [MarkerShape.FilledCircle, MarkerShape.FilledSquare, MarkerShape.FilledTriangleUp, MarkerShape.FilledDiamond, MarkerShape.FilledTriangleDown];
+
+    private static MarkerShape Marker(int row) => Markers[row % Markers.Length];
+
     private static LinePattern Pattern(MethodResult method) =>
         method.PostCalibration is not null ? LinePattern.Dashed : method.TargetSteps is not null ? LinePattern.Dotted : LinePattern.Solid;
 
