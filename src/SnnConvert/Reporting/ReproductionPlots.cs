@@ -141,8 +141,6 @@ public static class ReproductionPlots
         plot.ShowLegend(Edge.Right);
     }
 
-    // Solid for the methods of the paper and its variants; the low-latency rows, whose colours repeat those of the first
-    // rows once a run has more lines than the palette has colours, dotted (threshold search alone) or dashed (the preset).
     // A reproduction has up to 14 rows: ScottPlot's default palette repeats after 10 colours, so two rows would share one.
     // Tsitsulin's 25 distinct colours, and a marker shape cycling with another period, keep every row apart.
     private static Plot NewPlot()
@@ -157,6 +155,8 @@ public static class ReproductionPlots
 
     private static MarkerShape Marker(int row) => Markers[row % Markers.Length];
 
+    // Solid for the methods of the paper and its variants; the low-latency rows dotted (threshold search alone) or
+    // dashed (the preset), so that the two rows of one target latency read as a pair.
     private static LinePattern Pattern(MethodResult method) =>
         method.PostCalibration is not null ? LinePattern.Dashed : method.TargetSteps is not null ? LinePattern.Dotted : LinePattern.Solid;
 
