@@ -15,22 +15,10 @@ public sealed class PostCalibrationReplayTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    // conv 2->4 3x3 +bias, a pooling (average or max-pool gate), conv 4->6 3x3 +bias, flatten, linear 96->8 +bias
-    // (hidden), linear 8->3 +bias (output); weights drawn uniformly (not dyadic: sums round differently in another
-    // order), thresholds by max-current on grey images.
+    // ReplayNets' network (two convs), thresholds by max-current on grey images.
     private static (SpikingNetwork Net, ImageDataset Data) Balanced(bool gate, Readout readout)
     {
-        var rng = new Random(11);
-        float[] Draw(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
-        float[] Bias(int count) => Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 0.2)).ToArray();
-        SnnLayer pool = gate ? new SnnGatedMaxPool2d(2, 2) : new SnnAvgPool2d(2, 2);
-        SpikingNetwork template = TestNets.Network([2, 8, 8], 3,
-            new SnnConv2d(2, 4, 3, 1, 1) { Weight = Draw(72, 0.5), Bias = Bias(4), Spiking = true },
-            pool,
-            new SnnConv2d(4, 6, 3, 1, 1) { Weight = Draw(216, 0.4), Bias = Bias(6), Spiking = true },
-            new SnnFlatten(),
-            new SnnLinear(96, 8) { Weight = Draw(768, 0.3), Bias = Bias(8), Spiking = true },
-            new SnnLinear(8, 3) { Weight = Draw(24, 0.6), Bias = Bias(3), Spiking = false }) with { Readout = readout };
+        SpikingNetwork template = ReplayNets.Template(11, gate, readout);
         ImageDataset data = TestNets.Grey(Images, 2, 8, 8, 3, seed: 4);
         return (new MaxCurrentThresholds(RescaleInputs: true).Balance(template, new CalibrationSettings(data, 8, Seed: 1, BatchSize: Batch)), data);
     }

@@ -16,25 +16,10 @@ public sealed class SequentialReplayTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    // conv 2->4 3x3 +bias, a pooling, conv 4->6 3x3 +bias, conv 6->6 3x3 +bias, flatten, linear 96->8 +bias (hidden),
-    // linear 8->3 +bias (output): under direct input the second conv's inputs are not worth recording (the first conv's
-    // current is constant), the third conv's are, and the hidden linear layer replays them.
-    private static (SpikingNetwork Template, ImageDataset Data) Template(bool gate, Readout readout)
-    {
-        var rng = new Random(5);
-        float[] Draw(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
-        float[] Bias(int count) => Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 0.2)).ToArray();
-        SnnLayer pool = gate ? new SnnGatedMaxPool2d(2, 2) : new SnnAvgPool2d(2, 2);
-        SpikingNetwork template = TestNets.Network([2, 8, 8], 3,
-            new SnnConv2d(2, 4, 3, 1, 1) { Weight = Draw(72, 0.5), Bias = Bias(4), Spiking = true },
-            pool,
-            new SnnConv2d(4, 6, 3, 1, 1) { Weight = Draw(216, 0.4), Bias = Bias(6), Spiking = true },
-            new SnnConv2d(6, 6, 3, 1, 1) { Weight = Draw(324, 0.4), Bias = Bias(6), Spiking = true },
-            new SnnFlatten(),
-            new SnnLinear(96, 8) { Weight = Draw(768, 0.3), Bias = Bias(8), Spiking = true },
-            new SnnLinear(8, 3) { Weight = Draw(24, 0.6), Bias = Bias(3), Spiking = false }) with { Readout = readout };
-        return (template, TestNets.Grey(Images, 2, 8, 8, 3, seed: 9));
-    }
+    // ReplayNets' network with three convs: under direct input the second conv's inputs are not worth recording (the
+    // first conv's current is constant), the third conv's are, and the hidden linear layer replays them.
+    private static (SpikingNetwork Template, ImageDataset Data) Template(bool gate, Readout readout) =>
+        (ReplayNets.Template(5, gate, readout, thirdConv: true), TestNets.Grey(Images, 2, 8, 8, 3, seed: 9));
 
     [Theory]
     [InlineData(false, InputEncoding.Direct, Readout.Membrane, SynapseEngine.Auto, 100.0, null)]
