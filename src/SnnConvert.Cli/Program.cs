@@ -23,6 +23,7 @@ public static class Program
             CompareCommand.Create(),
             ReproduceCommand.Create(),
             MergeCommand.Create(),
+            ReportCommand.Create(),
             ExportCommand.Create(),
             DataCommand.Create(),
             BenchCommand.Create(),

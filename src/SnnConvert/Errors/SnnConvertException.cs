@@ -112,3 +112,12 @@ public sealed class PartialResultFormatException(string message, Exception? inne
     /// <inheritdoc/>
     public override string Category => "partial-format";
 }
+
+/// <summary>A reproduction's results.json is missing or unreadable: truncated, not JSON, or not a reproduction's results (exit code 15).</summary>
+public sealed class ResultsFormatException(string message, Exception? inner = null) : SnnConvertException(message, inner)
+{
+    /// <inheritdoc/>
+    public override int ExitCode => 15;
+    /// <inheritdoc/>
+    public override string Category => "results-format";
+}

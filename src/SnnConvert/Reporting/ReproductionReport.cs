@@ -34,6 +34,29 @@ public sealed record ReproductionReport(int SchemaVersion, string Dataset, strin
     /// <summary>Reads results.json back.</summary>
     public static ReproductionReport FromJson(string json) =>
         JsonSerializer.Deserialize<ReproductionReport>(json, Json) ?? throw new JsonException("results.json holds null");
+
+    /// <summary>Reads the results.json at <paramref name="path"/>, checking that it is a whole reproduction's.</summary>
+    /// <exception cref="Errors.ResultsFormatException">The file is missing, not JSON, cut short, or lacks a report's fields.</exception>
+    public static ReproductionReport Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new Errors.ResultsFormatException($"{path}: no such file (give the folder that `snnconvert reproduce` or `merge` wrote)");
+        ReproductionReport? report;
+        try
+        {
+            report = FromJson(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new Errors.ResultsFormatException($"{path}: not a reproduction's results (truncated or not JSON: {e.Message})", e);
+        }
+        // Required fields missing from the JSON come back null.
+        if (report.Settings is null || report.Run is null || report.Methods is null || report.Methods.Count == 0
+            || report.Methods.Any(m => m?.Report?.Rows is null || m.Report.Layers is null || m.Thresholds is null || m.Warnings is null)
+            || report.Settings.Timesteps is null || report.Methods.Any(m => m.Report.Rows.Count != report.Settings.Timesteps.Count))
+            throw new Errors.ResultsFormatException($"{path}: not a reproduction's results: its settings, run or methods (each with one row per T) are missing");
+        return report;
+    }
 }
 
 /// <summary>The settings of a reproduction, as reported.</summary>

@@ -23,11 +23,13 @@ namespace SnnConvert.Tests.Reliability;
 [Collection(ConsoleCollection.Name)]
 public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Usage = 2, DataFormat = 3, DatasetMissing = 4, ModelFormat = 5, Mismatch = 7, Conversion = 8, OnnxFormat = 9, Io = 11;
+    private const int Usage = 2, DataFormat = 3, DatasetMissing = 4, ModelFormat = 5, Mismatch = 7, Conversion = 8, OnnxFormat = 9, Io = 11,
+        ResultsFormat = 15;
     private static readonly Dictionary<int, string> Categories = new()
     {
         [Usage] = "usage", [DataFormat] = "data-format", [DatasetMissing] = "dataset-missing", [ModelFormat] = "model-format",
         [Mismatch] = "model-data-mismatch", [Conversion] = "conversion", [OnnxFormat] = "onnx-format", [Io] = "io",
+        [ResultsFormat] = "results-format",
     };
 
     private readonly TempDirectory _temp = new();
@@ -105,6 +107,13 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposab
         ["snn-nan-threshold"] = t => SimulateEditedSnn(t, tensors => tensors.First(x => x.Name.EndsWith("thresholds")).Value.Data[0] = float.NaN, "threshold"),
         ["snn-is-a-model"] = t => new(ModelFormat, ["simulate", "--snn", SeedModel], SeedModel, "kind", "\"snn\""),
         ["snn-unknown-layer-type"] = t => SimulateEditedSnn(t, null, "layers[1].type", h => h["layers"]![1]!["type"] = "maxpool2d"),
+
+        // ---- a reproduce folder to re-render (report) ----
+        ["report-folder-without-results"] = t => new(ResultsFormat, ["report", t.Sub("empty-run")], "results.json", "no such file"),
+        ["report-results-cut-short"] = t => new(ResultsFormat, ["report", Path.GetDirectoryName(t.Write("cut/results.json", CommittedResults()[..4000]))!],
+            "results.json", "truncated or not JSON"),
+        ["report-results-of-a-simulation"] = t => new(ResultsFormat, ["report", Path.GetDirectoryName(t.Write("sim/results.json", "{\"images\": 10}"u8.ToArray()))!],
+            "results.json", "settings, run or methods"),
 
         // ---- the model does not fit the data ----
         ["wrong-image-size-for-model"] = t => new(Mismatch, ["eval", "--model", SeedModel, "--dataset", "cifar10", "--data-dir", TinyCifar(t)], "mnist-seed", "[1, 28, 28]", "[3, 32, 32]"),
@@ -198,6 +207,8 @@ public sealed class BadInputCatalogueTests(ITestOutputHelper output) : IDisposab
     // ---- builders ----
 
     /// <summary>A command whose bad option must be reported before the broken --data-dir (and model) it also names are read.</summary>
+    private static byte[] CommittedResults() => File.ReadAllBytes(RepositoryFiles.Path("docs/results/fmnist-seed/results.json"));
+
     private static Case Early(TempDirectory t, string[] args, params string[] mentions) => new(Usage, [.. args, "--data-dir", BrokenMnist(t)], mentions);
 
     /// <summary>A file that no reader accepts, given where a model or SNN file is expected.</summary>
