@@ -72,7 +72,7 @@ public static class PostCalibrator
                 layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => 0.5f * Theta(c)).ToArray() };
                 net = net.WithLayer(stage, layer);
             }
-            ProbeInputLog? log = ReplayPays(net, stage) && (bias && shiftMembrane || stage != last) ? new ProbeInputLog(replayBudget) : null;
+            ProbeInputLog? log = ProbeInputLog.Pays(net, InputEncoding.Direct, stage) && (bias && shiftMembrane || stage != last) ? new ProbeInputLog(replayBudget) : null;
             double[] error = Error(net, stage, targets[stage], settings, progress, record: log, source: previous);
             previous = log is null ? null : (log, stage);
             double meanError = error.Average(Math.Abs);
@@ -153,24 +153,13 @@ public static class PostCalibrator
         {
             int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
             probe.Begin(n);
-            if (source is { } from && index < from.Log.Batches) runner.Replay(from.Log, index, from.Stage);
-            else
-            {
-                runner.Start(settings.Data, start, n, settings.Seed);
-                for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
-            }
+            runner.RunBatch(settings.Data, start, n, settings.Seed, steps, index, source);
             probe.End(n);
             progress?.Report(new CalibrationProgress(stage, $"post-calibration: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
         }
         double perChannel = (double)settings.Data.Count * probe.ChannelSize * settings.Steps;
         return Enumerable.Range(0, channels).Select(c => probe.Totals[c] / perChannel * (integrate ? Theta(c) : 1f) - target[c]).ToArray();
     }
-
-    // Whether replaying the layer's recorded inputs costs less than simulating the layers before it again: only when
-    // one of them computes currents at every step. The first weighted layer's current is constant under direct input,
-    // so re-running it (its neurons and a pooling) costs about what recording and decoding its spikes would.
-    private static bool ReplayPays(SpikingNetwork net, int stage) =>
-        net.SynapticIndices.Any(s => s < stage && !InputEncoder.GivesConstantCurrent(net, InputEncoding.Direct, s));
 
     private static int ChannelSize(int[] shape) => shape.Length == 3 ? shape[1] * shape[2] : 1;
 }

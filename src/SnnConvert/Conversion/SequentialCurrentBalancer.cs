@@ -62,21 +62,12 @@ public static class SequentialCurrentBalancer
             int steps = InputEncoder.GivesConstantCurrent(net, encoding, stage) ? 1 : settings.Steps;
             int batch = Math.Min(settings.BatchSize, settings.Data.Count);
             int block = SnnBlockRunner.BlockSteps(net, batch, steps);
-            ProbeInputLog? log = replayBudget > 0 && ReplayPays(net, encoding, stage) && LaterCalibrated(net, stage) ? new ProbeInputLog(replayBudget) : null;
+            ProbeInputLog? log = replayBudget > 0 && ProbeInputLog.Pays(net, encoding, stage) && LaterCalibrated(net, stage) ? new ProbeInputLog(replayBudget) : null;
             var runner = new SnnBlockRunner(net, batch, block, encoding, net.Readout, settings.Engine, probe) { InputLog = log };
             for (int start = 0, index = 0; start < settings.Data.Count; start += settings.BatchSize, index++)
             {
                 int n = Math.Min(settings.BatchSize, settings.Data.Count - start);
-                if (source is { } from && index < from.Log.Batches)
-                {
-                    runner.Replay(from.Log, index, from.Stage);
-                    replayed++;
-                }
-                else
-                {
-                    runner.Start(settings.Data, start, n, settings.Seed);
-                    for (int t = 0; t < steps; t += block) runner.Run(Math.Min(block, steps - t));
-                }
+                if (runner.RunBatch(settings.Data, start, n, settings.Seed, steps, index, source)) replayed++;
                 progress?.Report(new CalibrationProgress(stage, $"{method}: layer {stage} ({layer.Describe()})", start + n, settings.Data.Count));
             }
             source = log is null ? null : (log, stage);
@@ -89,11 +80,6 @@ public static class SequentialCurrentBalancer
         }
         return net with { Conversion = Record(net.Conversion, method, settings, percentile, granularity, encoding, rescaleInputs, report) };
     }
-
-    // Whether recording the layer's inputs pays: only when a weighted layer before it computes currents at every step
-    // (under direct input the first one's is constant: re-running it costs about what decoding its spikes would).
-    private static bool ReplayPays(SpikingNetwork net, InputEncoding encoding, int stage) =>
-        net.SynapticIndices.Any(s => s < stage && !InputEncoder.GivesConstantCurrent(net, encoding, s));
 
     // Whether a weighted layer after this one is calibrated (and would replay its inputs): the output layer is not
     // under membrane readout.

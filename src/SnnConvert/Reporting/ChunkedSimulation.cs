@@ -50,6 +50,7 @@ public static class ChunkedSimulation
             {
                 parts.Add(saved.Part);
                 seconds += saved.Seconds;
+                progress?.Report(range.End);
             }
             else
             {
@@ -63,7 +64,6 @@ public static class ChunkedSimulation
                 parts.Add(part);
                 seconds += elapsed;
             }
-            progress?.Report(range.End);
         }
         var (result, _) = PartialSimulation.Merge(parts, i => $"chunk {i} of {variant.Label}");
         return (result, seconds);

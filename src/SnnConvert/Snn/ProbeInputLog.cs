@@ -21,6 +21,14 @@ internal sealed class ProbeInputLog
 
     private sealed record Block(byte[] Packed, int Bits, int Length, int[]? NonZero, int Images, int Steps);
 
+    /// <summary>
+    /// Whether recording weighted layer <paramref name="stage"/>'s inputs pays: only when a weighted layer before it
+    /// computes currents at every step. Under direct input the first one's current is constant, so re-running it (its
+    /// neurons and a pooling) costs about what recording and decoding its spikes would.
+    /// </summary>
+    public static bool Pays(SpikingNetwork net, InputEncoding encoding, int stage) =>
+        net.SynapticIndices.Any(s => s < stage && !InputEncoder.GivesConstantCurrent(net, encoding, s));
+
     /// <summary>An empty log that holds at most <paramref name="budgetBytes"/> bytes of recorded blocks.</summary>
     public ProbeInputLog(long budgetBytes) => _budget = budgetBytes;
 

@@ -134,6 +134,24 @@ public sealed class SnnBlockRunner
         }
     }
 
+    /// <summary>
+    /// Runs batch <paramref name="index"/> (images [start, start + count) of <paramref name="data"/>) for
+    /// <paramref name="steps"/> steps in blocks of the size given at construction: replayed from
+    /// <paramref name="source"/> (see <see cref="Replay"/>) when it holds that batch, else simulated from the images.
+    /// Returns whether it was replayed.
+    /// </summary>
+    internal bool RunBatch(ILabelledImages data, int start, int count, int seed, int steps, int index, (ProbeInputLog Log, int Stage)? source)
+    {
+        if (source is { } from && index < from.Log.Batches)
+        {
+            Replay(from.Log, index, from.Stage);
+            return true;
+        }
+        Start(data, start, count, seed);
+        for (int t = 0; t < steps; t += _maxSteps) Run(Math.Min(_maxSteps, steps - t));
+        return false;
+    }
+
     /// <summary>Advances the whole batch by <paramref name="steps"/> time steps (at most the block size given at construction).</summary>
     /// <param name="steps">Steps of this block.</param>
     public void Run(int steps)
