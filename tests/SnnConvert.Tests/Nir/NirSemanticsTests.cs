@@ -25,7 +25,7 @@ public sealed class NirSemanticsTests(ITestOutputHelper output) : IDisposable
         get
         {
             var data = new TheoryData<string, bool, bool>();
-            // Zoo models with a trained file in models/ (one still training, cifar10-vgg-wide, has none yet).
+            // Zoo models with a trained file in models/.
             foreach (string name in ModelZoo.All.Select(m => m.Name).Where(n => File.Exists(RepositoryFiles.Path($"models/{n}.snnm"))))
             {
                 data.Add(name, false, false);
