@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using SnnConvert.Conversion;
 using SnnConvert.Data;
@@ -131,8 +130,7 @@ public sealed class ConversionsFolder
     // A file name from the label (letters, digits, '-' and '.' kept), made unique among those taken.
     private static string FileName(string label, IEnumerable<string> taken)
     {
-        var name = new StringBuilder();
-        foreach (char c in label) name.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_');
+        string name = LabelFileName.Stem(label);
         string file = name + ".snn";
         for (int i = 2; taken.Contains(file, StringComparer.OrdinalIgnoreCase); i++) file = $"{name}-{i}.snn";
         return file;

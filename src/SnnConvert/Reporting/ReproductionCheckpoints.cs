@@ -166,12 +166,7 @@ public sealed class ReproductionCheckpoints
 
     private string ChunkPath(MethodVariant variant, ImageRange range) => PathOf(variant, $".images-{range.Start}-{range.End}.json");
 
-    private string PathOf(MethodVariant variant, string suffix = ".json")
-    {
-        var name = new StringBuilder();
-        foreach (char c in variant.Label) name.Append(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '_');
-        return Path.Combine(_folder, name + suffix);
-    }
+    private string PathOf(MethodVariant variant, string suffix = ".json") => Path.Combine(_folder, LabelFileName.Stem(variant.Label) + suffix);
 
     /// <summary>One saved method.</summary>
     /// <param name="Fingerprint">What the result depends on.</param>
