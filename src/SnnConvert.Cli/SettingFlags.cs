@@ -14,6 +14,7 @@ public static class SettingFlags
         [SettingNames.CalibrationSamples] = "--calib-samples",
         [SettingNames.CalibrationSteps] = "--calib-steps",
         [SettingNames.PostCalibrationSamples] = "--post-calib-samples",
+        [SettingNames.PostCalibrationPasses] = "--post-calib-passes",
         [SettingNames.BatchSize] = "--batch-size",
         [SettingNames.TimeSteps] = "--timesteps",
         [SettingNames.Shard] = "--shard",

@@ -42,6 +42,11 @@ public sealed class SnnOptions
     {
         Description = $"--calibrate, --low-latency: the images bias and membrane calibration use, a seeded subset of the calibration images (default {PostCalibrator.DefaultImages})",
     };
+    /// <summary>--post-calib-passes (convert).</summary>
+    public Option<int?> PostCalibPasses { get; } = new("--post-calib-passes")
+    {
+        Description = $"--calibrate, --low-latency: measure-and-correct passes of each step per layer: after a correction the layer's error is measured again on the same images and corrected again (Hao et al. 2023 shift the membrane iteratively; default {PostCalibrator.DefaultPasses})",
+    };
     /// <summary>--reset.</summary>
     public Option<string> Reset { get; } = new("--reset") { Description = "IF reset: soft (subtract the threshold, the seed) or hard (to zero)", DefaultValueFactory = _ => "soft" };
     /// <summary>--initial-membrane.</summary>
@@ -148,6 +153,7 @@ public sealed class SnnOptions
         TargetSteps = TargetSteps(parse),
         PostCalibration = PostCalibrationChoice(parse),
         PostCalibrationSamples = PostCalibrationSamples(parse),
+        PostCalibrationPasses = PostCalibrationPasses(parse),
     };
 
     /// <summary>
@@ -161,6 +167,19 @@ public sealed class SnnOptions
         if (PostCalibrationChoice(parse) == PostCalibration.None)
             throw new UsageException("--post-calib-samples: only sets the images of --calibrate bias/membrane or --low-latency; give one of them");
         return samples;
+    }
+
+    /// <summary>
+    /// The measure-and-correct passes of post-calibration: --post-calib-passes (convert's), refused without --calibrate
+    /// or --low-latency (it would change nothing), else the library's default.
+    /// </summary>
+    public int PostCalibrationPasses(ParseResult parse)
+    {
+        if (parse.GetValue(PostCalibPasses) is not { } passes) return PostCalibrator.DefaultPasses;
+        if (passes <= 0) throw new UsageException($"--post-calib-passes: post-calibration needs at least one pass, got {passes}");
+        if (PostCalibrationChoice(parse) == PostCalibration.None)
+            throw new UsageException("--post-calib-passes: only sets the passes of --calibrate bias/membrane or --low-latency; give one of them");
+        return passes;
     }
 
     /// <summary>The settings of compare and reproduce for <paramref name="methods"/> (every method shares them).</summary>

@@ -45,4 +45,9 @@ public sealed record ConversionOptions
     /// (default <see cref="PostCalibrator.DefaultImages"/>).
     /// </summary>
     public int PostCalibrationSamples { get; init; } = PostCalibrator.DefaultImages;
+    /// <summary>
+    /// Measure-and-correct passes of each <see cref="PostCalibration"/> step per layer (default
+    /// <see cref="PostCalibrator.DefaultPasses"/>: one; more re-measure the layer's error on the same inputs and correct it again).
+    /// </summary>
+    public int PostCalibrationPasses { get; init; } = PostCalibrator.DefaultPasses;
 }

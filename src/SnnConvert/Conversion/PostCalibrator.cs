@@ -18,11 +18,17 @@ namespace SnnConvert.Conversion;
 /// spikes, d_c T / theta_c, times theta_c), clamped to [-theta_c, theta_c]; IF layers only. With both, the bias is set
 /// first and the membrane shift removes what the re-measured error still holds.</item>
 /// </list>
+/// Each step can run in several passes (Hao et al. 2023 shift iteratively): a correction moves a layer's mean output by
+/// less than the error it was computed from, because neurons that stay silent or saturate over the T steps do not follow
+/// it, so the error is measured again (on the same recorded inputs) and corrected again.
 /// </summary>
 public static class PostCalibrator
 {
     /// <summary>Calibration images used at most unless asked otherwise (Li et al. use a few hundred); a seeded subset of the calibration images.</summary>
     public const int DefaultImages = 512;
+
+    /// <summary>Measure-and-correct passes of each step per layer unless asked otherwise (one: Li et al.'s light pipeline).</summary>
+    public const int DefaultPasses = 1;
 
     /// <summary>Calibrates <paramref name="balanced"/>; returns it unchanged for <see cref="PostCalibration.None"/>.</summary>
     /// <param name="balanced">The threshold method's network.</param>
@@ -30,16 +36,17 @@ public static class PostCalibrator
     /// <param name="settings">The calibration images (of which up to <paramref name="images"/>), T as <see cref="CalibrationSettings.Steps"/>, seed, batch, engine.</param>
     /// <param name="progress">Progress per layer.</param>
     /// <param name="images">Images used at most: a seeded subset of the calibration images when they are more.</param>
-    /// <exception cref="InvalidSettingException">A setting is out of range, or <paramref name="images"/> is not positive.</exception>
+    /// <param name="passes">Measure-and-correct passes of each step per layer (<see cref="DefaultPasses"/>: one).</param>
+    /// <exception cref="InvalidSettingException">A setting is out of range, or <paramref name="images"/> or <paramref name="passes"/> is not positive.</exception>
     public static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress = null,
-        int images = DefaultImages) =>
-        Calibrate(balanced, steps, settings, progress, images, ReplayBudgetBytes);
+        int images = DefaultImages, int passes = DefaultPasses) =>
+        Calibrate(balanced, steps, settings, progress, images, ReplayBudgetBytes, passes);
 
     /// <summary>Bytes of one layer's recorded inputs (<see cref="ProbeInputLog"/>; the batches beyond are simulated again).</summary>
     internal const long ReplayBudgetBytes = 160L << 20;
 
     /// <summary>
-    /// <see cref="Calibrate(SpikingNetwork, PostCalibration, CalibrationSettings, IProgress{CalibrationProgress}?, int)"/>
+    /// <see cref="Calibrate(SpikingNetwork, PostCalibration, CalibrationSettings, IProgress{CalibrationProgress}?, int, int)"/>
     /// with the memory for replays given. Each layer is measured with every earlier one final, and with bias and
     /// membrane twice, its bias changed in between. The first measurement records the layer's inputs (within
     /// <paramref name="replayBudget"/> bytes); the second replays them instead of simulating the layers before it
@@ -47,9 +54,10 @@ public static class PostCalibrator
     /// same currents bit for bit. At most two such records are held at once.
     /// </summary>
     internal static SpikingNetwork Calibrate(SpikingNetwork balanced, PostCalibration steps, CalibrationSettings settings, IProgress<CalibrationProgress>? progress,
-        int images, long replayBudget)
+        int images, long replayBudget, int passes = DefaultPasses)
     {
         CheckImages(images);
+        CheckPasses(passes);
         if (steps == PostCalibration.None) return balanced;
         settings.Validate();
         settings = settings with { Data = SnnConverter.CalibrationSubset(settings.Data, images, settings.Seed) };
@@ -72,30 +80,53 @@ public static class PostCalibrator
                 layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => 0.5f * Theta(c)).ToArray() };
                 net = net.WithLayer(stage, layer);
             }
-            ProbeInputLog? log = ProbeInputLog.Pays(net, InputEncoding.Direct, stage) && (bias && shiftMembrane || stage != last) ? new ProbeInputLog(replayBudget) : null;
+            bool measuresAgain = bias && shiftMembrane || passes > 1;
+            ProbeInputLog? log = ProbeInputLog.Pays(net, InputEncoding.Direct, stage) && (measuresAgain || stage != last) ? new ProbeInputLog(replayBudget) : null;
             double[] error = Error(net, stage, targets[stage], settings, progress, record: log, source: previous);
             previous = log is null ? null : (log, stage);
             double meanError = error.Average(Math.Abs);
             double? biasShift = null, meanStart = null;
+            double[] Measure() => Error(net, stage, targets[stage], settings, progress, source: log is null ? null : (log, stage));
             if (bias)
             {
                 float[] b = layer.Bias is { } old ? (float[])old.Clone() : new float[channels];
-                for (int c = 0; c < channels; c++) b[c] -= (float)error[c];
-                biasShift = error.Average(Math.Abs);
-                layer = layer with { Bias = b };
-                net = net.WithLayer(stage, layer);
-                if (shiftMembrane) error = Error(net, stage, targets[stage], settings, progress, source: log is null ? null : (log, stage));
+                var shift = new double[channels];
+                for (int pass = 0; pass < passes; pass++)
+                {
+                    if (pass > 0) error = Measure();
+                    for (int c = 0; c < channels; c++)
+                    {
+                        b[c] -= (float)error[c];
+                        shift[c] += error[c];
+                    }
+                    layer = layer with { Bias = (float[])b.Clone() };
+                    net = net.WithLayer(stage, layer);
+                }
+                biasShift = shift.Average(Math.Abs);
+                if (shiftMembrane) error = Measure();
             }
             if (shiftMembrane)
             {
-                float[] v0 = layer.InitialPotential!;
-                for (int c = 0; c < channels; c++) v0[c] = Math.Clamp(v0[c] - (float)(error[c] * settings.Steps), -Theta(c), Theta(c));
+                float[] v0 = (float[])layer.InitialPotential!.Clone();
+                for (int pass = 0; pass < passes; pass++)
+                {
+                    if (pass > 0) error = Measure();
+                    for (int c = 0; c < channels; c++) v0[c] = Math.Clamp(v0[c] - (float)(error[c] * settings.Steps), -Theta(c), Theta(c));
+                    layer = layer with { InitialPotential = (float[])v0.Clone() };
+                    net = net.WithLayer(stage, layer);
+                }
                 meanStart = Enumerable.Range(0, channels).Average(c => v0[c] / (double)Theta(c));
             }
             report.Add(new PostCalibrationLayer(stage, layer.Describe(), meanError, biasShift, meanStart));
         }
         string name = string.Join(",", new[] { bias ? "bias" : null, membrane ? "membrane" : null }.OfType<string>());
-        return net with { Conversion = net.Conversion with { PostCalibration = new PostCalibrationRecord(name, settings.Steps, settings.Data.Count, report) } };
+        return net with { Conversion = net.Conversion with { PostCalibration = new PostCalibrationRecord(name, settings.Steps, settings.Data.Count, report, passes) } };
+    }
+
+    /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="passes"/> is at least 1.</summary>
+    public static void CheckPasses(int passes)
+    {
+        if (passes <= 0) throw new InvalidSettingException(SettingNames.PostCalibrationPasses, $"post-calibration needs at least one pass, got {passes}");
     }
 
     /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="images"/> is at least 1.</summary>

@@ -40,6 +40,7 @@ public static class SnnConverter
         LatencyTarget? target = Target(options);
         target?.Validate();   // before any image is read
         PostCalibrator.CheckImages(options.PostCalibrationSamples);
+        PostCalibrator.CheckPasses(options.PostCalibrationPasses);
         ImageDataset subset = CalibrationSubset(calibration, options.CalibrationSamples, options.Seed);
         Evaluator.CheckCompatible(model.Network, subset);
         ConversionTemplate template = SnnTemplateBuilder.Build(model, options.MaxPool, options.Neuron, options.Readout);
@@ -68,7 +69,8 @@ public static class SnnConverter
                 "(options differ beyond their post-calibration, or the latency target differs); convert from scratch");
         SavedModel model = thresholds.Model;
         SpikingNetwork balanced = PostCalibrator.Calibrate(thresholds.Balanced, options.PostCalibration,
-            thresholds.Settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress, options.PostCalibrationSamples);
+            thresholds.Settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress, options.PostCalibrationSamples,
+            options.PostCalibrationPasses);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };
@@ -77,14 +79,20 @@ public static class SnnConverter
 
     /// <summary>
     /// Whether conversions with <paramref name="a"/> and <paramref name="b"/> calibrate the same thresholds (of the same
-    /// model and images): their options are equal except for the post-calibration (steps and images), and their
+    /// model and images): their options are equal except for the post-calibration (steps, images and passes), and their
     /// thresholds are chosen for the same latency target. Membrane calibration makes the target's error a rounding
     /// (<see cref="Target"/>), so a row with it shares the thresholds of a row without it only when the neurons start at
     /// theta/2 anyway.
     /// </summary>
     public static bool SharesThresholds(ConversionOptions a, ConversionOptions b) =>
-        Equals(Target(a), Target(b)) && a with { PostCalibration = PostCalibration.None, PostCalibrationSamples = PostCalibrator.DefaultImages }
-            == b with { PostCalibration = PostCalibration.None, PostCalibrationSamples = PostCalibrator.DefaultImages };
+        Equals(Target(a), Target(b)) && WithoutPostCalibration(a) == WithoutPostCalibration(b);
+
+    private static ConversionOptions WithoutPostCalibration(ConversionOptions options) => options with
+    {
+        PostCalibration = PostCalibration.None,
+        PostCalibrationSamples = PostCalibrator.DefaultImages,
+        PostCalibrationPasses = PostCalibrator.DefaultPasses,
+    };
 
     /// <summary>
     /// The warning for a target latency given to the qcfs method without post-calibration, or null: qcfs takes the

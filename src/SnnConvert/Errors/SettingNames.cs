@@ -10,6 +10,8 @@ public static class SettingNames
     public const string CalibrationSamples = "calibration samples";
     /// <summary>The number of images bias and membrane calibration use at most.</summary>
     public const string PostCalibrationSamples = "post-calibration samples";
+    /// <summary>Measure-and-correct passes of post-calibration per layer.</summary>
+    public const string PostCalibrationPasses = "post-calibration passes";
     /// <summary>The time steps of a calibration run.</summary>
     public const string CalibrationSteps = "calibration steps";
     /// <summary>The images per batch.</summary>

@@ -11,16 +11,22 @@ namespace SnnConvert.Snn;
 /// <param name="TargetSteps">T, the latency the errors were measured at.</param>
 /// <param name="Images">Calibration images simulated per layer.</param>
 /// <param name="Layers">One entry per calibrated layer, in order.</param>
-public sealed record PostCalibrationRecord(string Steps, int TargetSteps, int Images, IReadOnlyList<PostCalibrationLayer> Layers)
+/// <param name="Passes">Measure-and-correct passes of each step per layer (stored only when more than one, so that earlier files keep their bytes).</param>
+public sealed record PostCalibrationRecord(string Steps, int TargetSteps, int Images, IReadOnlyList<PostCalibrationLayer> Layers, int Passes = 1)
 {
     /// <summary>The stored form.</summary>
-    internal JsonObject ToJson() => new()
+    internal JsonObject ToJson()
     {
-        ["steps"] = Steps,
-        ["targetSteps"] = TargetSteps,
-        ["images"] = Images,
-        ["layers"] = new JsonArray(Layers.Select(l => (JsonNode)l.ToJson()).ToArray()),
-    };
+        var json = new JsonObject
+        {
+            ["steps"] = Steps,
+            ["targetSteps"] = TargetSteps,
+            ["images"] = Images,
+        };
+        if (Passes != 1) json["passes"] = Passes;
+        json["layers"] = new JsonArray(Layers.Select(l => (JsonNode)l.ToJson()).ToArray());
+        return json;
+    }
 
     /// <summary>Reads the stored form.</summary>
     /// <exception cref="InvalidOperationException">A field is missing or of the wrong kind.</exception>
@@ -28,7 +34,8 @@ public sealed record PostCalibrationRecord(string Steps, int TargetSteps, int Im
         json["steps"]?.GetValue<string>() ?? throw new InvalidOperationException("postCalibration.steps is missing"),
         json["targetSteps"]?.GetValue<int>() ?? throw new InvalidOperationException("postCalibration.targetSteps is missing"),
         json["images"]?.GetValue<int>() ?? throw new InvalidOperationException("postCalibration.images is missing"),
-        (json["layers"] as JsonArray)?.Select(PostCalibrationLayer.FromJson).ToArray() ?? []);
+        (json["layers"] as JsonArray)?.Select(PostCalibrationLayer.FromJson).ToArray() ?? [],
+        json["passes"]?.GetValue<int>() ?? 1);
 }
 
 /// <summary>Post-calibration of one weighted layer.</summary>

@@ -76,8 +76,11 @@ internal static class ReferencePostCalibration
         return sum.Select((s, c) => s / data.Count / steps - target[c]).ToArray();
     }
 
-    /// <summary>The whole procedure: every weighted layer in order; bias b -= d; v(0) = theta / 2 then v(0) -= d T, clamped to +-theta.</summary>
-    public static SpikingNetwork Calibrate(SpikingNetwork net, ImageDataset data, int steps, bool bias, bool membrane)
+    /// <summary>
+    /// The whole procedure: every weighted layer in order; bias b -= d; v(0) = theta / 2 then v(0) -= d T, clamped to
+    /// +-theta; each step <paramref name="passes"/> times, d measured again before every pass after the first.
+    /// </summary>
+    public static SpikingNetwork Calibrate(SpikingNetwork net, ImageDataset data, int steps, bool bias, bool membrane, int passes = 1)
     {
         Dictionary<int, double[]> targets = Targets(net, data);
         for (int s = 0; s < net.Layers.Count; s++)
@@ -89,17 +92,19 @@ internal static class ReferencePostCalibration
             int channels = layer.OutputChannels;
             if (shift) net = net.WithLayer(s, layer = layer with { InitialPotential = Enumerable.Range(0, channels).Select(c => (float)(Theta(layer, c) / 2)).ToArray() });
             double[] d = Error(net, s, data, steps, targets[s]);
-            if (bias)
+            for (int pass = 0; bias && pass < passes; pass++)
             {
+                if (pass > 0) d = Error(net, s, data, steps, targets[s]);
                 float[] b = Enumerable.Range(0, channels).Select(c => (float)((layer.Bias?[c] ?? 0) - d[c])).ToArray();
                 net = net.WithLayer(s, layer = layer with { Bias = b });
-                if (shift) d = Error(net, s, data, steps, targets[s]);
             }
-            if (shift)
+            if (bias && shift) d = Error(net, s, data, steps, targets[s]);
+            for (int pass = 0; shift && pass < passes; pass++)
             {
+                if (pass > 0) d = Error(net, s, data, steps, targets[s]);
                 float[] v0 = Enumerable.Range(0, channels)
                     .Select(c => (float)Math.Clamp(layer.InitialPotential![c] - d[c] * steps, -Theta(layer, c), Theta(layer, c))).ToArray();
-                net = net.WithLayer(s, layer with { InitialPotential = v0 });
+                net = net.WithLayer(s, layer = layer with { InitialPotential = v0 });
             }
         }
         return net;
