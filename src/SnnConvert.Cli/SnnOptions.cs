@@ -47,6 +47,11 @@ public sealed class SnnOptions
     {
         Description = $"--calibrate, --low-latency: measure-and-correct passes of each step per layer: after a correction the layer's error is measured again on the same images and corrected again (Hao et al. 2023 shift the membrane iteratively; default {PostCalibrator.DefaultPasses})",
     };
+    /// <summary>--membrane-granularity (convert).</summary>
+    public Option<string?> MembraneGranularityOption { get; } = new("--membrane-granularity")
+    {
+        Description = "--calibrate membrane, --low-latency: one calibrated v(0) per channel (default) or per neuron (channel and position; Hao et al. 2023 detect offsets per neuron)",
+    };
     /// <summary>--reset.</summary>
     public Option<string> Reset { get; } = new("--reset") { Description = "IF reset: soft (subtract the threshold, the seed) or hard (to zero)", DefaultValueFactory = _ => "soft" };
     /// <summary>--initial-membrane.</summary>
@@ -154,6 +159,7 @@ public sealed class SnnOptions
         PostCalibration = PostCalibrationChoice(parse),
         PostCalibrationSamples = PostCalibrationSamples(parse),
         PostCalibrationPasses = PostCalibrationPasses(parse),
+        MembraneGranularity = MembraneGranularityChoice(parse),
     };
 
     /// <summary>
@@ -180,6 +186,19 @@ public sealed class SnnOptions
         if (PostCalibrationChoice(parse) == PostCalibration.None)
             throw new UsageException("--post-calib-passes: only sets the passes of --calibrate bias/membrane or --low-latency; give one of them");
         return passes;
+    }
+
+    /// <summary>
+    /// Membrane calibration's granularity: --membrane-granularity (convert's), refused without membrane calibration
+    /// (--calibrate membrane or --low-latency), else per channel.
+    /// </summary>
+    public MembraneGranularity MembraneGranularityChoice(ParseResult parse)
+    {
+        if (parse.GetValue(MembraneGranularityOption) is not { } text) return MembraneGranularity.Channel;
+        var granularity = ParseEnum<MembraneGranularity>("--membrane-granularity", text);
+        if (!PostCalibrationChoice(parse).HasFlag(PostCalibration.Membrane))
+            throw new UsageException("--membrane-granularity: only sets how --calibrate membrane (or --low-latency) sets v(0); give one of them");
+        return granularity;
     }
 
     /// <summary>The settings of compare and reproduce for <paramref name="methods"/> (every method shares them).</summary>

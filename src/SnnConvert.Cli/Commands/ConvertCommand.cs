@@ -31,6 +31,7 @@ public static class ConvertCommand
         foreach (var option in o.Calibration) command.Add(option);
         command.Add(o.PostCalibSamples);
         command.Add(o.PostCalibPasses);
+        command.Add(o.MembraneGranularityOption);
         command.Add(o.BatchSize);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -41,6 +42,7 @@ public static class ConvertCommand
             o.ValidateCalibration(parse, [parse.GetValue(method) ?? "max-current"]);   // every option before the model and the data
             _ = o.PostCalibrationSamples(parse);
             _ = o.PostCalibrationPasses(parse);
+            _ = o.MembraneGranularityChoice(parse);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string methodName = parse.GetValue(method) ?? (lowLatency ? "max-current" : SnnRun.DefaultMethod(cnn));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");

@@ -50,4 +50,6 @@ public sealed record ConversionOptions
     /// <see cref="PostCalibrator.DefaultPasses"/>: one; more re-measure the layer's error on the same inputs and correct it again).
     /// </summary>
     public int PostCalibrationPasses { get; init; } = PostCalibrator.DefaultPasses;
+    /// <summary>Membrane calibration's v(0): one per channel (the default) or one per neuron.</summary>
+    public MembraneGranularity MembraneGranularity { get; init; }
 }

@@ -70,7 +70,7 @@ public static class SnnConverter
         SavedModel model = thresholds.Model;
         SpikingNetwork balanced = PostCalibrator.Calibrate(thresholds.Balanced, options.PostCalibration,
             thresholds.Settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress, options.PostCalibrationSamples,
-            options.PostCalibrationPasses);
+            options.PostCalibrationPasses, options.MembraneGranularity);
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };
@@ -79,7 +79,7 @@ public static class SnnConverter
 
     /// <summary>
     /// Whether conversions with <paramref name="a"/> and <paramref name="b"/> calibrate the same thresholds (of the same
-    /// model and images): their options are equal except for the post-calibration (steps, images and passes), and their
+    /// model and images): their options are equal except for the post-calibration (steps, images, passes, membrane granularity), and their
     /// thresholds are chosen for the same latency target. Membrane calibration makes the target's error a rounding
     /// (<see cref="Target"/>), so a row with it shares the thresholds of a row without it only when the neurons start at
     /// theta/2 anyway.
@@ -92,6 +92,7 @@ public static class SnnConverter
         PostCalibration = PostCalibration.None,
         PostCalibrationSamples = PostCalibrator.DefaultImages,
         PostCalibrationPasses = PostCalibrator.DefaultPasses,
+        MembraneGranularity = MembraneGranularity.Channel,
     };
 
     /// <summary>

@@ -10,7 +10,7 @@ namespace SnnConvert.Conversion;
 /// dynamics (<see cref="IfNeuron"/>, its thresholds, the given v(0), the network's reset), so that trying another v(0)
 /// or bias needs no change in the runner. Per image it counts the spikes per channel (IF neurons; summed per position
 /// where a channel is one neuron) or sums the currents (the membrane-readout output layer), and per batch adds them up
-/// per output channel.
+/// per output channel, and with <see cref="PerNeuron"/> also per neuron.
 /// </summary>
 internal sealed class SpikeRateProbe : CurrentProbe
 {
@@ -18,15 +18,16 @@ internal sealed class SpikeRateProbe : CurrentProbe
     private readonly int _steps, _outSize, _channelSize, _channels;
     private readonly bool _integrate, _softReset, _countPerChannel;
     private readonly long[] _counts;   // (N, C) spikes, when counted per channel
-    private readonly double[] _totals;
+    private readonly double[] _totals, _neuronTotals;
 
     /// <param name="net">The network.</param>
     /// <param name="stage">The weighted layer.</param>
     /// <param name="maxBatch">Largest batch.</param>
     /// <param name="steps">T: a constant current (handed over once, with steps 1) counts T times.</param>
     /// <param name="integrate">IF neurons (hidden layers, spike-count output); else the currents are summed (membrane readout).</param>
-    /// <param name="initial">v(0) per output channel.</param>
-    public SpikeRateProbe(SpikingNetwork net, int stage, int maxBatch, int steps, bool integrate, float[] initial) : base(stage)
+    /// <param name="initial">v(0) per output channel, or per neuron.</param>
+    /// <param name="perNeuron">Also add up the output per neuron (<see cref="NeuronTotals"/>).</param>
+    public SpikeRateProbe(SpikingNetwork net, int stage, int maxBatch, int steps, bool integrate, float[] initial, bool perNeuron = false) : base(stage)
     {
         var layer = (SynapticLayer)net.Layers[stage];
         int[] shape = net.Shapes[stage + 1];
@@ -38,8 +39,10 @@ internal sealed class SpikeRateProbe : CurrentProbe
         _spikes = new float[maxBatch * _outSize];
         _sums = new float[maxBatch * _outSize];
         _totals = new double[_channels];
-        // Per channel where channels are maps (a call per channel is cheap next to its positions).
-        _countPerChannel = integrate && _channelSize >= 16;
+        _neuronTotals = new double[perNeuron ? _outSize : 0];
+        // Per channel where channels are maps (a call per channel is cheap next to its positions); per neuron the
+        // per-position sums are needed.
+        _countPerChannel = integrate && _channelSize >= 16 && !perNeuron;
         _counts = new long[_countPerChannel ? maxBatch * _channels : 0];
     }
 
@@ -49,12 +52,21 @@ internal sealed class SpikeRateProbe : CurrentProbe
     /// <summary>Positions per channel of one output map.</summary>
     public int ChannelSize => _channelSize;
 
+    /// <summary>Spikes (IF neurons) or summed currents per neuron over the images ended so far; empty unless asked for.</summary>
+    public IReadOnlyList<double> NeuronTotals => _neuronTotals;
+
+    /// <summary>Whether <see cref="NeuronTotals"/> are added up.</summary>
+    public bool PerNeuron => _neuronTotals.Length > 0;
+
     /// <summary>Sets v(0) and clears the sums of the first <paramref name="images"/> images; call before each batch.</summary>
     public void Begin(int images)
     {
         for (int i = 0; i < images; i++)
+        {
+            if (_initial.Length == _outSize) { _initial.CopyTo(_membrane.AsSpan(i * _outSize, _outSize)); continue; }
             for (int c = 0; c < _channels; c++)
                 _membrane.AsSpan(i * _outSize + c * _channelSize, _channelSize).Fill(_initial[c]);
+        }
         _sums.AsSpan(0, images * _outSize).Clear();
         Array.Clear(_counts);
     }
@@ -110,5 +122,11 @@ internal sealed class SpikeRateProbe : CurrentProbe
                 foreach (float x in _sums.AsSpan(i * _outSize + c * _channelSize, _channelSize)) total += x;
                 _totals[c] += total;
             }
+        if (!PerNeuron) return;
+        for (int i = 0; i < images; i++)
+        {
+            ReadOnlySpan<float> sum = _sums.AsSpan(i * _outSize, _outSize);
+            for (int n = 0; n < _outSize; n++) _neuronTotals[n] += sum[n];
+        }
     }
 }

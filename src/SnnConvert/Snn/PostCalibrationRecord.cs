@@ -12,7 +12,9 @@ namespace SnnConvert.Snn;
 /// <param name="Images">Calibration images simulated per layer.</param>
 /// <param name="Layers">One entry per calibrated layer, in order.</param>
 /// <param name="Passes">Measure-and-correct passes of each step per layer (stored only when more than one, so that earlier files keep their bytes).</param>
-public sealed record PostCalibrationRecord(string Steps, int TargetSteps, int Images, IReadOnlyList<PostCalibrationLayer> Layers, int Passes = 1)
+/// <param name="MembraneGranularity">"neuron" when membrane calibration set one v(0) per neuron; null (not stored) for one per channel.</param>
+public sealed record PostCalibrationRecord(string Steps, int TargetSteps, int Images, IReadOnlyList<PostCalibrationLayer> Layers, int Passes = 1,
+    string? MembraneGranularity = null)
 {
     /// <summary>The stored form.</summary>
     internal JsonObject ToJson()
@@ -24,6 +26,7 @@ public sealed record PostCalibrationRecord(string Steps, int TargetSteps, int Im
             ["images"] = Images,
         };
         if (Passes != 1) json["passes"] = Passes;
+        if (MembraneGranularity is not null) json["membraneGranularity"] = MembraneGranularity;
         json["layers"] = new JsonArray(Layers.Select(l => (JsonNode)l.ToJson()).ToArray());
         return json;
     }
@@ -35,7 +38,8 @@ public sealed record PostCalibrationRecord(string Steps, int TargetSteps, int Im
         json["targetSteps"]?.GetValue<int>() ?? throw new InvalidOperationException("postCalibration.targetSteps is missing"),
         json["images"]?.GetValue<int>() ?? throw new InvalidOperationException("postCalibration.images is missing"),
         (json["layers"] as JsonArray)?.Select(PostCalibrationLayer.FromJson).ToArray() ?? [],
-        json["passes"]?.GetValue<int>() ?? 1);
+        json["passes"]?.GetValue<int>() ?? 1,
+        json["membraneGranularity"]?.GetValue<string>());
 }
 
 /// <summary>Post-calibration of one weighted layer.</summary>

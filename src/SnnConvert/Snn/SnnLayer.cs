@@ -26,7 +26,8 @@ public abstract record SynapticLayer : SnnLayer
     public float[] Thresholds { get; init; } = [];
 
     /// <summary>
-    /// Membrane potential at t = 0 per output channel (conv) or feature (linear), in the current's units (absolute, not
+    /// Membrane potential at t = 0 per output channel (conv) or feature (linear), or per neuron (channel by channel,
+    /// positions in row-major order within a channel: the layer's output order), in the current's units (absolute, not
     /// relative to the threshold), or null for the network-wide <see cref="NeuronModel.Initial"/>. Set by membrane
     /// calibration (theta / 2 shifted by the measured offset spikes); used by IF neurons only.
     /// </summary>

@@ -92,8 +92,10 @@ public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList
             if (layer.Bias is { } b && b.Length != layer.OutputChannels) throw new ConversionException($"{where}: bias has {b.Length} values, expected {layer.OutputChannels}");
             if (layer is SnnConv2d { PadValues: { } pad } conv && pad.Length != conv.InChannelCount)
                 throw new ConversionException($"{where}: pad values have {pad.Length} entries, expected {conv.InChannelCount}");
-            if (layer.InitialPotential is { } v0 && (v0.Length != layer.OutputChannels || v0.Any(v => !float.IsFinite(v))))
-                throw new ConversionException($"{where}: initial potential has {v0.Length} values, expected {layer.OutputChannels} finite ones");
+            int neurons = shapes[i + 1].Aggregate(1, (a, b) => a * b);
+            if (layer.InitialPotential is { } v0 && (v0.Length != layer.OutputChannels && v0.Length != neurons || v0.Any(v => !float.IsFinite(v))))
+                throw new ConversionException($"{where}: initial potential has {v0.Length} values, expected {layer.OutputChannels} (one per channel) " +
+                    $"or {neurons} (one per neuron) finite ones");
             if (layer.Spiking != (i != synaptic[^1])) throw new ConversionException($"{where}: only the last weighted layer may be the non-spiking output");
             bool needed = requireThresholds && (layer.Spiking || Readout == Readout.SpikeCount);
             if (!needed && layer.Thresholds.Length == 0) continue;

@@ -74,7 +74,7 @@ internal sealed class SynapseStage : BlockStage
         {
             if ((_layer.Spiking || _readout == Readout.SpikeCount) && _layer.InitialPotential is { } start)
                 for (int i = 0; i < images; i++)
-                    FillPerChannel(_membrane.AsSpan(i * per, per), start, _channelSize);
+                    FillInitial(_membrane.AsSpan(i * per, per), start, _channelSize);
             else if (_layer.Spiking || _readout == Readout.SpikeCount)
                 for (int i = 0; i < images; i++)
                     IfNeuron.Initialise(_membrane.AsSpan(i * per, per), _layer.Thresholds, _channelSize, _net.Neuron.Initial == InitialMembrane.HalfThreshold);
@@ -186,9 +186,10 @@ internal sealed class SynapseStage : BlockStage
     }
 
     // A calibrated v(0): channel c's value over its channelSize positions.
-    private static void FillPerChannel(Span<float> membrane, float[] perChannel, int channelSize)
+    private static void FillInitial(Span<float> membrane, float[] start, int channelSize)
     {
-        for (int c = 0; c < perChannel.Length; c++) membrane.Slice(c * channelSize, channelSize).Fill(perChannel[c]);
+        if (start.Length == membrane.Length) { start.CopyTo(membrane); return; }   // one value per neuron
+        for (int c = 0; c < start.Length; c++) membrane.Slice(c * channelSize, channelSize).Fill(start[c]);
     }
 
     // Spike-count readout: most spikes; ties go to the larger membrane potential.

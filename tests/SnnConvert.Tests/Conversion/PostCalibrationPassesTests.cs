@@ -45,6 +45,19 @@ public class PostCalibrationPassesTests
 
     private static ConversionOptions Parsed(params string[] args) => ConversionFlagParsing.Parse(o => o.PostCalibPasses, args);
 
+    private static ConversionOptions ParsedGranularity(params string[] args) => ConversionFlagParsing.Parse(o => o.MembraneGranularityOption, args);
+
+    [Fact]
+    public void The_membrane_granularity_flag_needs_membrane_calibration()
+    {
+        Assert.Equal(MembraneGranularity.Channel, ParsedGranularity("--low-latency", "8").MembraneGranularity);
+        Assert.Equal(MembraneGranularity.Neuron, ParsedGranularity("--low-latency", "8", "--membrane-granularity", "neuron").MembraneGranularity);
+        Assert.Equal(MembraneGranularity.Neuron, ParsedGranularity("--calibrate", "membrane", "--target-T", "4", "--membrane-granularity", "neuron").MembraneGranularity);
+        Assert.Contains("only sets how --calibrate membrane",
+            Assert.Throws<UsageException>(() => ParsedGranularity("--calibrate", "bias", "--target-T", "4", "--membrane-granularity", "neuron")).Message);
+        Assert.Throws<UsageException>(() => ParsedGranularity("--low-latency", "8", "--membrane-granularity", "pixel"));
+    }
+
     [Fact]
     public void The_flag_sets_the_number_and_is_refused_without_post_calibration_or_below_one()
     {

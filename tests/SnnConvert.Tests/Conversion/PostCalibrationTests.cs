@@ -90,6 +90,68 @@ public sealed class PostCalibrationTests : IDisposable
         Assert.True(three < factor * one, $"three passes: {three} against {one} with one");
     }
 
+    [Theory]
+    [InlineData(PostCalibration.Membrane, 1)]
+    [InlineData(PostCalibration.Bias | PostCalibration.Membrane, 1)]
+    [InlineData(PostCalibration.Bias | PostCalibration.Membrane, 2)]
+    public void Per_neuron_membrane_calibration_matches_the_double_reimplementation(PostCalibration steps, int passes)
+    {
+        var (net, data) = Balanced(Readout.Membrane);
+        const int T = 5;
+        SpikingNetwork actual = PostCalibrator.Calibrate(net, steps, new CalibrationSettings(data, T, Seed: 1, BatchSize: 10), passes: passes,
+            membraneGranularity: MembraneGranularity.Neuron);
+        SpikingNetwork expected = ReferencePostCalibration.Calibrate(net, data, T, steps.HasFlag(PostCalibration.Bias), true, passes, perNeuron: true);
+        bool varies = false;
+        foreach (int s in net.SynapticIndices.Where(s => ((SynapticLayer)net.Layers[s]).Spiking))
+        {
+            var (a, e) = ((SynapticLayer)actual.Layers[s], (SynapticLayer)expected.Layers[s]);
+            int neurons = net.Shapes[s + 1].Aggregate(1, (x, y) => x * y);
+            Assert.Equal(neurons, a.InitialPotential!.Length);
+            Assert.Equal(e.InitialPotential!.Length, a.InitialPotential.Length);
+            for (int n = 0; n < neurons; n++) Assert.Equal(e.InitialPotential[n], a.InitialPotential[n], 2e-3);
+            if (e.Bias is not null) for (int c = 0; c < e.Bias.Length; c++) Assert.Equal(e.Bias[c], a.Bias![c], 1e-4);
+            int per = neurons / a.OutputChannels;
+            varies |= per > 1 && Enumerable.Range(0, a.OutputChannels).Any(c => a.InitialPotential.Skip(c * per).Take(per).Distinct().Count() > 1);
+        }
+        Assert.True(varies, "some channel's neurons should get different starts");
+        Assert.Equal("neuron", actual.Conversion.PostCalibration!.MembraneGranularity);
+    }
+
+    [Fact]
+    public void A_per_neuron_start_equal_in_every_neuron_of_a_channel_simulates_as_the_per_channel_one()
+    {
+        // The engine reads v(0) per neuron or per channel; the same values must give the same run, bit for bit.
+        var (net, data) = Balanced(Readout.Membrane);
+        SpikingNetwork perChannel = Calibrate(net, data, PostCalibration.Membrane, 5);
+        SpikingNetwork perNeuron = perChannel;
+        foreach (int s in perChannel.SynapticIndices)
+        {
+            var layer = (SynapticLayer)perChannel.Layers[s];
+            if (layer.InitialPotential is not { } v0) continue;
+            int per = perChannel.Shapes[s + 1].Aggregate(1, (x, y) => x * y) / layer.OutputChannels;
+            perNeuron = perNeuron.WithLayer(s, layer with { InitialPotential = Enumerable.Range(0, v0.Length * per).Select(n => v0[n / per]).ToArray() });
+        }
+        perNeuron.Validate("per neuron", requireThresholds: true);
+        foreach (var engine in new[] { SynapseEngine.Dense, SynapseEngine.EventDriven })
+        {
+            SimulationResult a = SnnSimulator.Run(perChannel, data, new SimulationOptions(5, Engine: engine)), b = SnnSimulator.Run(perNeuron, data, new SimulationOptions(5, Engine: engine));
+            Assert.Equal(a.CorrectAtStep, b.CorrectAtStep);
+            for (int i = 0; i < a.Layers.Count; i++) Assert.Equal(a.Layers[i].SpikesAtStep, b.Layers[i].SpikesAtStep);
+            Assert.True(a.Layers.Sum(l => l.SpikesAtStep.Sum()) > 0);
+        }
+    }
+
+    [Fact]
+    public void A_start_of_neither_per_channel_nor_per_neuron_length_is_refused()
+    {
+        var (net, _) = Balanced(Readout.Membrane);
+        int s = net.SynapticIndices[0];
+        var layer = (SynapticLayer)net.Layers[s];
+        var bad = net.WithLayer(s, layer with { InitialPotential = new float[layer.OutputChannels + 1] });
+        var e = Assert.Throws<ConversionException>(() => bad.Validate("bad", requireThresholds: true));
+        Assert.Contains("one per neuron", e.Message);
+    }
+
     [Fact]
     public void Passes_below_one_are_refused_before_any_image_is_read()
     {

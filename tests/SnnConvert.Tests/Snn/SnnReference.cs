@@ -120,7 +120,7 @@ internal sealed class SnnReference
             var v = new double[size];
             bool spiking = layer.Spiking || _readout == Readout.SpikeCount;
             if (spiking && layer.InitialPotential is { } start)
-                for (int i = 0; i < size; i++) v[i] = start[i / (size / layer.OutputChannels)];   // v(0) per output channel
+                for (int i = 0; i < size; i++) v[i] = start.Length == size ? start[i] : start[i / (size / layer.OutputChannels)];   // v(0) per neuron or per output channel
             else if (spiking && _net.Neuron.Initial == InitialMembrane.HalfThreshold)
                 for (int i = 0; i < size; i++) v[i] = 0.5 * Threshold(layer, s, i);
             _membrane[s] = v;
