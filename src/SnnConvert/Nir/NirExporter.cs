@@ -48,7 +48,7 @@ public static class NirExporter
         net.Validate(net.Name, requireThresholds: true);
         if (net.Layers.Select((l, i) => (l, i)).FirstOrDefault(x => x.l is SynapticLayer { InitialPotential: not null }) is { l: SynapticLayer calibrated } found)
             throw new Errors.ConversionException($"{net.Name}: stage {found.i} ({calibrated.Describe()}) has a calibrated initial membrane potential per " +
-                "channel (membrane calibration), which NIR's IF neuron cannot express (it has no initial state); convert without membrane calibration to export to NIR");
+                "channel or neuron (membrane calibration), which NIR's IF neuron cannot express (it has no initial state); convert without membrane calibration to export to NIR");
         var nodes = new Dictionary<string, NirNode>();
         var edges = new List<NirEdge>();
         string previous = InputNode;
