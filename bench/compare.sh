@@ -34,6 +34,9 @@ print(f"Train batch {s_meta['trainBatch']}, inference batch {s_meta['inferBatch'
 print("| model | SnnConvert train img/s | PyTorch train img/s | train ratio | SnnConvert infer img/s | PyTorch infer img/s | infer ratio |")
 print("|---|---|---|---|---|---|---|")
 for m in s:
+    if m not in p:   # a zoo model bench/pytorch_bench.py does not define (cifar10-vgg-wide): ours alone
+        print(f"| {m} | {statistics.median(s[m]['train']):.0f} | | | {statistics.median(s[m]['infer']):.0f} | | |")
+        continue
     st, pt = statistics.median(s[m]["train"]), statistics.median(p[m]["train"])
     si, pi = statistics.median(s[m]["infer"]), statistics.median(p[m]["infer"])
     print(f"| {m} | {st:.0f} | {pt:.0f} | {st/pt:.2f}x | {si:.0f} | {pi:.0f} | {si/pi:.2f}x |")

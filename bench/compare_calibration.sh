@@ -4,6 +4,8 @@
 # both tools' calibration seconds (loading excluded on both sides), the ratio PyTorch / SnnConvert (above 1: SnnConvert
 # is faster) and the largest relative difference between the two tools' thresholds (float tolerance: the tools add
 # in different orders).
+# SnnConvert runs with --as-written: the seed's copied weights, as the PyTorch side computes them (the default
+# max-current scales the synapses by the presynaptic thresholds, which changes the later layers' current units, not the work).
 # Usage: bench/compare_calibration.sh [ROUNDS] [IMAGES] [STEPS]   IMAGES 0 = the whole training set (the seed)
 # The first IMAGES training images go to a temporary MNIST folder that both tools read in full, so the images are the
 # same without --calib-samples' seeded subset. THREADS=1 runs both on one core (as in bench/compare_snn.sh);
@@ -45,7 +47,7 @@ PY
 dotnet build -c Release src/SnnConvert.Cli -v q -nologo >/dev/null
 cli=src/SnnConvert.Cli/bin/Release/net10.0/SnnConvert.Cli
 for r in $(seq 1 "$rounds"); do
-  DOTNET_PROCESSOR_COUNT=${THREADS:-$(nproc)} "$cli" convert --model "$model" --method max-current --data-dir "$work" \
+  DOTNET_PROCESSOR_COUNT=${THREADS:-$(nproc)} "$cli" convert --model "$model" --method max-current --as-written --data-dir "$work" \
     --calib-steps "$steps" --batch-size "$batch" --seed "$seed" --out "$work/ours.snn" >"$work/ours-$r.txt" 2>"$work/ours-$r.log"
   /usr/bin/python3 bench/pytorch_calibration_bench.py --model "$model" --data "$work/mnist" --steps "$steps" --batch "$batch" \
     --threads "${THREADS:-0}" --json "$out/pytorch-calibration-$r.json" >/dev/null
