@@ -166,26 +166,22 @@ public sealed class SnnOptions
     /// The images post-calibration uses at most: --post-calib-samples (convert's), refused without --calibrate or
     /// --low-latency (it would change nothing), else the library's default.
     /// </summary>
-    public int PostCalibrationSamples(ParseResult parse)
-    {
-        if (parse.GetValue(PostCalibSamples) is not { } samples) return PostCalibrator.DefaultImages;
-        if (samples <= 0) throw new UsageException($"--post-calib-samples: post-calibration needs at least one image, got {samples}");
-        if (PostCalibrationChoice(parse) == PostCalibration.None)
-            throw new UsageException("--post-calib-samples: only sets the images of --calibrate bias/membrane or --low-latency; give one of them");
-        return samples;
-    }
+    public int PostCalibrationSamples(ParseResult parse) => PostCalibrationCount(parse, PostCalibSamples, "image", "images", PostCalibrator.DefaultImages);
 
     /// <summary>
     /// The measure-and-correct passes of post-calibration: --post-calib-passes (convert's), refused without --calibrate
     /// or --low-latency (it would change nothing), else the library's default.
     /// </summary>
-    public int PostCalibrationPasses(ParseResult parse)
+    public int PostCalibrationPasses(ParseResult parse) => PostCalibrationCount(parse, PostCalibPasses, "pass", "passes", PostCalibrator.DefaultPasses);
+
+    // A positive count that only post-calibration reads: refused below one, and without --calibrate or --low-latency.
+    private int PostCalibrationCount(ParseResult parse, Option<int?> option, string one, string many, int fallback)
     {
-        if (parse.GetValue(PostCalibPasses) is not { } passes) return PostCalibrator.DefaultPasses;
-        if (passes <= 0) throw new UsageException($"--post-calib-passes: post-calibration needs at least one pass, got {passes}");
+        if (parse.GetValue(option) is not { } count) return fallback;
+        if (count <= 0) throw new UsageException($"{option.Name}: post-calibration needs at least one {one}, got {count}");
         if (PostCalibrationChoice(parse) == PostCalibration.None)
-            throw new UsageException("--post-calib-passes: only sets the passes of --calibrate bias/membrane or --low-latency; give one of them");
-        return passes;
+            throw new UsageException($"{option.Name}: only sets the {many} of --calibrate bias/membrane or --low-latency; give one of them");
+        return count;
     }
 
     /// <summary>
