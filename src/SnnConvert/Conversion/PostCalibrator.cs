@@ -130,7 +130,9 @@ public static class PostCalibrator
             report.Add(new PostCalibrationLayer(stage, layer.Describe(), meanError, biasShift, meanStart));
         }
         string name = string.Join(",", new[] { bias ? "bias" : null, membrane ? "membrane" : null }.OfType<string>());
-        return net with { Conversion = net.Conversion with { PostCalibration = new PostCalibrationRecord(name, settings.Steps, settings.Data.Count, report, passes, perNeuron ? MembraneGranularity.Neuron.ToString().ToLowerInvariant() : null) } };
+        string? granularity = perNeuron ? MembraneGranularity.Neuron.ToString().ToLowerInvariant() : null;
+        var record = new PostCalibrationRecord(name, settings.Steps, settings.Data.Count, report, passes, granularity);
+        return net with { Conversion = net.Conversion with { PostCalibration = record } };
     }
 
     /// <summary>Throws <see cref="InvalidSettingException"/> unless <paramref name="passes"/> is at least 1.</summary>
@@ -175,7 +177,8 @@ public static class PostCalibrator
 
     /// <summary>
     /// d_c: the SNN's mean output per channel (spikes / T x theta, or the mean current) minus <paramref name="target"/>;
-    /// with <paramref name="perNeuron"/>, per neuron (the mean over images; <paramref name="target"/> per neuron). Records the layer's inputs into <paramref name="record"/>; takes the batches that <paramref name="source"/> holds,
+    /// with <paramref name="perNeuron"/>, per neuron (the mean over images; <paramref name="target"/> per neuron).
+    /// Records the layer's inputs into <paramref name="record"/>; takes the batches that <paramref name="source"/> holds,
     /// the recorded inputs of this or an earlier weighted layer, from there instead of simulating the layers before it
     /// (which must be as they were when it was recorded).
     /// </summary>

@@ -79,8 +79,8 @@ public static class SnnConverter
 
     /// <summary>
     /// Whether conversions with <paramref name="a"/> and <paramref name="b"/> calibrate the same thresholds (of the same
-    /// model and images): their options are equal except for the post-calibration (steps, images, passes, membrane granularity), and their
-    /// thresholds are chosen for the same latency target. Membrane calibration makes the target's error a rounding
+    /// model and images): their options are equal except for the post-calibration (steps, images, passes, membrane
+    /// granularity), and their thresholds are chosen for the same latency target. Membrane calibration makes the target's error a rounding
     /// (<see cref="Target"/>), so a row with it shares the thresholds of a row without it only when the neurons start at
     /// theta/2 anyway.
     /// </summary>
