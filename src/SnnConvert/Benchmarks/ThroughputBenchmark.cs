@@ -41,7 +41,7 @@ public static class ThroughputBenchmark
             network.Backward(grad);
             optimizer.Step(parameters, 1e-3f);
         }
-        void InferStep() => network.Forward(inferInput, ForwardContext.Eval);
+        void InferStep() => network.Forward(inferInput, ForwardContext.EvalReusingBuffers);   // as Evaluator's loop
 
         double[] train = Measure(TrainStep, trainBatch, repeats, seconds);
         double[] infer = Measure(InferStep, inferBatch, repeats, seconds);

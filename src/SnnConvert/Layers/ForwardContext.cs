@@ -15,4 +15,10 @@ public sealed record ForwardContext(bool Training, Random Random)
 
     /// <summary>Evaluation mode (no randomness is drawn).</summary>
     public static ForwardContext Eval { get; } = new(false, new Random(0));
+
+    /// <summary>
+    /// Evaluation mode with <see cref="ReuseBuffers"/>: for a caller that reads each batch's outputs before the next
+    /// batch and runs one pass at a time through the network (an evaluation loop).
+    /// </summary>
+    public static ForwardContext EvalReusingBuffers { get; } = new(false, new Random(0)) { ReuseBuffers = true };
 }

@@ -40,7 +40,9 @@ public static class Evaluator
         {
             int count = Math.Min(batchSize, data.Count - start);
             var (images, labels) = BatchLoader.LoadRange(data, start, count);
-            Tensor logits = network.Forward(images, ForwardContext.Eval);
+            // Each batch's logits are read before the next batch: the layers may write into last batch's tensors
+            // (allocating batch-sized arrays per batch made inference 3-5x slower on a Zen 5, docs/benchmarks.md).
+            Tensor logits = network.Forward(images, ForwardContext.EvalReusingBuffers);
             lossSum += SoftmaxCrossEntropy.Compute(logits, labels, null) * count;
             correct += CountCorrect(logits, labels);
             progress?.Report(start + count);
@@ -65,7 +67,7 @@ public static class Evaluator
         for (int start = 0; start < data.Count; start += batchSize)
         {
             int count = Math.Min(batchSize, data.Count - start);
-            Tensor logits = network.Forward(BatchLoader.LoadRange(data, start, count).Images, ForwardContext.Eval);
+            Tensor logits = network.Forward(BatchLoader.LoadRange(data, start, count).Images, ForwardContext.EvalReusingBuffers);
             int k = logits.Dim(1);
             for (int i = 0; i < count; i++) predictions[start + i] = TensorPrimitives.IndexOfMax(logits.Data.AsSpan(i * k, k));
         }
