@@ -61,12 +61,7 @@ internal sealed class SpikeRateProbe : CurrentProbe
     /// <summary>Sets v(0) and clears the sums of the first <paramref name="images"/> images; call before each batch.</summary>
     public void Begin(int images)
     {
-        for (int i = 0; i < images; i++)
-        {
-            if (_initial.Length == _outSize) { _initial.CopyTo(_membrane.AsSpan(i * _outSize, _outSize)); continue; }
-            for (int c = 0; c < _channels; c++)
-                _membrane.AsSpan(i * _outSize + c * _channelSize, _channelSize).Fill(_initial[c]);
-        }
+        for (int i = 0; i < images; i++) SynapseStage.FillInitial(_membrane.AsSpan(i * _outSize, _outSize), _initial, _channelSize);
         _sums.AsSpan(0, images * _outSize).Clear();
         Array.Clear(_counts);
     }

@@ -185,8 +185,11 @@ internal sealed class SynapseStage : BlockStage
         return eventsLeft;
     }
 
-    // A calibrated v(0): channel c's value over its channelSize positions.
-    private static void FillInitial(Span<float> membrane, float[] start, int channelSize)
+    /// <summary>
+    /// Sets one image's membranes to a calibrated v(0) (<see cref="SynapticLayer.InitialPotential"/>): one value per
+    /// neuron, copied, or one per channel, over its <paramref name="channelSize"/> positions.
+    /// </summary>
+    internal static void FillInitial(Span<float> membrane, float[] start, int channelSize)
     {
         if (start.Length == membrane.Length) { start.CopyTo(membrane); return; }   // one value per neuron
         for (int c = 0; c < start.Length; c++) membrane.Slice(c * channelSize, channelSize).Fill(start[c]);
