@@ -40,6 +40,7 @@ public static class SettingFlags
         [SettingNames.MaxPoolHandling] = "--maxpool",
         [SettingNames.AsWritten] = "--as-written",
         [SettingNames.TargetSteps] = "--target-T",
+        [SettingNames.ReadoutDelay] = "--readout-delay",
         [SettingNames.LowLatencyRows] = "--low-latency-rows",
         [SettingNames.QcfsModel] = "--qcfs-model",
         [SettingNames.DataDirectory] = "--data-dir",

@@ -52,6 +52,12 @@ public sealed class SnnOptions
     {
         Description = "--calibrate membrane, --low-latency: one calibrated v(0) per channel (default) or per neuron (channel and position; Hao et al. 2023 detect offsets per neuron)",
     };
+    /// <summary>--readout-delay (convert).</summary>
+    public Option<string?> ReadoutDelayOption { get; } = new("--readout-delay")
+    {
+        Description = "Steps the output layer waits before it integrates (delayed evaluation, Hwang et al. 2021: the first steps' output is read before the spikes reach the deep layers), " +
+            "or auto: chosen at --target-T on the post-calibration images (default 0)",
+    };
     /// <summary>--reset.</summary>
     public Option<string> Reset { get; } = new("--reset") { Description = "IF reset: soft (subtract the threshold, the seed) or hard (to zero)", DefaultValueFactory = _ => "soft" };
     /// <summary>--initial-membrane.</summary>
@@ -160,7 +166,26 @@ public sealed class SnnOptions
         PostCalibrationSamples = PostCalibrationSamples(parse),
         PostCalibrationPasses = PostCalibrationPasses(parse),
         MembraneGranularity = MembraneGranularityChoice(parse),
+        ReadoutDelay = ReadoutDelayChoice(parse).Steps,
+        ChooseReadoutDelay = ReadoutDelayChoice(parse).Choose,
     };
+
+    /// <summary>
+    /// --readout-delay (convert's): a number of steps, or auto (chosen at the target latency, which it needs); 0 when
+    /// not given. Refused with the spike-count readout.
+    /// </summary>
+    public (int Steps, bool Choose) ReadoutDelayChoice(ParseResult parse)
+    {
+        if (parse.GetValue(ReadoutDelayOption) is not { } text) return (0, false);
+        bool choose = text.Equals("auto", StringComparison.OrdinalIgnoreCase);
+        if (!choose && (!int.TryParse(text, out int steps) || steps < 0))
+            throw new UsageException($"--readout-delay: expected auto or a number of steps (0 or more), got \"{text}\"");
+        if (ReadoutChoice(parse) == Snn.Readout.SpikeCount)
+            throw new UsageException("--readout-delay: delays the membrane readout; do not also give --readout spike-count");
+        if (choose && TargetSteps(parse) is null)
+            throw new UsageException("--readout-delay: auto chooses the delay for a target latency; give --target-T (or --low-latency), or a number of steps");
+        return choose ? (0, true) : (int.Parse(text), false);
+    }
 
     /// <summary>
     /// The images post-calibration uses at most: --post-calib-samples (convert's), refused without --calibrate or

@@ -32,6 +32,7 @@ public static class ConvertCommand
         command.Add(o.PostCalibSamples);
         command.Add(o.PostCalibPasses);
         command.Add(o.MembraneGranularityOption);
+        command.Add(o.ReadoutDelayOption);
         command.Add(o.BatchSize);
         source.AddOnnxOptions(command);
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -43,6 +44,7 @@ public static class ConvertCommand
             _ = o.PostCalibrationSamples(parse);
             _ = o.PostCalibrationPasses(parse);
             _ = o.MembraneGranularityChoice(parse);
+            _ = o.ReadoutDelayChoice(parse);
             SavedModel cnn = source.Load(parse, parse.GetValue(dataset));
             string methodName = parse.GetValue(method) ?? (lowLatency ? "max-current" : SnnRun.DefaultMethod(cnn));
             string name = parse.GetValue(dataset) ?? cnn.Dataset ?? throw new UsageException("--dataset: the model records no dataset (an ONNX model never does); name one");
@@ -52,6 +54,10 @@ public static class ConvertCommand
             SpikingNetwork snn = SnnRun.Convert(parse, o, cnn, methodName, train, parse.GetValue(seed)).WithCalibrationSeconds(clock.Elapsed.TotalSeconds);
             SnnFile.Save(parse.GetValue(output)!, snn);
             Terminal.Out.Write(SnnRun.ThresholdTable(snn));
+            if (snn.Conversion.ReadoutDelay is { } search)
+                Console.Out.WriteLine($"readout delay: {search.Delay} of {search.TargetSteps} steps (output error against the CNN's logits on {search.Images} images, " +
+                    $"delay 0 ... {search.TargetSteps - 1}: {string.Join(" / ", search.Errors.Select(e => e.ToString("G3", System.Globalization.CultureInfo.InvariantCulture)))})");
+            else if (snn.ReadoutDelay > 0) Console.Out.WriteLine($"readout delay: {snn.ReadoutDelay} steps");
             Console.Out.WriteLine($"snn: {parse.GetValue(output)} ({snn.Conversion.Method}, {clock.Elapsed.TotalSeconds:F1} s)");
             return 0;
         }));

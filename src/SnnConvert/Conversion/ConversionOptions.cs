@@ -52,4 +52,14 @@ public sealed record ConversionOptions
     public int PostCalibrationPasses { get; init; } = PostCalibrator.DefaultPasses;
     /// <summary>Membrane calibration's v(0): one per channel (the default) or one per neuron.</summary>
     public MembraneGranularity MembraneGranularity { get; init; }
+    /// <summary>
+    /// Delayed evaluation (<see cref="SpikingNetwork.ReadoutDelay"/>): the steps the membrane-readout output layer waits
+    /// before it integrates; 0 (the default) integrates from the first step. Ignored when <see cref="ChooseReadoutDelay"/>.
+    /// </summary>
+    public int ReadoutDelay { get; init; }
+    /// <summary>
+    /// Chooses the readout delay at <see cref="TargetSteps"/> on up to <see cref="PostCalibrationSamples"/> calibration
+    /// images, after post-calibration (<see cref="ReadoutDelaySearch"/>). Needs a target latency.
+    /// </summary>
+    public bool ChooseReadoutDelay { get; init; }
 }

@@ -41,6 +41,7 @@ public static class SnnConverter
         target?.Validate();   // before any image is read
         PostCalibrator.CheckImages(options.PostCalibrationSamples);
         PostCalibrator.CheckPasses(options.PostCalibrationPasses);
+        CheckReadoutDelay(options);
         ImageDataset subset = CalibrationSubset(calibration, options.CalibrationSamples, options.Seed);
         Evaluator.CheckCompatible(model.Network, subset);
         ConversionTemplate template = SnnTemplateBuilder.Build(model, options.MaxPool, options.Neuron, options.Readout);
@@ -68,9 +69,12 @@ public static class SnnConverter
             throw new ConversionException($"{thresholds.Model.Network.Name}: these conversion options calibrate other thresholds than those given " +
                 "(options differ beyond their post-calibration, or the latency target differs); convert from scratch");
         SavedModel model = thresholds.Model;
-        SpikingNetwork balanced = PostCalibrator.Calibrate(thresholds.Balanced, options.PostCalibration,
-            thresholds.Settings with { Steps = options.TargetSteps ?? options.CalibrationSteps }, progress, options.PostCalibrationSamples,
+        CheckReadoutDelay(options);
+        CalibrationSettings settings = thresholds.Settings with { Steps = options.TargetSteps ?? options.CalibrationSteps };
+        SpikingNetwork balanced = PostCalibrator.Calibrate(thresholds.Balanced, options.PostCalibration, settings, progress, options.PostCalibrationSamples,
             options.PostCalibrationPasses, options.MembraneGranularity);
+        if (options.ChooseReadoutDelay) balanced = ReadoutDelaySearch.Choose(balanced, thresholds.Balanced, settings, options.PostCalibrationSamples, progress);
+        else if (options.ReadoutDelay > 0) balanced = balanced with { ReadoutDelay = options.ReadoutDelay };
         // An ONNX model's preprocessing given on the command line is folded into the first layer; the SNN records it.
         if (model.Training["input"] is { } input)
             balanced = balanced with { Conversion = balanced.Conversion with { Input = RecordedInput(model.Network.Name, input) } };
@@ -87,8 +91,24 @@ public static class SnnConverter
     public static bool SharesThresholds(ConversionOptions a, ConversionOptions b) =>
         Equals(Target(a), Target(b)) && WithoutPostCalibration(a) == WithoutPostCalibration(b);
 
+    /// <summary>
+    /// Throws <see cref="InvalidSettingException"/> unless the readout delay of <paramref name="options"/> can be applied:
+    /// at least 0, membrane readout, and a target latency when it is to be chosen.
+    /// </summary>
+    public static void CheckReadoutDelay(ConversionOptions options)
+    {
+        if (options.ReadoutDelay < 0) throw new InvalidSettingException(SettingNames.ReadoutDelay, $"must be 0 or more steps, got {options.ReadoutDelay}");
+        if (options.ReadoutDelay == 0 && !options.ChooseReadoutDelay) return;
+        if (options.Readout != Readout.Membrane)
+            throw new InvalidSettingException(SettingNames.ReadoutDelay, $"delays the membrane readout; the readout asked for is {options.Readout.ToString().ToLowerInvariant()}");
+        if (options.ChooseReadoutDelay && options.TargetSteps is null)
+            throw new InvalidSettingException(SettingNames.ReadoutDelay, $"auto chooses the delay for a target latency; give {SettingReference.To(SettingNames.TargetSteps)} (or a fixed number of steps)");
+    }
+
     private static ConversionOptions WithoutPostCalibration(ConversionOptions options) => options with
     {
+        ReadoutDelay = 0,
+        ChooseReadoutDelay = false,
         PostCalibration = PostCalibration.None,
         PostCalibrationSamples = PostCalibrator.DefaultImages,
         PostCalibrationPasses = PostCalibrator.DefaultPasses,

@@ -62,6 +62,8 @@ public static class SettingNames
     public const string AsWritten = "as written";
     /// <summary>The latency whose clip-and-floor error the thresholds minimise.</summary>
     public const string TargetSteps = "target steps";
+    /// <summary>The steps the output layer waits before it integrates (delayed evaluation), or "auto".</summary>
+    public const string ReadoutDelay = "readout delay";
     /// <summary>The target latencies of a reproduction's low-latency rows.</summary>
     public const string LowLatencyRows = "low-latency rows";
     /// <summary>The folder searched first for datasets.</summary>

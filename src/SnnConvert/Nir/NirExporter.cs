@@ -49,6 +49,9 @@ public static class NirExporter
         if (net.Layers.Select((l, i) => (l, i)).FirstOrDefault(x => x.l is SynapticLayer { InitialPotential: not null }) is { l: SynapticLayer calibrated } found)
             throw new Errors.ConversionException($"{net.Name}: stage {found.i} ({calibrated.Describe()}) has a calibrated initial membrane potential per " +
                 "channel or neuron (membrane calibration), which NIR's IF neuron cannot express (it has no initial state); convert without membrane calibration to export to NIR");
+        if (net.ReadoutDelay > 0)
+            throw new Errors.ConversionException($"{net.Name}: its output layer integrates only from step {net.ReadoutDelay + 1} (readout delay " +
+                $"{net.ReadoutDelay}), which a NIR graph cannot express (it has no time-dependent node); convert without {Errors.SettingReference.To(Errors.SettingNames.ReadoutDelay)} to export to NIR");
         var nodes = new Dictionary<string, NirNode>();
         var edges = new List<NirEdge>();
         string previous = InputNode;

@@ -27,6 +27,9 @@ internal sealed class BlockWorkspace
     /// <summary>Images of the batch.</summary>
     public int Images { get; set; }
 
+    /// <summary>The batch's step at which the block starts (0 for the first block).</summary>
+    public int FirstStep { get; set; }
+
     /// <summary>Steps of the block.</summary>
     public int Steps { get; set; }
 

@@ -43,6 +43,8 @@ public sealed record ConversionRecord
     public IReadOnlyList<int>? QcfsLevels { get; init; }
     /// <summary>Bias and membrane calibration after the thresholds, or null when none ran.</summary>
     public PostCalibrationRecord? PostCalibration { get; init; }
+    /// <summary>How the readout delay was chosen for a target latency, or null when it was not searched.</summary>
+    public ReadoutDelayRecord? ReadoutDelay { get; init; }
     /// <summary>Wall time of the conversion in seconds, rounded to 0.1 s.</summary>
     public double? CalibrationSeconds { get; init; }
     /// <summary>Keys this record does not know (from newer files), kept so that nothing read is lost; written last.</summary>
@@ -52,7 +54,7 @@ public sealed record ConversionRecord
     public IReadOnlyList<LayerCalibration> LayerRecords => Layers ?? [];
 
     private static readonly string[] Known = ["sourceModel", "warnings", "method", "granularity", "percentile", "calibrationSamples", "layers",
-        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "targetSteps", "targetRounding", "input", "qcfsLevels", "postCalibration", "calibrationSeconds"];
+        "calibrationEncoding", "calibrationSteps", "calibrationSeed", "rescaleInputs", "targetSteps", "targetRounding", "input", "qcfsLevels", "postCalibration", "readoutDelay", "calibrationSeconds"];
 
     /// <summary>The stored form: the keys that are set, in the order the conversion has always written them, then <see cref="Other"/>.</summary>
     public JsonObject ToJson()
@@ -74,6 +76,7 @@ public sealed record ConversionRecord
         if (Input is not null) json["input"] = Input.ToJson();
         if (QcfsLevels is not null) json["qcfsLevels"] = new JsonArray(QcfsLevels.Select(l => (JsonNode)l).ToArray());
         if (PostCalibration is not null) json["postCalibration"] = PostCalibration.ToJson();
+        if (ReadoutDelay is not null) json["readoutDelay"] = ReadoutDelay.ToJson();
         if (CalibrationSeconds is { } seconds) json["calibrationSeconds"] = seconds;
         foreach (var (key, value) in Other) json[key] = value?.DeepClone();
         return json;
@@ -106,6 +109,7 @@ public sealed record ConversionRecord
                 Input = json["input"] is { } input ? InputPreprocessing.FromJson(input) : null,
                 QcfsLevels = (json["qcfsLevels"] as JsonArray)?.Select(l => l!.GetValue<int>()).ToArray(),
                 PostCalibration = json["postCalibration"] is { } post ? PostCalibrationRecord.FromJson(post) : null,
+                ReadoutDelay = json["readoutDelay"] is { } delay ? ReadoutDelayRecord.FromJson(delay) : null,
                 CalibrationSeconds = json["calibrationSeconds"]?.GetValue<double>(),
                 Other = other,
             };

@@ -122,6 +122,7 @@ public sealed class SnnBlockRunner
         {
             log.Restore(batch, b, _mapA, _block);
             if (b == 0) foreach (SynapseStage stage in _plan.Synapses) stage.Reset(_block.Images);
+            _block.FirstStep = _t;
             _counters.BeginBlock(_block.Steps);
             float[] x = _mapA, other = _mapB;
             for (int k = first; k < stages.Count; k++)
@@ -158,6 +159,7 @@ public sealed class SnnBlockRunner
     {
         if (steps < 1 || steps > _maxSteps) throw new ArgumentOutOfRangeException(nameof(steps), $"{steps} steps; blocks hold 1 to {_maxSteps}");
         _block.Steps = steps;
+        _block.FirstStep = _t;
         _counters.BeginBlock(steps);
         float[] x = _mapA, other = _mapB;
         IReadOnlyList<BlockStage> stages = _plan.Stages;

@@ -9,7 +9,8 @@ namespace SnnConvert.Snn;
 /// Reads and writes converted networks (.snn): a <see cref="TensorContainer"/> of kind "snn". The JSON header holds
 /// "name", "inputShape", "dataset", "classes", "neuron" ({"reset": "soft"|"hard", "initialMembrane": "zero"|"halfthreshold"}),
 /// "readout" ("membrane"|"spikecount"), "layers" (each {"type": "conv2d"|"linear"|"avgpool2d"|"gatedmaxpool2d"|"flatten", sizes,
-/// "spiking"}) and "conversion" (method, options, calibration statistics). Tensors are named "stage.weight",
+/// "spiking"}), "conversion" (method, options, calibration statistics) and, when the output layer's integration is delayed,
+/// "readoutDelay" (steps, <see cref="SpikingNetwork.ReadoutDelay"/>). Tensors are named "stage.weight",
 /// "stage.bias", "stage.thresholds", "stage.pad_values" and, after membrane calibration, "stage.initial_potential" (v(0) per
 /// output channel). See docs/snn-format.md.
 /// </summary>
@@ -57,6 +58,7 @@ public static class SnnFile
             ["layers"] = layers,
             ["conversion"] = net.Conversion.ToJson(),
         };
+        if (net.ReadoutDelay != 0) header["readoutDelay"] = net.ReadoutDelay;   // only when set, so that earlier files keep their bytes
         TensorContainer.Save(path, "snn", header, tensors);
     }
 
@@ -114,7 +116,8 @@ public static class SnnFile
                 h["dataset"]?.GetValue<string>(),
                 new NeuronModel(ParseEnum<ResetMode>(path, "neuron.reset", neuron["reset"]), ParseEnum<InitialMembrane>(path, "neuron.initialMembrane", neuron["initialMembrane"])),
                 ParseEnum<Readout>(path, "readout", h["readout"]),
-                ConversionRecord.FromJson(h["conversion"]?.AsObject() ?? []));
+                ConversionRecord.FromJson(h["conversion"]?.AsObject() ?? []))
+            { ReadoutDelay = h["readoutDelay"]?.GetValue<int>() ?? 0 };
             try { net.Validate(path, requireThresholds: true); }
             catch (ConversionException e) { throw new ModelFormatException(e.Message); }
             foreach (var layer in layers.OfType<SynapticLayer>())

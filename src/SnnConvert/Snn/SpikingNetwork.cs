@@ -36,6 +36,14 @@ public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList
     public SpikingNetwork WithCalibrationSeconds(double seconds)
         => this with { Conversion = Conversion with { CalibrationSeconds = Math.Round(seconds, 1) } };
 
+    /// <summary>
+    /// Delayed evaluation (Hwang et al. 2021): the membrane-readout output layer integrates its current only from step
+    /// <c>ReadoutDelay + 1</c> on, so that the class is read from the steps after the spikes have reached the deep layers
+    /// rather than from the first, incomplete ones. 0 (the default): from the first step. The hidden layers run from step 1
+    /// either way; the latency T still counts every step. Chosen at conversion (<c>--readout-delay</c>, docs/method.md).
+    /// </summary>
+    public int ReadoutDelay { get; init; }
+
     /// <summary>Indices of the weighted layers, in order.</summary>
     public IReadOnlyList<int> SynapticIndices => Enumerable.Range(0, Layers.Count).Where(i => Layers[i] is SynapticLayer).ToArray();
 
@@ -56,6 +64,9 @@ public sealed record SpikingNetwork(string Name, int[] InputShape, IReadOnlyList
     /// <exception cref="ConversionException">Something does not fit.</exception>
     public void Validate(string source, bool requireThresholds)
     {
+        if (ReadoutDelay < 0) throw new ConversionException($"{source}: readout delay is {ReadoutDelay}, expected 0 or more steps");
+        if (ReadoutDelay > 0 && Readout != Readout.Membrane)
+            throw new ConversionException($"{source}: a readout delay ({ReadoutDelay} steps) needs the membrane readout, not {Readout.ToString().ToLowerInvariant()}");
         // Checked before the shapes: AvgPool2dSpec reads a stride of 0 as "stride = kernel", while the simulation would
         // step its windows by 0, so the shapes alone would not catch it.
         for (int i = 0; i < Layers.Count; i++)

@@ -125,6 +125,7 @@ internal sealed class SynapseStage : BlockStage
         float[] current = constant ? _constant : block.Current;
         float[]? fanOut = _fanOut;
         bool accumulate = !_layer.Spiking && _readout == Readout.Membrane, output = !_layer.Spiking;
+        int firstIntegrated = _net.ReadoutDelay - block.FirstStep;   // block steps before it are not integrated (delayed evaluation)
         SynapseCurrents synapses = Synapses;
         FusedPooling? pool = Pooling;
         int kernelScratch = eventsLeft ? synapses.Events!.ScratchSize : 0, ownCurrent = eventsLeft ? outSize : 0, ownSpikes = pool is null ? 0 : outSize;
@@ -147,7 +148,7 @@ internal sealed class SynapseStage : BlockStage
                     else z = current.AsSpan(j * outSize, outSize);
                     if (accumulate)
                     {
-                        TensorPrimitives.Add(v, z, v);
+                        if (t >= firstIntegrated) TensorPrimitives.Add(v, z, v);
                         predictions[j] = TensorPrimitives.IndexOfMax(v);
                         continue;
                     }

@@ -242,7 +242,9 @@ internal sealed class SnnReference
         double[] v = _membrane[s]!;
         if (!layer.Spiking && _readout == Readout.Membrane)
         {
-            for (int i = 0; i < v.Length; i++) v[i] += current[i];
+            // Delayed evaluation: steps 1 ... ReadoutDelay are not integrated (_time is the 1-based step being run).
+            if (_time > _net.ReadoutDelay)
+                for (int i = 0; i < v.Length; i++) v[i] += current[i];
             return v;
         }
         var spikes = new double[v.Length];
