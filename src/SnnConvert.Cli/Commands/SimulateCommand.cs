@@ -71,6 +71,10 @@ public static class SimulateCommand
             var report = SimulationReport.From(result, timesteps, cnnAccuracy);
             Terminal.Out.Write(SnnRun.ReportTable(report));
             Terminal.Out.Write(SnnRun.LayerTable(report));
+            if (snn.ReadoutDelay > 0)
+                Console.Out.WriteLine((readoutChoice ?? snn.Readout) == Readout.Membrane
+                    ? $"readout delay: the output layer integrates from step {snn.ReadoutDelay + 1} on (delayed evaluation); up to T = {snn.ReadoutDelay} it has read nothing and every image gets class 0"
+                    : $"readout delay: {snn.ReadoutDelay} steps, not applied: it delays the membrane readout, and this run reads spike counts");
             if (parse.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonText(parse.GetValue(snnPath)!, snn.Conversion.Method, report));
             return 0;

@@ -73,6 +73,29 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Convert_with_a_chosen_readout_delay_records_it_and_simulate_says_what_it_does()
+    {
+        string model = RepositoryFiles.Path("models/mnist-seed.snnm"), snn = Path.Combine(_dir, "d.snn");
+        var convert = CliProcess.Run(300, "convert", "--model", model, "--out", snn, "--calib-samples", "100", "--target-T", "4", "--readout-delay", "auto");
+        Assert.True(convert.ExitCode == 0, convert.Err);
+        SnnConvert.Snn.SpikingNetwork net = SnnConvert.Snn.SnnFile.Load(snn);
+        SnnConvert.Snn.ReadoutDelayRecord record = net.Conversion.ReadoutDelay!;
+        Assert.Equal(record.Delay, net.ReadoutDelay);
+        Assert.Equal(4, record.Errors.Count);
+        Assert.Contains($"readout delay: {record.Delay} of 4 steps", convert.Out);
+
+        string fixedDelay = Path.Combine(_dir, "f.snn");
+        Assert.Equal(0, CliProcess.Run(300, "convert", "--model", model, "--out", fixedDelay, "--calib-samples", "100", "--readout-delay", "3").ExitCode);
+        var simulate = CliProcess.Run(300, "simulate", "--snn", fixedDelay, "--limit", "50", "--timesteps", "2,4");
+        Assert.True(simulate.ExitCode == 0, simulate.Err);
+        Assert.Contains("integrates from step 4 on", simulate.Out);
+
+        var (code, _, err) = CliProcess.Run(60, "convert", "--model", model, "--out", snn, "--readout-delay", "auto");
+        Assert.Equal(2, code);
+        Assert.Contains("--target-T", err);
+    }
+
+    [Fact]
     public void Simulate_rejects_a_missing_file_and_zero_timesteps()
     {
         var (code, _, err) = CliProcess.Run(60, "simulate", "--snn", Path.Combine(_dir, "none.snn"));
