@@ -33,6 +33,10 @@ public static class Terminal
     public static void LogBackend()
     {
         Log(Blas.Description);
+        // OpenBLAS's kernel choice changes the order of a GEMM's additions, so results differ in the last bits from a run
+        // where it detected the CPU itself (docs/benchmarks.md): say so when the environment forces it.
+        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } core && Blas.Gemm is not ManagedGemm)
+            Log($"OPENBLAS_CORETYPE={core} forces OpenBLAS's {core} kernels: results may differ in the last bits from runs where OpenBLAS detects the CPU (unset it to compare with committed results)");
         Log(MachineDescription.Current().Summary());
     }
 
