@@ -1,7 +1,6 @@
 using SnnConvert.Data;
 using SnnConvert.Errors;
 using SnnConvert.Snn;
-using SnnConvert.Tensors;
 
 namespace SnnConvert.Conversion;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace SnnConvert.Snn;
@@ -18,7 +19,7 @@ public sealed record ReadoutDelayRecord(int Delay, int TargetSteps, int Images, 
         ["delay"] = Delay,
         ["targetSteps"] = TargetSteps,
         ["images"] = Images,
-        ["errors"] = new JsonArray(Errors.Select(e => (JsonNode)Math.Round(e, 6)).ToArray()),
+        ["errors"] = new JsonArray(Errors.Select(e => (JsonNode)double.Parse(e.ToString("G6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)).ToArray()),   // 6 significant digits
     };
 
     /// <summary>Reads the stored form.</summary>

@@ -37,7 +37,7 @@ public sealed class ReadoutDelaySearchTests
         Assert.Equal((1, 4, 1), (record.Delay, record.TargetSteps, record.Images));
         ConversionRecord back = ConversionRecord.FromJson(chosen.Conversion.ToJson());
         Assert.Equal(record with { Errors = [] }, back.ReadoutDelay! with { Errors = [] });
-        Assert.Equal(errors.Select(e => Math.Round(e, 6)), back.ReadoutDelay!.Errors);
+        Assert.Equal(errors.Select(e => double.Parse(e.ToString("G6", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture)), back.ReadoutDelay!.Errors);
     }
 
     // The errors against a double re-implementation: per image, the output currents of every step from SnnReference,
