@@ -150,25 +150,29 @@ public sealed class SnnOptions
     }
 
     /// <summary>The conversion the options of <paramref name="parse"/> ask for, with the threshold method <paramref name="method"/>.</summary>
-    public ConversionOptions Conversion(ParseResult parse, string method, int seed) => new()
+    public ConversionOptions Conversion(ParseResult parse, string method, int seed)
     {
-        Method = Method(parse, method),
-        MaxPool = ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(MaxPool)!),
-        Neuron = Neuron(parse),
-        Readout = ReadoutChoice(parse) ?? Snn.Readout.Membrane,
-        CalibrationSamples = parse.GetValue(CalibSamples),
-        CalibrationSteps = parse.GetValue(CalibSteps),
-        Seed = seed,
-        BatchSize = parse.GetValue(BatchSize),
-        Engine = EngineChoice(parse),
-        TargetSteps = TargetSteps(parse),
-        PostCalibration = PostCalibrationChoice(parse),
-        PostCalibrationSamples = PostCalibrationSamples(parse),
-        PostCalibrationPasses = PostCalibrationPasses(parse),
-        MembraneGranularity = MembraneGranularityChoice(parse),
-        ReadoutDelay = ReadoutDelayChoice(parse).Steps,
-        ChooseReadoutDelay = ReadoutDelayChoice(parse).Choose,
-    };
+        var (delay, chooseDelay) = ReadoutDelayChoice(parse);
+        return new()
+        {
+            Method = Method(parse, method),
+            MaxPool = ParseEnum<MaxPoolHandling>("--maxpool", parse.GetValue(MaxPool)!),
+            Neuron = Neuron(parse),
+            Readout = ReadoutChoice(parse) ?? Snn.Readout.Membrane,
+            CalibrationSamples = parse.GetValue(CalibSamples),
+            CalibrationSteps = parse.GetValue(CalibSteps),
+            Seed = seed,
+            BatchSize = parse.GetValue(BatchSize),
+            Engine = EngineChoice(parse),
+            TargetSteps = TargetSteps(parse),
+            PostCalibration = PostCalibrationChoice(parse),
+            PostCalibrationSamples = PostCalibrationSamples(parse),
+            PostCalibrationPasses = PostCalibrationPasses(parse),
+            MembraneGranularity = MembraneGranularityChoice(parse),
+            ReadoutDelay = delay,
+            ChooseReadoutDelay = chooseDelay,
+        };
+    }
 
     /// <summary>
     /// --readout-delay (convert's): a number of steps, or auto (chosen at the target latency, which it needs); 0 when
@@ -178,13 +182,14 @@ public sealed class SnnOptions
     {
         if (parse.GetValue(ReadoutDelayOption) is not { } text) return (0, false);
         bool choose = text.Equals("auto", StringComparison.OrdinalIgnoreCase);
-        if (!choose && (!int.TryParse(text, out int steps) || steps < 0))
+        int steps = 0;
+        if (!choose && (!int.TryParse(text, out steps) || steps < 0))
             throw new UsageException($"--readout-delay: expected auto or a number of steps (0 or more), got \"{text}\"");
         if (ReadoutChoice(parse) == Snn.Readout.SpikeCount)
             throw new UsageException("--readout-delay: delays the membrane readout; do not also give --readout spike-count");
         if (choose && TargetSteps(parse) is null)
             throw new UsageException("--readout-delay: auto chooses the delay for a target latency; give --target-T (or --low-latency), or a number of steps");
-        return choose ? (0, true) : (int.Parse(text), false);
+        return (steps, choose);
     }
 
     /// <summary>

@@ -45,9 +45,9 @@ public static class ReadoutDelaySearch
         int stage = net.OutputIndex, steps = settings.Steps, n = settings.Data.Count;
         int classes = ((SynapticLayer)net.Layers[stage]).OutputChannels;
         float[] logits = Logits(reference, settings);
-        var probe = new OutputCurrentProbe(stage, classes, steps, Math.Min(settings.BatchSize, n));
         bool constant = InputEncoder.GivesConstantCurrent(net, InputEncoding.Direct, stage);
         int simulated = constant ? 1 : steps, batch = Math.Min(settings.BatchSize, n);
+        var probe = new OutputCurrentProbe(stage, classes, simulated, batch);
         var runner = new SnnBlockRunner(net, batch, SnnBlockRunner.BlockSteps(net, batch, simulated), InputEncoding.Direct, net.Readout, settings.Engine, probe);
         var sums = new double[steps];
         var tail = new double[classes];

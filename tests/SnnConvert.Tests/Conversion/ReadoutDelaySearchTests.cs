@@ -53,7 +53,7 @@ public sealed class ReadoutDelaySearchTests
         for (int i = 0; i < data.Count; i++)
         {
             double[] image = SnnReference.Image(data, i);
-            double[] logits = RateModel(net, image);
+            double[] logits = ReferencePostCalibration.RateModel(net, image);
             var run = new SnnReference(net);
             run.Start(image);
             var currents = new double[T][];
@@ -74,27 +74,6 @@ public sealed class ReadoutDelaySearchTests
         double[] actual = ReadoutDelaySearch.Errors(net, net, Settings(data, T), null);
         for (int d = 0; d < T; d++) Assert.Equal(expected[d], actual[d], 1e-4 * Math.Max(1, expected[d]));
         Assert.True(expected.Max() > 2 * expected.Min(), "the delays' errors differ too little for the comparison to mean much");
-    }
-
-    private static double[] RateModel(SpikingNetwork net, double[] image)
-    {
-        int[][] shapes = SnnReference.Shapes(net);
-        double[] x = image;
-        for (int s = 0; s < net.Layers.Count; s++)
-        {
-            switch (net.Layers[s])
-            {
-                case SynapticLayer layer:
-                    double[] z = layer is SnnConv2d conv ? SnnReference.Conv(x, shapes[s], conv) : SnnReference.Linear(x, (SnnLinear)layer);
-                    int per = z.Length / layer.OutputChannels;
-                    if (layer.Spiking)
-                        for (int e = 0; e < z.Length; e++) z[e] = Math.Max(z[e], 0) / layer.Thresholds[layer.Thresholds.Length == 1 ? 0 : e / per];
-                    x = z;
-                    break;
-                case SnnAvgPool2d pool: x = SnnReference.Pool(x, shapes[s], pool.Kernel, pool.Stride); break;
-            }
-        }
-        return x;
     }
 
     [Fact]

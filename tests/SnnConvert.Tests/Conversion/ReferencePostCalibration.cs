@@ -16,34 +16,47 @@ internal static class ReferencePostCalibration
     /// where every spiking layer hands ReLU(z) / theta to the next.</summary>
     public static Dictionary<int, double[]> Targets(SpikingNetwork net, ImageDataset data, bool perNeuron = false)
     {
-        int[][] shapes = SnnReference.Shapes(net);
         var sums = new Dictionary<int, double[]>();
         for (int i = 0; i < data.Count; i++)
-        {
-            double[] x = SnnReference.Image(data, i);
-            for (int s = 0; s < net.Layers.Count; s++)
+            RateModel(net, SnnReference.Image(data, i), (s, layer, z) =>
             {
-                switch (net.Layers[s])
+                int per = z.Length / layer.OutputChannels;
+                double[] sum = sums.TryGetValue(s, out double[]? found) ? found : sums[s] = new double[perNeuron ? z.Length : layer.OutputChannels];
+                for (int e = 0; e < z.Length; e++)
                 {
-                    case SynapticLayer layer:
-                        double[] z = layer is SnnConv2d conv ? SnnReference.Conv(x, shapes[s], conv) : SnnReference.Linear(x, (SnnLinear)layer);
-                        int per = z.Length / layer.OutputChannels;
-                        double[] sum = sums.TryGetValue(s, out double[]? found) ? found : sums[s] = new double[perNeuron ? z.Length : layer.OutputChannels];
-                        for (int e = 0; e < z.Length; e++)
-                        {
-                            if (layer.Spiking) z[e] = Math.Max(z[e], 0);
-                            if (perNeuron) sum[e] += z[e] / data.Count;
-                            else sum[e / per] += z[e] / per / data.Count;
-                            if (layer.Spiking) z[e] /= Theta(layer, e / per);
-                        }
-                        x = z;
-                        break;
-                    case SnnAvgPool2d pool: x = SnnReference.Pool(x, shapes[s], pool.Kernel, pool.Stride); break;
-                    case SnnGatedMaxPool2d gate: x = SnnReference.MaxPool(x, shapes[s], gate.Kernel, gate.Stride); break;
+                    if (perNeuron) sum[e] += z[e] / data.Count;
+                    else sum[e / per] += z[e] / per / data.Count;
                 }
+            });
+        return sums;
+    }
+
+    /// <summary>
+    /// The rate model of one image: weighted layers compute W x + b, spiking ones apply ReLU and hand ReLU(z) / theta to
+    /// the next, pooling averages, a max-pool gate takes the maximum. Calls <paramref name="visit"/>(stage, layer, output)
+    /// after every weighted layer with its output before the division; returns the logits.
+    /// </summary>
+    public static double[] RateModel(SpikingNetwork net, double[] image, Action<int, SynapticLayer, double[]>? visit = null)
+    {
+        int[][] shapes = SnnReference.Shapes(net);
+        double[] x = image;
+        for (int s = 0; s < net.Layers.Count; s++)
+        {
+            switch (net.Layers[s])
+            {
+                case SynapticLayer layer:
+                    double[] z = layer is SnnConv2d conv ? SnnReference.Conv(x, shapes[s], conv) : SnnReference.Linear(x, (SnnLinear)layer);
+                    int per = z.Length / layer.OutputChannels;
+                    if (layer.Spiking) for (int e = 0; e < z.Length; e++) z[e] = Math.Max(z[e], 0);
+                    visit?.Invoke(s, layer, z);
+                    if (layer.Spiking) for (int e = 0; e < z.Length; e++) z[e] /= Theta(layer, e / per);
+                    x = z;
+                    break;
+                case SnnAvgPool2d pool: x = SnnReference.Pool(x, shapes[s], pool.Kernel, pool.Stride); break;
+                case SnnGatedMaxPool2d gate: x = SnnReference.MaxPool(x, shapes[s], gate.Kernel, gate.Stride); break;
             }
         }
-        return sums;
+        return x;
     }
 
     /// <summary>Per channel (or per neuron): mean SNN output (spikes / T x theta, or the mean current) minus the target.</summary>
