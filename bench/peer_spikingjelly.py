@@ -159,6 +159,8 @@ def configurations(convert_help):
     configs = []
     if has("--low-latency"):
         configs.append(("--low-latency T", [], True))
+        if has("--readout-delay"):   # delayed evaluation, the output layer's wait chosen for T on the training images
+            configs.append(("--low-latency T --readout-delay auto", ["--readout-delay", "auto"], True))
     if has("--target-T"):
         for method in ["max-current", "percentile"]:
             if has("--calibrate"):

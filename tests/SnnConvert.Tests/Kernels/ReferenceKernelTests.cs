@@ -82,6 +82,64 @@ public sealed class ReferenceKernelTests
         AssertReassociated(reference, fast, ConvMagnitude(x, weight, bias, g), g.PatchSize + 1);
     }
 
+    // The grouped kernel's own order written as plain loops: for each output, input positions in scan order (row, then
+    // column); at each, the products of its non-zero channels summed in ascending channel order from zero (the group
+    // sum), then added to the output; the bias last. The kernel (every width, with its skipping of empty positions
+    // and its pairs of outputs) must give exactly these bits.
+    private static float[] GroupedInScanOrder(float[] x, float[] weight, float[]? bias, Conv2dGeometry g)
+    {
+        var output = new float[g.OutputSize];
+        for (int co = 0; co < g.Cout; co++)
+            for (int oy = 0; oy < g.Ho; oy++)
+                for (int ox = 0; ox < g.Wo; ox++)
+                {
+                    float acc = 0f;
+                    for (int ky = 0; ky < g.K; ky++)
+                        for (int kx = 0; kx < g.K; kx++)
+                        {
+                            int iy = oy - g.Pad + ky, ix = ox - g.Pad + kx;
+                            if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) continue;
+                            float group = 0f;
+                            bool any = false;
+                            for (int c = 0; c < g.C; c++)
+                            {
+                                float v = x[(c * g.H + iy) * g.W + ix];
+                                if (v == 0f) continue;
+                                group += weight[((co * g.C + c) * g.K + ky) * g.K + kx] * v;
+                                any = true;
+                            }
+                            if (any) acc += group;
+                        }
+                    output[(co * g.Ho + oy) * g.Wo + ox] = acc + (bias is null ? 0f : bias[co]);
+                }
+        return output;
+    }
+
+    [Theory]
+    [InlineData(12, 12, 12, 64, 5, 0, true, true)]    // mnist-seed's second conv
+    [InlineData(12, 12, 12, 64, 5, 0, true, false)]
+    [InlineData(16, 9, 9, 96, 3, 1, false, true)]     // 64 + 32 channels, an odd output left over
+    [InlineData(16, 9, 9, 96, 3, 1, false, false)]
+    [InlineData(64, 7, 7, 40, 3, 1, true, true)]      // 40 channels: the one-vector tail
+    [InlineData(3, 10, 11, 24, 3, 1, false, false)]
+    public void Channel_grouped_conv_equals_its_scan_order_loops_bit_for_bit(int c, int h, int w, int cout, int k, int pad, bool pooled, bool use512)
+    {
+        var rng = new Random(c * 7 + cout + h);
+        Conv2dGeometry g = Geometry(c, h, w, cout, k, 1, pad);
+        float[] weight = Uniform(rng, cout * c * k * k), bias = Uniform(rng, cout);
+        foreach (double density in new[] { 0.02, 0.15, 0.6 })   // mostly empty positions, the engine's range, crowded
+        {
+            float[] x = SparseMap(rng, g.InputSize, density, pooled), fast = new float[g.OutputSize];
+            var kernel = new ChannelGroupedEventConv2d(weight, bias, g, use512);
+            int events = kernel.Forward(x, fast, new float[kernel.ScratchSize]);
+            Assert.Equal(x.Count(v => v != 0f), events);
+            float[] expected = GroupedInScanOrder(x, weight, bias, g);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(fast[i]),
+                    $"density {density}, output {i}: kernel {fast[i]:R}, scan-order loops {expected[i]:R}");
+        }
+    }
+
     // Every width sums each output's group sums in the same order (positions in scan order, channels ascending within
     // one), so the AVX-512 and the AVX2 blocking give the same bits; on a CPU without AVX-512 both run the AVX2 path.
     [Theory]
