@@ -37,6 +37,15 @@ public sealed class CurrentStatisticsProbe : CurrentProbe
     public bool Percentiles { get; }
 
     /// <inheritdoc/>
+    public override bool TakesRows => true;
+
+    /// <inheritdoc/>
+    /// <remarks>The rows of a block reach the same partial statistics in the same order as through
+    /// <see cref="Record"/> (both split the block's rows into the chunks of <see cref="ChunkedParallel.For(int, Action{int, int, int})"/>),
+    /// and the merged statistics are exact in any order anyway.</remarks>
+    public override void RecordRow(int worker, int row, ReadOnlySpan<float> current) => _parts[worker].Add(current, _channels, _channelSize);
+
+    /// <inheritdoc/>
     public override void Record(ReadOnlyMemory<float> currents, int images, int steps) =>
         ChunkedParallel.For(images * steps, (chunk, start, end) =>
             _parts[chunk].Add(currents.Span.Slice(start * _rowSize, (end - start) * _rowSize), _channels, _channelSize));

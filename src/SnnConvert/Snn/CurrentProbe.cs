@@ -25,4 +25,23 @@ public abstract class CurrentProbe
     /// <param name="images">Images of the batch.</param>
     /// <param name="steps">Steps of the block.</param>
     public abstract void Record(ReadOnlyMemory<float> currents, int images, int steps);
+
+    /// <summary>
+    /// Whether the probe takes a block's currents row by row (<see cref="RecordRow"/>) from the parallel workers that
+    /// compute them, while they are still in the cache, instead of the whole block (<see cref="Record"/>) afterwards.
+    /// The constant current of a first layer still comes through <see cref="Record"/>.
+    /// </summary>
+    public virtual bool TakesRows => false;
+
+    /// <summary>
+    /// Receives row <paramref name="row"/> (step t * images + image i of the block, as in <see cref="Record"/>) when
+    /// <see cref="TakesRows"/>. Called concurrently: <paramref name="worker"/> (below
+    /// <see cref="Tensors.ChunkedParallel.MaxChunks"/>) is the chunk of the block's rows being computed, and no two
+    /// concurrent calls share it; the rows of one worker come in ascending order.
+    /// </summary>
+    /// <param name="worker">The chunk computing the row.</param>
+    /// <param name="row">Its index in the block.</param>
+    /// <param name="current">One output map of the stage.</param>
+    public virtual void RecordRow(int worker, int row, ReadOnlySpan<float> current) =>
+        throw new NotSupportedException($"{GetType().Name} takes whole blocks");
 }

@@ -112,6 +112,25 @@ internal sealed class SynapseStage : BlockStage
     }
 
     /// <summary>
+    /// Computes the block's currents and hands each row to <paramref name="probe"/> (<see cref="CurrentProbe.RecordRow"/>)
+    /// from the worker that computed it: an event-driven row goes from the kernel's buffer to the probe without being
+    /// copied into <see cref="BlockWorkspace.Current"/> and read back from memory.
+    /// </summary>
+    public void ProbeAllCurrents(float[] input, BlockWorkspace block, SpikeCounters counters, CurrentProbe probe)
+    {
+        bool eventsLeft = ComputeCurrents(input, block, counters);
+        int m = block.Pairs, outSize = Synapses.OutSize;
+        float[] current = block.Current;
+        float[][]? scratch = eventsLeft ? block.Scratch.Get(m, Synapses.Events!.ScratchSize + outSize) : null;
+        bool[] eventImage = block.EventImage;
+        ChunkedParallel.For(m, (chunk, start, end) =>
+        {
+            for (int j = start; j < end; j++)
+                probe.RecordRow(chunk, j, eventsLeft && eventImage[j] ? Synapses.EventCurrent(input, j, scratch![chunk]) : current.AsSpan(j * outSize, outSize));
+        });
+    }
+
+    /// <summary>
     /// Runs the block: currents, then per image its steps in order (which a gate's state needs) through
     /// <see cref="IfNeuron.Step"/>; spikes go to <paramref name="mapOut"/> (time-major), pooled first when fused;
     /// predictions for the output layer. Records the non-zero count of each map written.
