@@ -10,7 +10,8 @@ namespace SnnConvert.Snn;
 /// of the block, whichever engine computed it; rows are time-major (row t * images + i is image i at the block's step t),
 /// each one output map of the stage. When the stage's current is constant (direct input, first weighted layer:
 /// <see cref="InputEncoder.GivesConstantCurrent"/>) there is one call per batch, with one row per image and
-/// <c>steps</c> 1. Calls come from one thread; the probe may process a block in parallel itself.
+/// <c>steps</c> 1. Calls to <see cref="Record"/> come from one thread (the probe may process a block in parallel
+/// itself); <see cref="RecordRow"/> is called from parallel workers.
 /// </remarks>
 public abstract class CurrentProbe
 {
