@@ -19,7 +19,8 @@
 #   second thread only spins on a loaded machine),
 #   PYTHON (/usr/bin/python3), PEER_CONFIGS (comma-separated SnnConvert configuration names, to run only those).
 # SnnConvert's configurations are read from `snnconvert convert --help`: --as-written, --target-T, --calibrate and
-# --low-latency (and --readout-delay auto on top of it) are measured when the CLI offers them. Takes about 15-30 minutes on 2 cores.
+# --low-latency (and --readout-delay auto on top of it) are measured when the CLI offers them. Takes about 15-30
+# minutes on 2 cores.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export SPIKINGJELLY="${1:-${SPIKINGJELLY:-}}"
