@@ -203,12 +203,8 @@ public sealed class SnnBlockRunner
             return;
         }
         InputLog?.Add(input.AsSpan(0, _block.Pairs * probed.Synapses.InSize), _block);
-        if (_probe!.TakesRows)
-        {
-            probed.ProbeAllCurrents(input, _block, _counters, _probe);
-            return;
-        }
-        probed.ComputeAllCurrents(input, _block, _counters);
-        _probe!.Record(_block.Current.AsMemory(0, _block.Pairs * probed.Synapses.OutSize), n, _block.Steps);
+        bool rows = _probe!.TakesRows;
+        probed.ComputeAllCurrents(input, _block, _counters, rows ? _probe : null);
+        if (!rows) _probe.Record(_block.Current.AsMemory(0, _block.Pairs * probed.Synapses.OutSize), n, _block.Steps);
     }
 }

@@ -95,30 +95,15 @@ internal sealed class SynapseStage : BlockStage
     public ReadOnlyMemory<float> ConstantCurrent(int images) => _constant.AsMemory(0, images * Synapses.OutSize);
 
     /// <summary>
-    /// Computes the block's currents into <see cref="BlockWorkspace.Current"/>, event-driven ones included (what a
-    /// probe records).
+    /// Computes the block's currents, event-driven ones included (what a probe records): into
+    /// <see cref="BlockWorkspace.Current"/>, or, given a probe that takes rows, handed row by row to
+    /// <see cref="CurrentProbe.RecordRow"/> from the worker that computed it, so that an event-driven row goes from the
+    /// kernel's buffer to the probe without being copied into the block buffer and read back from memory.
     /// </summary>
-    public void ComputeAllCurrents(float[] input, BlockWorkspace block, SpikeCounters counters)
-    {
-        if (!ComputeCurrents(input, block, counters)) return;
-        int m = block.Pairs, outSize = Synapses.OutSize, kernelScratch = Synapses.Events!.ScratchSize;
-        float[] current = block.Current;
-        float[][] scratch = block.Scratch.Get(m, kernelScratch + outSize);
-        ChunkedParallel.For(m, (chunk, start, end) =>
-        {
-            for (int j = start; j < end; j++)
-                if (block.EventImage[j]) Synapses.EventCurrent(input, j, scratch[chunk]).CopyTo(current.AsSpan(j * outSize, outSize));
-        });
-    }
-
-    /// <summary>
-    /// Computes the block's currents and hands each row to <paramref name="probe"/> (<see cref="CurrentProbe.RecordRow"/>)
-    /// from the worker that computed it: an event-driven row goes from the kernel's buffer to the probe without being
-    /// copied into <see cref="BlockWorkspace.Current"/> and read back from memory.
-    /// </summary>
-    public void ProbeAllCurrents(float[] input, BlockWorkspace block, SpikeCounters counters, CurrentProbe probe)
+    public void ComputeAllCurrents(float[] input, BlockWorkspace block, SpikeCounters counters, CurrentProbe? rows = null)
     {
         bool eventsLeft = ComputeCurrents(input, block, counters);
+        if (!eventsLeft && rows is null) return;   // every current is in the block buffer already
         int m = block.Pairs, outSize = Synapses.OutSize;
         float[] current = block.Current;
         float[][]? scratch = eventsLeft ? block.Scratch.Get(m, Synapses.Events!.ScratchSize + outSize) : null;
@@ -126,7 +111,16 @@ internal sealed class SynapseStage : BlockStage
         ChunkedParallel.For(m, (chunk, start, end) =>
         {
             for (int j = start; j < end; j++)
-                probe.RecordRow(chunk, j, eventsLeft && eventImage[j] ? Synapses.EventCurrent(input, j, scratch![chunk]) : current.AsSpan(j * outSize, outSize));
+            {
+                Span<float> dense = current.AsSpan(j * outSize, outSize);
+                if (eventsLeft && eventImage[j])
+                {
+                    Span<float> computed = Synapses.EventCurrent(input, j, scratch![chunk]);
+                    if (rows is null) computed.CopyTo(dense);
+                    else rows.RecordRow(chunk, j, computed);
+                }
+                else rows?.RecordRow(chunk, j, dense);
+            }
         });
     }
 
