@@ -60,6 +60,13 @@ public sealed class ChannelStatistics
             AddGroup(0, values);   // in one pass: with a channel size of 1 (a dense layer) a pass per channel would cost more than the values
             return;
         }
+        if (_histogram is not null)
+        {
+            if (values.Length == 0) return;
+            if (block <= 0 || values.Length % block != 0) throw new ArgumentException($"{values.Length} values are not whole samples of {channels} x {channelSize}", nameof(values));
+            HistogramFill.AddChannels(_histogram, Stride, values, channels, channelSize, _max, _positive);
+            return;
+        }
         for (int start = 0; start < values.Length; start += block)
             for (int c = 0; c < channels; c++)
                 AddGroup(c, values.Slice(start + c * channelSize, channelSize));
