@@ -14,7 +14,9 @@ namespace SnnConvert.Conversion;
 /// so every bin is <see cref="ExactBin"/>'s (ChannelStatisticsTests check every edge of every octave and both fill paths).
 /// With AVX-512, 16 values at a time: a cubic estimate of the bin within the octave (within 0.09 bin of log2), corrected
 /// by comparing the mantissa with the two edges around it (looked up by permutes), then the in-range bins are
-/// compressed into a buffer that scalar code counts.
+/// compressed into a buffer that scalar code counts. With AVX2 (no compress, no two-table permute), 8 at a time: the
+/// bin from a gather of the mantissa's cell, the in-range bins left-packed by a permute looked up from their mask.
+/// Both count the (N, C, S) currents of a whole block per call (<see cref="AddChannels(Span{long}, int, ReadOnlySpan{float}, int, int, Span{float}, Span{long})"/>).
 /// </summary>
 internal static class HistogramFill
 {
@@ -93,10 +95,11 @@ internal static class HistogramFill
     /// </summary>
     public static long Add(Span<long> counts, ReadOnlySpan<float> values, ref float max)
     {
-        long positive = 0;
-        int done = 0;
-        if (Avx512F.IsSupported && values.Length >= Vector512<float>.Count) positive = AddVector512(counts, values, ref max, out done);
-        return positive + AddScalar(counts, values.Slice(done), ref max);
+        Span<float> top = [max];
+        Span<long> positive = [0];
+        AddChannels(counts, counts.Length, values, 1, values.Length, top, positive);
+        max = top[0];
+        return positive[0];
     }
 
     // Without a branch on the value: a value outside the octaves (not positive, NaN, or beyond 2^-40 .. 2^40) is counted
@@ -141,13 +144,19 @@ internal static class HistogramFill
     /// segment (mnist-seed's second conv: 64 values) spent as long setting up as binning.
     /// </summary>
     public static void AddChannels(Span<long> histogram, int stride, ReadOnlySpan<float> values, int channels, int channelSize,
-        Span<float> max, Span<long> positive)
+        Span<float> max, Span<long> positive) => AddChannels(histogram, stride, values, channels, channelSize, max, positive, allow512: true);
+
+    // allow512 = false takes the AVX2 path even where AVX-512 is there (the tests compare the paths on any machine).
+    internal static void AddChannels(Span<long> histogram, int stride, ReadOnlySpan<float> values, int channels, int channelSize,
+        Span<float> max, Span<long> positive, bool allow512)
     {
         if (channelSize <= 0 || values.Length == 0) return;
-        int segments = values.Length / channelSize;
-        int vectorPart = Avx512F.IsSupported ? channelSize - channelSize % Vector512<float>.Count : 0;
+        bool wide = allow512 && Avx512F.IsSupported;
+        int width = wide ? Vector512<float>.Count : Avx2.IsSupported ? Vector256<float>.Count : 0;
+        int vectorPart = width == 0 ? 0 : channelSize - channelSize % width;
         if (vectorPart == 0)
         {
+            int segments = values.Length / channelSize;
             for (int s = 0; s < segments; s++)
             {
                 int c = s % channels;
@@ -155,7 +164,8 @@ internal static class HistogramFill
             }
             return;
         }
-        AddSegmentsVector512(histogram, stride, values, channels, channelSize, vectorPart, max, positive);
+        if (wide) AddSegmentsVector512(histogram, stride, values, channels, channelSize, vectorPart, max, positive);
+        else AddSegmentsVector256(histogram, stride, values, channels, channelSize, vectorPart, max, positive);
     }
 
     // The vector part of every segment (its first `vectorPart` values), each followed by its scalar tail.
@@ -165,7 +175,6 @@ internal static class HistogramFill
     {
         Span<int> pending = stackalloc int[PendingLimit + Vector512<int>.Count];
         ref int pendingRef = ref MemoryMarshal.GetReference(pending);
-        ref long countsRef = ref MemoryMarshal.GetReference(histogram);
         int filled = 0;
         Vector512<int> e0 = EdgeVectors[0], e1 = EdgeVectors[1], e2 = EdgeVectors[2], e3 = EdgeVectors[3];
         Vector512<int> n0 = NextEdgeVectors[0], n1 = NextEdgeVectors[1], n2 = NextEdgeVectors[2], n3 = NextEdgeVectors[3];
@@ -203,38 +212,102 @@ internal static class HistogramFill
                 seen += BitOperations.PopCount(isPositive.ExtractMostSignificantBits());
                 outside += BitOperations.PopCount((isPositive & ~inRange).ExtractMostSignificantBits());
                 if (filled < PendingLimit) continue;
-                for (int p = 0; p < filled; p++) Unsafe.Add(ref countsRef, Unsafe.Add(ref pendingRef, p))++;
+                Count(histogram, pending.Slice(0, filled));
                 filled = 0;
             }
             float top = max[c];
             for (int lane = 0; lane < Vector512<float>.Count; lane++)
                 if (largest[lane] > top) top = largest[lane];
-            Span<long> counts = histogram.Slice(c * stride, stride);
-            ReadOnlySpan<float> segment = values.Slice(s * channelSize, channelSize);
-            if (outside > 0)
-            {
-                // The exact pass counts into the group directly: first count what is pending, so that the order of
-                // counting does not matter (counts are exact in any order anyway).
-                for (int p = 0; p < filled; p++) Unsafe.Add(ref countsRef, Unsafe.Add(ref pendingRef, p))++;
-                filled = 0;
-                AddOutOfRange(counts, segment.Slice(0, vectorPart));
-            }
-            if (vectorPart < channelSize) seen += AddScalar(counts, segment.Slice(vectorPart), ref top);
-            max[c] = top;
-            positive[c] += seen;
+            EndSegment(histogram, stride, values, s, c, channelSize, vectorPart, outside, top, seen, max, positive);
         }
-        for (int p = 0; p < filled; p++) Unsafe.Add(ref countsRef, Unsafe.Add(ref pendingRef, p))++;
+        Count(histogram, pending.Slice(0, filled));
     }
 
-    // The whole vectors of values; done is how many values were handled.
-    private static long AddVector512(Span<long> counts, ReadOnlySpan<float> values, ref float max, out int done)
+    // The vector part of every segment, 8 values at a time (AVX2: no compress and no two-table permute): each value's
+    // cell of MantissaCells is gathered, which gives its bin directly, and the in-range bins are left-packed by a
+    // permute looked up from their mask.
+    [SkipLocalsInit]
+    private static unsafe void AddSegmentsVector256(Span<long> histogram, int stride, ReadOnlySpan<float> values, int channels, int channelSize,
+        int vectorPart, Span<float> max, Span<long> positive)
     {
-        Span<float> top = [max];
-        Span<long> positive = [0];
-        int whole = values.Length - values.Length % Vector512<float>.Count;
-        AddSegmentsVector512(counts, counts.Length, values.Slice(0, whole), 1, whole, whole, top, positive);
-        max = top[0];
-        done = whole;
-        return positive[0];
+        Span<int> pending = stackalloc int[PendingLimit + Vector256<int>.Count];
+        ref int pendingRef = ref MemoryMarshal.GetReference(pending);
+        ref Vector256<int> packs = ref MemoryMarshal.GetArrayDataReference(LeftPacks);
+        int filled = 0;
+        int segments = values.Length / channelSize;
+        fixed (int* cells = MantissaCells)
+            for (int s = 0; s < segments; s++)
+            {
+                int c = s % channels;
+                ref float x = ref MemoryMarshal.GetReference(values.Slice(s * channelSize, channelSize));
+                var groupBase = Vector256.Create(c * stride);
+                var largest = Vector256.Create(max[c]);
+                long seen = 0, outside = 0;
+                for (int i = 0; i < vectorPart; i += Vector256<float>.Count)
+                {
+                    var v = Vector256.LoadUnsafe(ref x, (nuint)i);
+                    largest = Vector256.ConditionalSelect(Vector256.GreaterThan(v, largest), v, largest);   // lane by lane the scalar `if (v > max)`
+                    Vector256<int> isPositive = Vector256.GreaterThan(v, Vector256<float>.Zero).AsInt32();
+                    Vector256<int> bits = v.AsInt32();
+                    Vector256<int> octave = Vector256.ShiftRightArithmetic(bits, 23) - Vector256.Create(127 + MinExponent);
+                    Vector256<int> inRange = Vector256.LessThan(octave.AsUInt32(), Vector256.Create((uint)Octaves)).AsInt32();
+                    Vector256<int> mantissa = bits & Vector256.Create(MantissaMask);
+                    Vector256<int> cell = Avx2.GatherVector256(cells, Vector256.ShiftRightLogical(mantissa, CellShift), 4);
+                    // OctaveBin lane by lane: the edges below the cell, plus one where the mantissa reached the cell's next edge.
+                    Vector256<int> bin = groupBase + Vector256.ShiftLeft(octave, 6) + (cell & Vector256.Create(BinsPerOctave - 1))
+                        - Vector256.GreaterThanOrEqual(mantissa, Vector256.ShiftRightArithmetic(cell, 6));
+                    uint mask = inRange.ExtractMostSignificantBits();
+                    Avx2.PermuteVar8x32(bin, Unsafe.Add(ref packs, (int)mask)).StoreUnsafe(ref pendingRef, (nuint)filled);
+                    filled += BitOperations.PopCount(mask);
+                    seen += BitOperations.PopCount(isPositive.ExtractMostSignificantBits());
+                    outside += BitOperations.PopCount((isPositive & ~inRange).ExtractMostSignificantBits());
+                    if (filled < PendingLimit) continue;
+                    Count(histogram, pending.Slice(0, filled));
+                    filled = 0;
+                }
+                float top = max[c];
+                for (int lane = 0; lane < Vector256<float>.Count; lane++)
+                    if (largest[lane] > top) top = largest[lane];
+                EndSegment(histogram, stride, values, s, c, channelSize, vectorPart, outside, top, seen, max, positive);
+            }
+        Count(histogram, pending.Slice(0, filled));
+    }
+
+    // After a segment's vector part: its out-of-range positives counted exactly (rare), its scalar tail, and its
+    // channel's maximum and positive count written back.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EndSegment(Span<long> histogram, int stride, ReadOnlySpan<float> values, int s, int c, int channelSize, int vectorPart,
+        long outside, float top, long seen, Span<float> max, Span<long> positive)
+    {
+        Span<long> counts = histogram.Slice(c * stride, stride);
+        ReadOnlySpan<float> segment = values.Slice(s * channelSize, channelSize);
+        if (outside > 0) AddOutOfRange(counts, segment.Slice(0, vectorPart));
+        if (vectorPart < channelSize) seen += AddScalar(counts, segment.Slice(vectorPart), ref top);
+        max[c] = top;
+        positive[c] += seen;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Count(Span<long> histogram, ReadOnlySpan<int> bins)
+    {
+        ref long counts = ref MemoryMarshal.GetReference(histogram);
+        foreach (int b in bins) Unsafe.Add(ref counts, b)++;
+    }
+
+    // Per 8-bit lane mask, the permute that moves the selected lanes to the front in order (AVX2 has no compress).
+    private static readonly Vector256<int>[] LeftPacks = BuildLeftPacks();
+
+    private static Vector256<int>[] BuildLeftPacks()
+    {
+        var packs = new Vector256<int>[256];
+        Span<int> order = stackalloc int[8];
+        for (int mask = 0; mask < 256; mask++)
+        {
+            order.Clear();
+            for (int lane = 0, n = 0; lane < 8; lane++)
+                if ((mask >> lane & 1) != 0) order[n++] = lane;
+            packs[mask] = Vector256.Create((ReadOnlySpan<int>)order);
+        }
+        return packs;
     }
 }

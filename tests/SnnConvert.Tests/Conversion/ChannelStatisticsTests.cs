@@ -139,6 +139,51 @@ public class ChannelStatisticsTests
         }
     }
 
+    [Theory]
+    [InlineData(3, 37)]    // vectors of 16 and of 8 with scalar tails
+    [InlineData(64, 64)]   // mnist-seed's second conv: whole vectors only
+    [InlineData(5, 7)]     // shorter than a vector: scalar only
+    public void The_AVX2_and_AVX_512_fills_give_the_exact_counts_maxima_and_positives(int channels, int channelSize)
+    {
+        // The AVX2 path runs here even on an AVX-512 machine (allow512: false); both are held to ExactBin, value by value.
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported) return;
+        const int stride = ChannelStatistics.Bins + HistogramFill.SpillSlots;
+        var random = new Random(channels * 100 + channelSize);
+        var values = new float[channels * channelSize * 150];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = (i % 5) switch
+            {
+                0 => BitConverter.Int32BitsToSingle(random.Next(1, 0x7F800000)),   // any positive float, some outside the octaves
+                1 => -(float)random.NextDouble(),
+                2 => 0f,
+                3 => i % 997 == 3 ? float.NaN : (float)(random.NextDouble() * 4),
+                _ => (float)Math.Exp(random.NextDouble() * 10 - 5),
+            };
+        var expected = new long[channels * stride];
+        var expectedMax = Enumerable.Repeat(float.NegativeInfinity, channels).ToArray();
+        var expectedPositive = new long[channels];
+        for (int i = 0; i < values.Length; i++)
+        {
+            int c = i / channelSize % channels;
+            float v = values[i];
+            if (v > expectedMax[c]) expectedMax[c] = v;
+            if (v > 0f) { expected[c * stride + ChannelStatistics.ExactBin(v)]++; expectedPositive[c]++; }
+        }
+        foreach (bool allow512 in new[] { false, true })
+        {
+            var counts = new long[channels * stride];
+            var max = Enumerable.Repeat(float.NegativeInfinity, channels).ToArray();
+            var positive = new long[channels];
+            // In two calls, as blocks arrive: the maxima and counts carry over.
+            int half = values.Length / 2 / (channels * channelSize) * channels * channelSize;
+            HistogramFill.AddChannels(counts, stride, values.AsSpan(0, half), channels, channelSize, max, positive, allow512);
+            HistogramFill.AddChannels(counts, stride, values.AsSpan(half), channels, channelSize, max, positive, allow512);
+            Assert.Equal(expected, counts);
+            Assert.Equal(expectedMax, max);
+            Assert.Equal(expectedPositive, positive);
+        }
+    }
+
     [Fact]
     public void Every_float_of_an_octave_is_counted_in_its_exact_bin()
     {

@@ -42,6 +42,7 @@ public sealed class VectorWidthTests : IDisposable
         {
             Assert.Equal(wide.Model, run.Model);
             Assert.Equal(wide.Snn, run.Snn);
+            Assert.Equal(wide.Latency, run.Latency);
             Assert.Equal(wide.Dense, run.Dense);
             Assert.Equal(wide.EventDriven, run.EventDriven);
         }
@@ -66,11 +67,13 @@ public sealed class VectorWidthTests : IDisposable
     private static Dictionary<string, string> With(Dictionary<string, string> a, Dictionary<string, string> b) =>
         a.Concat(b).ToDictionary(p => p.Key, p => p.Value);
 
-    private (string Cpu, byte[] Model, byte[] Snn, string Dense, string EventDriven) Pipeline(string name, Dictionary<string, string> env)
+    private (string Cpu, byte[] Model, byte[] Snn, byte[] Latency, string Dense, string EventDriven) Pipeline(string name, Dictionary<string, string> env)
     {
-        string dir = _temp.Sub(name), snn = Path.Combine(dir, "s.snn");
+        string dir = _temp.Sub(name), snn = Path.Combine(dir, "s.snn"), latency = Path.Combine(dir, "t.snn");
         var (model, _) = Train(dir, env);
         string log = Run(env, "convert", "--model", RepositoryFiles.Path("models/mnist-seed.snnm"), "--calib-samples", "100", "--calib-steps", "8", "--out", snn);
+        // A latency target: its thresholds come from the histogram fill, which has a path per width.
+        Run(env, "convert", "--model", RepositoryFiles.Path("models/mnist-seed.snnm"), "--calib-samples", "100", "--calib-steps", "8", "--target-T", "4", "--out", latency);
         string Simulate(string engine)
         {
             string json = Path.Combine(dir, engine + ".json");
@@ -79,7 +82,8 @@ public sealed class VectorWidthTests : IDisposable
             return report.RootElement.GetProperty("report").GetRawText();
         }
         string cpu = log.Split('\n').Single(l => l.StartsWith("cpu: ", StringComparison.Ordinal));
-        return (cpu, model, ContainerFiles.Read(File.ReadAllBytes(snn)).Payload, Simulate("dense"), Simulate("event-driven"));
+        return (cpu, model, ContainerFiles.Read(File.ReadAllBytes(snn)).Payload, ContainerFiles.Read(File.ReadAllBytes(latency)).Payload,
+            Simulate("dense"), Simulate("event-driven"));
     }
 
     private static (byte[] Payload, string Log) Train(string dir, Dictionary<string, string> env)
