@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SnnConvert.Tensors;
 
 namespace SnnConvert.Kernels;
@@ -58,8 +59,12 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
     }
 
     /// <summary>Floats of scratch one image needs: the (Ho, Wo, Cout) accumulator, one channel mask per input
-    /// position, where each position's events start, and every event's value and weight offset.</summary>
-    public int ScratchSize => AlignedFloats.Slack + _g.OutputSize + 3 * _g.H * _g.W + 1 + 2 * _g.C * _g.H * _g.W;
+    /// position, where each position's events start, and every event's value and weight offset (with a vector's slack
+    /// for the compressed stores of the AVX-512 packing).</summary>
+    public int ScratchSize => AlignedFloats.Slack + _g.OutputSize + 3 * _g.H * _g.W + 1 + 2 * (_g.C * _g.H * _g.W + TransposedChannels);
+
+    // Channels the AVX-512 packing transposes into one vector per position.
+    private const int TransposedChannels = 16;
 
     /// <summary>
     /// Writes the current (Cout, Ho, Wo) of one image from its input map (C, H, W); returns the number of events
@@ -73,25 +78,30 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         Span<float> acc = scratch.Slice(0, g.OutputSize);
         Span<ulong> masks = MemoryMarshal.Cast<float, ulong>(scratch.Slice(g.OutputSize, 2 * hw));
         Span<int> starts = MemoryMarshal.Cast<float, int>(scratch.Slice(g.OutputSize + 2 * hw, hw + 1));
-        Span<float> values = scratch.Slice(g.OutputSize + 3 * hw + 1, c * hw);
-        Span<int> offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(g.OutputSize + 3 * hw + 1 + c * hw, c * hw));
-        masks.Clear();
+        int listSize = c * hw + TransposedChannels, listsAt = g.OutputSize + 3 * hw + 1;
+        Span<float> values = scratch.Slice(listsAt, listSize);
+        Span<int> offsets = MemoryMarshal.Cast<float, int>(scratch.Slice(listsAt + listSize, listSize));
         int events = 0;
-        for (int ci = 0; ci < c; ci++)
-            events += Mark(input.Slice(ci * hw, hw), masks, 1UL << ci);
         // The events of position q are [starts[q], starts[q + 1]), in channel order: value and weight offset.
-        int packed = 0;
-        for (int q = 0; q < hw; q++)
+        if (_use512 && Avx512F.IsSupported && c <= TransposedChannels) events = PackTransposed(input, c, hw, cout, starts, values, offsets);
+        else
         {
-            starts[q] = packed;
-            for (ulong mask = masks[q]; mask != 0; mask &= mask - 1)
+            masks.Clear();
+            for (int ci = 0; ci < c; ci++)
+                events += Mark(input.Slice(ci * hw, hw), masks, 1UL << ci);
+            int packed = 0;
+            for (int q = 0; q < hw; q++)
             {
-                int ci = BitOperations.TrailingZeroCount(mask);
-                values[packed] = input[ci * hw + q];
-                offsets[packed++] = ci * cout;
+                starts[q] = packed;
+                for (ulong mask = masks[q]; mask != 0; mask &= mask - 1)
+                {
+                    int ci = BitOperations.TrailingZeroCount(mask);
+                    values[packed] = input[ci * hw + q];
+                    offsets[packed++] = ci * cout;
+                }
             }
+            starts[hw] = packed;
         }
-        starts[hw] = packed;
         acc.Clear();
         var list = new EventList(ref MemoryMarshal.GetReference(starts), ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(offsets));
         ref float accRef = ref MemoryMarshal.GetReference(acc);
@@ -232,6 +242,92 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
             sum = TLanes.Add(sum, s);
         }
         TLanes.Store(sum, ref acc, 0);
+    }
+
+    // The event list with AVX-512, without a branch per event: 16 positions at a time, the (up to 16) channel planes
+    // are transposed in registers into one vector of channels per position, whose non-zero lanes (the test of
+    // NonZeroBits: -0 is no event, NaN is one) are compressed into the list in ascending channel order, as the scalar
+    // packing does, so the list is the same. Positions past the last whole 16 are packed one by one.
+    private static int PackTransposed(ReadOnlySpan<float> input, int c, int hw, int cout, Span<int> starts, Span<float> values, Span<int> offsets)
+    {
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref float valueRef = ref MemoryMarshal.GetReference(values);
+        ref int offsetRef = ref MemoryMarshal.GetReference(offsets);
+        Vector512<int> weightOffset = Vector512.CreateSequence(0, cout);   // ci * cout in lane ci
+        int packed = 0, q0 = 0;
+        for (; q0 + 16 <= hw; q0 += 16)
+        {
+            // Round 1 and 2: 4 x 4 transposes within each 128-bit lane (positions 4L .. 4L + 3 of lane L).
+            var (u0, u1, u2, u3) = Transpose4(Plane(ref x, 0, c, hw, q0), Plane(ref x, 1, c, hw, q0), Plane(ref x, 2, c, hw, q0), Plane(ref x, 3, c, hw, q0));
+            var (u4, u5, u6, u7) = Transpose4(Plane(ref x, 4, c, hw, q0), Plane(ref x, 5, c, hw, q0), Plane(ref x, 6, c, hw, q0), Plane(ref x, 7, c, hw, q0));
+            var (u8, u9, u10, u11) = Transpose4(Plane(ref x, 8, c, hw, q0), Plane(ref x, 9, c, hw, q0), Plane(ref x, 10, c, hw, q0), Plane(ref x, 11, c, hw, q0));
+            var (u12, u13, u14, u15) = Transpose4(Plane(ref x, 12, c, hw, q0), Plane(ref x, 13, c, hw, q0), Plane(ref x, 14, c, hw, q0), Plane(ref x, 15, c, hw, q0));
+            // Round 3: uj holds position 4L + j's channels 0-3 in its lane L, u(4 + j) channels 4-7, u(8 + j) 8-11,
+            // u(12 + j) 12-15. vj / wj: lanes 0, 2 / 1, 3 of uj and u(4 + j); pj / rj the same of u(8 + j), u(12 + j).
+            Vector512<float> v0 = Avx512F.Shuffle4x128(u0, u4, Even), w0 = Avx512F.Shuffle4x128(u0, u4, Odd), p0 = Avx512F.Shuffle4x128(u8, u12, Even), r0 = Avx512F.Shuffle4x128(u8, u12, Odd);
+            Vector512<float> v1 = Avx512F.Shuffle4x128(u1, u5, Even), w1 = Avx512F.Shuffle4x128(u1, u5, Odd), p1 = Avx512F.Shuffle4x128(u9, u13, Even), r1 = Avx512F.Shuffle4x128(u9, u13, Odd);
+            Vector512<float> v2 = Avx512F.Shuffle4x128(u2, u6, Even), w2 = Avx512F.Shuffle4x128(u2, u6, Odd), p2 = Avx512F.Shuffle4x128(u10, u14, Even), r2 = Avx512F.Shuffle4x128(u10, u14, Odd);
+            Vector512<float> v3 = Avx512F.Shuffle4x128(u3, u7, Even), w3 = Avx512F.Shuffle4x128(u3, u7, Odd), p3 = Avx512F.Shuffle4x128(u11, u15, Even), r3 = Avx512F.Shuffle4x128(u11, u15, Odd);
+            // Round 4, position by position in order: lane L = 0 is (vj, pj) even, 1 (wj, rj) even, 2 (vj, pj) odd, 3 (wj, rj) odd.
+            ref int at = ref Unsafe.Add(ref MemoryMarshal.GetReference(starts), q0);
+            Emit(Avx512F.Shuffle4x128(v0, p0, Even), ref at, 0, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(v1, p1, Even), ref at, 1, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(v2, p2, Even), ref at, 2, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(v3, p3, Even), ref at, 3, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w0, r0, Even), ref at, 4, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w1, r1, Even), ref at, 5, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w2, r2, Even), ref at, 6, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w3, r3, Even), ref at, 7, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(v0, p0, Odd), ref at, 8, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(v1, p1, Odd), ref at, 9, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(v2, p2, Odd), ref at, 10, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(v3, p3, Odd), ref at, 11, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w0, r0, Odd), ref at, 12, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w1, r1, Odd), ref at, 13, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w2, r2, Odd), ref at, 14, ref valueRef, ref offsetRef, weightOffset, ref packed);
+            Emit(Avx512F.Shuffle4x128(w3, r3, Odd), ref at, 15, ref valueRef, ref offsetRef, weightOffset, ref packed);
+        }
+        for (int q = q0; q < hw; q++)
+        {
+            starts[q] = packed;
+            for (int ci = 0; ci < c; ci++)
+            {
+                float v = input[ci * hw + q];
+                if (v == 0f) continue;
+                values[packed] = v;
+                offsets[packed++] = ci * cout;
+            }
+        }
+        starts[hw] = packed;
+        return packed;
+    }
+    private const byte Even = 0b10_00_10_00, Odd = 0b11_01_11_01;   // 128-bit lanes 0, 2 / 1, 3 of each operand
+
+    // Channel plane ci's 16 positions from q0, or zeros past the last channel.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Plane(ref float x, int ci, int c, int hw, int q0) =>
+        ci < c ? Vector512.LoadUnsafe(ref x, (nuint)(ci * hw + q0)) : Vector512<float>.Zero;
+
+    // Rounds 1 and 2 of a 16 x 16 transpose: within each 128-bit lane, rows a, b, c, d (4 positions each) become the
+    // 4 positions' vectors of those 4 channels.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Transpose4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        Vector512<double> ab0 = Avx512F.UnpackLow(a, b).AsDouble(), ab1 = Avx512F.UnpackHigh(a, b).AsDouble();
+        Vector512<double> cd0 = Avx512F.UnpackLow(c, d).AsDouble(), cd1 = Avx512F.UnpackHigh(c, d).AsDouble();
+        return (Avx512F.UnpackLow(ab0, cd0).AsSingle(), Avx512F.UnpackHigh(ab0, cd0).AsSingle(),
+            Avx512F.UnpackLow(ab1, cd1).AsSingle(), Avx512F.UnpackHigh(ab1, cd1).AsSingle());
+    }
+
+    // Position `position` of the block at `starts`: its start, then its non-zero channels' values and weight offsets.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Emit(Vector512<float> channels, ref int starts, int position, ref float values, ref int offsets, Vector512<int> weightOffset, ref int packed)
+    {
+        Unsafe.Add(ref starts, position) = packed;
+        Vector512<float> nonZero = ~Vector512.Equals(channels, Vector512<float>.Zero);
+        Avx512F.Compress(Vector512<float>.Zero, nonZero, channels).StoreUnsafe(ref values, (nuint)packed);
+        Avx512F.Compress(Vector512<int>.Zero, nonZero.AsInt32(), weightOffset).StoreUnsafe(ref offsets, (nuint)packed);
+        packed += BitOperations.PopCount(nonZero.ExtractMostSignificantBits());
     }
 
     // Sets `bit` in the mask of every position of one input plane that is non-zero (masks are indexed by position, as

@@ -122,6 +122,7 @@ public sealed class ReferenceKernelTests
     [InlineData(16, 9, 9, 96, 3, 1, false, false)]
     [InlineData(64, 7, 7, 40, 3, 1, true, true)]      // 40 channels: the one-vector tail
     [InlineData(3, 10, 11, 24, 3, 1, false, false)]
+    [InlineData(3, 10, 11, 24, 3, 1, false, true)]    // AVX-512 packing: 3 of 16 transposed channels, 14 positions past the last 16
     public void Channel_grouped_conv_equals_its_scan_order_loops_bit_for_bit(int c, int h, int w, int cout, int k, int pad, bool pooled, bool use512)
     {
         var rng = new Random(c * 7 + cout + h);
