@@ -20,7 +20,9 @@ namespace SnnConvert.Kernels;
 /// Each output receives its contributions position by position in scan order (input row, then column) and, within
 /// a position, channel by channel in ascending order, summed first: deterministic, and independent of the vector
 /// width (every lane does the same multiply and add). The order differs from <see cref="EventDrivenConv2d"/> and
-/// from the GEMM, so results agree with them up to float rounding.
+/// from the GEMM, so results agree with them up to float rounding. The event list (per position, its non-zero channels'
+/// values and weight offsets) is packed with AVX-512 from a register transpose of the channel planes and compressed
+/// stores, without a branch per event; elsewhere from per-channel masks, in the same order, so every width has the same list.
 /// </summary>
 public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
 {
@@ -301,6 +303,7 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         starts[hw] = packed;
         return packed;
     }
+
     private const byte Even = 0b10_00_10_00, Odd = 0b11_01_11_01;   // 128-bit lanes 0, 2 / 1, 3 of each operand
 
     // Channel plane ci's 16 positions from q0, or zeros past the last channel.
