@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using SnnConvert.Kernels;
 using static SnnConvert.Conversion.ChannelStatistics;
 
 namespace SnnConvert.Conversion;
@@ -232,7 +233,6 @@ internal static class HistogramFill
     {
         Span<int> pending = stackalloc int[PendingLimit + Vector256<int>.Count];
         ref int pendingRef = ref MemoryMarshal.GetReference(pending);
-        ref Vector256<int> packs = ref MemoryMarshal.GetArrayDataReference(LeftPacks);
         int filled = 0;
         int segments = values.Length / channelSize;
         fixed (int* cells = MantissaCells)
@@ -256,9 +256,7 @@ internal static class HistogramFill
                     // OctaveBin lane by lane: the edges below the cell, plus one where the mantissa reached the cell's next edge.
                     Vector256<int> bin = groupBase + Vector256.ShiftLeft(octave, 6) + (cell & Vector256.Create(BinsPerOctave - 1))
                         - Vector256.GreaterThanOrEqual(mantissa, Vector256.ShiftRightArithmetic(cell, 6));
-                    uint mask = inRange.ExtractMostSignificantBits();
-                    Avx2.PermuteVar8x32(bin, Unsafe.Add(ref packs, (int)mask)).StoreUnsafe(ref pendingRef, (nuint)filled);
-                    filled += BitOperations.PopCount(mask);
+                    filled += LeftPack.Store(bin, inRange.ExtractMostSignificantBits(), ref Unsafe.Add(ref pendingRef, filled));
                     seen += BitOperations.PopCount(isPositive.ExtractMostSignificantBits());
                     outside += BitOperations.PopCount((isPositive & ~inRange).ExtractMostSignificantBits());
                     if (filled < PendingLimit) continue;
@@ -292,22 +290,5 @@ internal static class HistogramFill
     {
         ref long counts = ref MemoryMarshal.GetReference(histogram);
         foreach (int b in bins) Unsafe.Add(ref counts, b)++;
-    }
-
-    // Per 8-bit lane mask, the permute that moves the selected lanes to the front in order (AVX2 has no compress).
-    private static readonly Vector256<int>[] LeftPacks = BuildLeftPacks();
-
-    private static Vector256<int>[] BuildLeftPacks()
-    {
-        var packs = new Vector256<int>[256];
-        Span<int> order = stackalloc int[8];
-        for (int mask = 0; mask < 256; mask++)
-        {
-            order.Clear();
-            for (int lane = 0, n = 0; lane < 8; lane++)
-                if ((mask >> lane & 1) != 0) order[n++] = lane;
-            packs[mask] = Vector256.Create((ReadOnlySpan<int>)order);
-        }
-        return packs;
     }
 }

@@ -21,8 +21,8 @@ namespace SnnConvert.Kernels;
 /// a position, channel by channel in ascending order, summed first: deterministic, and independent of the vector
 /// width (every lane does the same multiply and add). The order differs from <see cref="EventDrivenConv2d"/> and
 /// from the GEMM, so results agree with them up to float rounding. The event list (per position, its non-zero channels'
-/// values and weight offsets) is packed with AVX-512 from a register transpose of the channel planes and compressed
-/// stores, without a branch per event; elsewhere from per-channel masks, in the same order, so every width has the same list.
+/// values and weight offsets) is packed from a register transpose of the channel planes and compressed stores (AVX-512)
+/// or table permutes (AVX2), without a branch per event; elsewhere from per-channel masks; the same list at every width.
 /// </summary>
 public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
 {
@@ -86,6 +86,7 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
         int events = 0;
         // The events of position q are [starts[q], starts[q + 1]), in channel order: value and weight offset.
         if (_use512 && Avx512F.IsSupported && c <= TransposedChannels) events = PackTransposed(input, c, hw, cout, starts, values, offsets);
+        else if (Avx2.IsSupported && c <= TransposedChannels) events = PackTransposed256(input, c, hw, cout, starts, values, offsets);
         else
         {
             masks.Clear();
@@ -289,13 +290,62 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
             Emit(Avx512F.Shuffle4x128(w2, r2, Odd), ref at, 14, ref valueRef, ref offsetRef, weightOffset, ref packed);
             Emit(Avx512F.Shuffle4x128(w3, r3, Odd), ref at, 15, ref valueRef, ref offsetRef, weightOffset, ref packed);
         }
+        return PackRest(input, c, hw, cout, q0, packed, starts, values, offsets);
+    }
+
+    // The event list with AVX2: as PackTransposed, 8 positions at a time, channels 0-7 and 8-15 each an 8 x 8 register
+    // transpose, whose non-zero lanes are left-packed by a permute (LeftPack; AVX2 has no compress).
+    private static int PackTransposed256(ReadOnlySpan<float> input, int c, int hw, int cout, Span<int> starts, Span<float> values, Span<int> offsets)
+    {
+        ref float x = ref MemoryMarshal.GetReference(input);
+        ref int valueRef = ref Unsafe.As<float, int>(ref MemoryMarshal.GetReference(values));
+        ref int offsetRef = ref MemoryMarshal.GetReference(offsets);
+        Vector256<int> lowOffsets = Vector256.CreateSequence(0, cout), highOffsets = Vector256.CreateSequence(8 * cout, cout);
+        Span<Vector256<float>> columns = stackalloc Vector256<float>[16];   // position j's channels 0-7, then its channels 8-15 at j + 8
+        int packed = 0, q0 = 0;
+        for (; q0 + 8 <= hw; q0 += 8)
+        {
+            BlockTranspose.Transpose8x8(Plane8(ref x, 0, c, hw, q0), Plane8(ref x, 1, c, hw, q0), Plane8(ref x, 2, c, hw, q0), Plane8(ref x, 3, c, hw, q0),
+                Plane8(ref x, 4, c, hw, q0), Plane8(ref x, 5, c, hw, q0), Plane8(ref x, 6, c, hw, q0), Plane8(ref x, 7, c, hw, q0),
+                out columns[0], out columns[1], out columns[2], out columns[3], out columns[4], out columns[5], out columns[6], out columns[7]);
+            if (c > 8)
+                BlockTranspose.Transpose8x8(Plane8(ref x, 8, c, hw, q0), Plane8(ref x, 9, c, hw, q0), Plane8(ref x, 10, c, hw, q0), Plane8(ref x, 11, c, hw, q0),
+                    Plane8(ref x, 12, c, hw, q0), Plane8(ref x, 13, c, hw, q0), Plane8(ref x, 14, c, hw, q0), Plane8(ref x, 15, c, hw, q0),
+                    out columns[8], out columns[9], out columns[10], out columns[11], out columns[12], out columns[13], out columns[14], out columns[15]);
+            for (int j = 0; j < 8; j++)
+            {
+                starts[q0 + j] = packed;
+                packed = EmitHalf(columns[j], lowOffsets, ref valueRef, ref offsetRef, packed);
+                if (c > 8) packed = EmitHalf(columns[j + 8], highOffsets, ref valueRef, ref offsetRef, packed);
+            }
+        }
+        return PackRest(input, c, hw, cout, q0, packed, starts, values, offsets);
+    }
+
+    // Channel plane ci's 8 positions from q0, or zeros past the last channel.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Plane8(ref float x, int ci, int c, int hw, int q0) =>
+        ci < c ? Vector256.LoadUnsafe(ref x, (nuint)(ci * hw + q0)) : Vector256<float>.Zero;
+
+    // Eight channels of one position: their non-zero values and weight offsets appended at `packed`; returns the new end.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int EmitHalf(Vector256<float> channels, Vector256<int> weightOffsets, ref int values, ref int offsets, int packed)
+    {
+        uint mask = (~Vector256.Equals(channels, Vector256<float>.Zero)).ExtractMostSignificantBits();
+        LeftPack.Store(channels.AsInt32(), mask, ref Unsafe.Add(ref values, packed));
+        return packed + LeftPack.Store(weightOffsets, mask, ref Unsafe.Add(ref offsets, packed));
+    }
+
+    // Positions q0 .. hw - 1 one by one (after the vector packings' whole blocks), then the end of the list.
+    private static int PackRest(ReadOnlySpan<float> input, int c, int hw, int cout, int q0, int packed, Span<int> starts, Span<float> values, Span<int> offsets)
+    {
         for (int q = q0; q < hw; q++)
         {
             starts[q] = packed;
             for (int ci = 0; ci < c; ci++)
             {
                 float v = input[ci * hw + q];
-                if (v == 0f) continue;
+                if (v == 0f) continue;   // the test of NonZeroBits: -0 is no event, NaN is one
                 values[packed] = v;
                 offsets[packed++] = ci * cout;
             }

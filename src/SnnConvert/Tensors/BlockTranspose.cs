@@ -60,6 +60,15 @@ public static class BlockTranspose
         Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)(2 * srcStride)), r3 = Vector256.LoadUnsafe(ref s, (nuint)(3 * srcStride));
         Vector256<float> r4 = Vector256.LoadUnsafe(ref s, (nuint)(4 * srcStride)), r5 = Vector256.LoadUnsafe(ref s, (nuint)(5 * srcStride));
         Vector256<float> r6 = Vector256.LoadUnsafe(ref s, (nuint)(6 * srcStride)), r7 = Vector256.LoadUnsafe(ref s, (nuint)(7 * srcStride));
+        Transpose8x8(r0, r1, r2, r3, r4, r5, r6, r7, out c0, out c1, out c2, out c3, out c4, out c5, out c6, out c7);
+    }
+
+    /// <summary>The columns of the 8x8 matrix whose rows are <paramref name="r0"/> .. <paramref name="r7"/>: c_k[r] = r_r[k]. Needs AVX.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Transpose8x8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3, Vector256<float> r4,
+        Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, out Vector256<float> c0, out Vector256<float> c1, out Vector256<float> c2,
+        out Vector256<float> c3, out Vector256<float> c4, out Vector256<float> c5, out Vector256<float> c6, out Vector256<float> c7)
+    {
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
         Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
         Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
