@@ -30,7 +30,7 @@ internal static class LeftPack
 
     /// <summary>The permutation that moves the lanes set in <paramref name="mask"/> (bit k: lane k) to the front.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<int> Of(uint mask) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Permutations), (int)(mask & 0xFF));
+    private static Vector256<int> Of(uint mask) => Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Permutations), (int)(mask & 0xFF));
 
     /// <summary>
     /// Stores the lanes of <paramref name="value"/> set in <paramref name="mask"/> at <paramref name="destination"/>,
