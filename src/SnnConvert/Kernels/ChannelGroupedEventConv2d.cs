@@ -294,7 +294,9 @@ public sealed class ChannelGroupedEventConv2d : IEventDrivenSynapses
     }
 
     // The event list with AVX2: as PackTransposed, 8 positions at a time, channels 0-7 and 8-15 each an 8 x 8 register
-    // transpose, whose non-zero lanes are left-packed by a permute (LeftPack; AVX2 has no compress).
+    // transpose, whose non-zero lanes are left-packed by a permute (LeftPack; AVX2 has no compress). The columns are
+    // written before they are read (the upper half only with more than 8 channels), so they are not zeroed per call.
+    [SkipLocalsInit]
     private static int PackTransposed256(ReadOnlySpan<float> input, int c, int hw, int cout, Span<int> starts, Span<float> values, Span<int> offsets)
     {
         ref float x = ref MemoryMarshal.GetReference(input);
